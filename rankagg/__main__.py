@@ -1,0 +1,7 @@
+"""``python -m rankagg``."""
+
+import sys
+
+from rankagg.cli import main
+
+sys.exit(main())

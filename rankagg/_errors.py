@@ -1,0 +1,40 @@
+"""Exceptions raised by rankagg.
+
+Every error rankagg raises on bad input is a :class:`RankaggError` (a
+``ValueError``), so callers can catch one type; the message names the
+parameter, the offending system / task / row, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+__all__ = ["RankaggError", "RuleError", "ScoreTableError", "did_you_mean", "preview"]
+
+
+class RankaggError(ValueError):
+    """Base class of every input error rankagg raises."""
+
+
+class ScoreTableError(RankaggError):
+    """The scores given to build a :class:`~rankagg.ScoreTable` are invalid."""
+
+
+class RuleError(RankaggError):
+    """A rule was asked for something it cannot do (unknown name, bad parameter...)."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def preview(items: Sequence[object], limit: int = 5) -> str:
+    """Format the first ``limit`` items and say how many more there are."""
+    items = list(items)
+    shown = ", ".join(str(x) if isinstance(x, str) and x.startswith("(") else repr(x) for x in items[:limit])
+    if len(items) > limit:
+        shown += f" ... and {len(items) - limit} more"
+    return shown

@@ -1,0 +1,534 @@
+"""Command-line interface: ``rankagg demo | rank | compare | rules``.
+
+Errors in the input end the program with one line on stderr and exit code 2;
+an unexpected failure prints one line and exits with 1 (``--traceback`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import pandas as pd
+
+from rankagg import __version__
+from rankagg._errors import RankaggError
+from rankagg._format import fmt_value, render_frame
+from rankagg.aggregate import aggregate, compare
+from rankagg.io import read_table
+from rankagg.results import ComparisonResult, RankingResult
+from rankagg.rules import get_rule, list_rules
+from rankagg.table import MISSING_POLICIES, ScoreTable
+
+__all__ = ["build_parser", "main"]
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+class CLIError(RankaggError):
+    """A command-line usage error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
+        raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+
+# ---------------------------------------------------------------------------- parsing helpers
+def _split_list(values: Sequence[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _parse_scalar(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _key_values(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in _split_list(values):
+        if "=" not in item:
+            raise CLIError(f"{option}: expected KEY=VALUE, got {item!r}.")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _add_table_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="score file: CSV, TSV, Parquet, JSON or JSON lines (long or wide)")
+    g = p.add_argument_group("reading the file")
+    g.add_argument(
+        "--layout",
+        choices=("auto", "long", "wide"),
+        default="auto",
+        help="long (system, task, score columns) or wide; auto detects a long file",
+    )
+    g.add_argument(
+        "--systems-in",
+        choices=("rows", "columns"),
+        help="wide files: are systems the rows or the columns? (required for wide files)",
+    )
+    g.add_argument("--index-col", help="wide files: column holding the row names (default: the first)")
+    g.add_argument(
+        "--input-format",
+        choices=("csv", "tsv", "parquet", "json", "jsonl"),
+        help="file format, when the extension does not tell",
+    )
+    g.add_argument("--system-col", default="system", help="long files: system column (default: system)")
+    g.add_argument("--task-col", default="task", help="long files: task column (default: task)")
+    g.add_argument("--score-col", default="score", help="long files: score column (default: score)")
+    g.add_argument("--metric-col", default="metric", help="long files: metric column, if any (default: metric)")
+    g.add_argument(
+        "--direction-col",
+        default="higher_is_better",
+        help="long files: per-row direction column, if any (default: higher_is_better)",
+    )
+    g = p.add_argument_group("what to rank")
+    g.add_argument(
+        "--direction", choices=("higher", "lower"), help="direction of every task without one (rankagg never guesses)"
+    )
+    g.add_argument(
+        "--higher-is-better",
+        action="append",
+        metavar="TASKS",
+        help="comma-separated tasks (or patterns) where higher is better",
+    )
+    g.add_argument(
+        "--lower-is-better",
+        action="append",
+        metavar="TASKS",
+        help="comma-separated tasks (or patterns) where lower is better, e.g. perplexity",
+    )
+    g.add_argument(
+        "--metric",
+        action="append",
+        metavar="TASK=METRIC",
+        help="keep one metric for a task (repeatable), or METRIC for every task",
+    )
+    g.add_argument("--tasks", action="append", metavar="TASKS", help="keep only these tasks (comma-separated)")
+    g.add_argument("--weights", action="append", metavar="TASK=W", help="task weights, e.g. qa=2,mt=0.5")
+    g.add_argument(
+        "--include", action="append", metavar="PATTERN", help="keep only systems matching (name or glob; repeatable)"
+    )
+    g.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATTERN",
+        help="leave out systems matching (name or glob, e.g. '*Human*'; repeatable)",
+    )
+    g.add_argument("--missing", choices=MISSING_POLICIES, default="raise", help="missing-score policy (default: raise)")
+    g.add_argument("--atol", type=float, default=0.0, help="absolute tie tolerance within a task (default 0)")
+    g.add_argument("--rtol", type=float, default=0.0, help="relative tie tolerance within a task (default 0)")
+
+
+def _add_output_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+
+def _directions(args: argparse.Namespace) -> bool | dict[str, bool] | None:
+    up = _split_list(args.higher_is_better)
+    down = _split_list(args.lower_is_better)
+    clash = sorted(set(up) & set(down))
+    if clash:
+        raise CLIError(f"--higher-is-better and --lower-is-better both name {clash[0]!r}; give one direction.")
+    if not up and not down:
+        return None if args.direction is None else args.direction == "higher"
+    mapping: dict[str, bool] = {t: True for t in up}
+    mapping.update({t: False for t in down})
+    if args.direction is not None:
+        mapping["*"] = args.direction == "higher"
+    return mapping
+
+
+def _load(args: argparse.Namespace) -> ScoreTable:
+    metric_items = _split_list(args.metric)
+    metrics: str | dict[str, str] | None
+    if not metric_items:
+        metrics = None
+    elif len(metric_items) == 1 and "=" not in metric_items[0]:
+        metrics = metric_items[0]
+    else:
+        metrics = _key_values(args.metric, "--metric")
+    weights_kv = _key_values(args.weights, "--weights")
+    weights: dict[str, float] | None = None
+    if weights_kv:
+        weights = {}
+        for k, v in weights_kv.items():
+            try:
+                weights[k] = float(v)
+            except ValueError:
+                raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
+    tasks = _split_list(args.tasks) or None
+    return read_table(
+        args.file,
+        layout=args.layout,
+        format=args.input_format,
+        systems_in=args.systems_in,
+        index_col=args.index_col,
+        system=args.system_col,
+        task=args.task_col,
+        score=args.score_col,
+        metric=args.metric_col if args.metric_col else None,
+        direction=args.direction_col if args.direction_col else None,
+        higher_is_better=_directions(args),
+        metrics=metrics,
+        tasks=tasks,
+        weights=weights,
+        include=args.include,
+        exclude=args.exclude,
+        missing=args.missing,
+    )
+
+
+def _rule_params(args: argparse.Namespace, rule: str) -> dict[str, Any]:
+    info = get_rule(rule)
+    params = {k: _parse_scalar(v) for k, v in _key_values(args.param, "--param").items()}
+    if getattr(args, "seed", None) is not None and "rng" in info.params:
+        params["rng"] = args.seed
+    return params
+
+
+def _emit(text: str, args: argparse.Namespace) -> None:
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        x = float(v)
+        return None if math.isnan(x) else x
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if v is None or isinstance(v, (str, int, bool)):
+        return v
+    return str(v)
+
+
+def _header(table: ScoreTable, source: str) -> list[str]:
+    lines = [
+        f"Table: {source}: {table.n_systems} systems x {table.n_columns} task columns; missing={table.missing_policy!r}"
+    ]
+    if table.dropped_systems:
+        lines.append(f"Dropped systems (missing scores): {', '.join(table.dropped_systems)}")
+    if table.dropped_tasks:
+        lines.append(f"Dropped tasks (missing scores): {', '.join(table.dropped_tasks)}")
+    return lines
+
+
+def _describe_diag(res: RankingResult) -> list[str]:
+    d = res.diagnostics
+    out = []
+    cw = d.get("condorcet_winner")
+    out.append(f"Condorcet winner: {cw if cw is not None else 'none'}")
+    if res.rule == "kemeny":
+        status = "proven optimal" if d.get("optimal") else f"gap {fmt_value(d.get('gap'))} (not proven)"
+        uniq = d.get("unique")
+        u = "unique" if uniq else ("not unique" if uniq is False else "uniqueness unknown")
+        out.append(
+            f"Kemeny score: {fmt_value(d.get('kemeny_score'))} ({status}, {u}; method {d.get('method')}, "
+            f"{fmt_value(d.get('time_seconds'), 3)} s)"
+        )
+    return out
+
+
+def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namespace) -> str:
+    df = res.to_frame()
+    fmt = args.format
+    if fmt == "csv":
+        return render_frame(df, "csv")
+    if fmt == "json":
+        payload = {
+            "rule": res.rule,
+            "params": {k: v for k, v in res.params.items() if k != "rng"},
+            "score": res.score_name,
+            "score_higher_is_better": res.higher_is_better,
+            "missing_policy": res.missing_policy,
+            "dropped_systems": list(res.dropped_systems),
+            "dropped_tasks": list(res.dropped_tasks),
+            "tasks": list(res.tasks),
+            "atol": res.atol,
+            "rtol": res.rtol,
+            "diagnostics": dict(res.diagnostics),
+            "ranking": df.to_dict(orient="records"),
+        }
+        return json.dumps(_jsonable(payload), indent=2) + "\n"
+    better = "higher" if res.higher_is_better else "lower"
+    lines = [f"Rule: {res.rule} (score = {res.score_name}, {better} is better)"]
+    lines += _header(table, str(args.file))
+    lines += _describe_diag(res)
+    if fmt == "markdown":
+        return "\n".join(f"{x}  " for x in lines) + "\n\n" + render_frame(df, "markdown")
+    return "\n".join(lines) + "\n\n" + render_frame(df, "table")
+
+
+def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.Namespace) -> str:
+    ref = cmp.results[cmp.reference]
+    ranks = cmp.ranks
+    fmt = args.format
+    if fmt == "csv":
+        df = pd.DataFrame({"system": list(ranks.index)})
+        df["rank"] = ranks[cmp.reference].to_numpy()
+        score_of = dict(zip(ref.systems, ref.scores, strict=True))
+        df["score"] = [score_of[s] for s in df["system"]]
+        for r in cmp.rules:
+            df[f"rank_{r}"] = ranks[r].to_numpy()
+        for r in cmp.rules:
+            sc = dict(zip(cmp.results[r].systems, cmp.results[r].scores, strict=True))
+            df[f"score_{r}"] = [sc[s] for s in df["system"]]
+        return render_frame(df, "csv")
+    if fmt == "json":
+        payload = {
+            "reference": cmp.reference,
+            "rules": list(cmp.rules),
+            "missing_policy": cmp.missing_policy,
+            "dropped_systems": list(table.dropped_systems),
+            "dropped_tasks": list(table.dropped_tasks),
+            "systems": [
+                {
+                    "system": s,
+                    "ranks": {r: int(ranks.loc[s, r]) for r in cmp.rules},
+                    "scores": {r: float(cmp.results[r].scores[cmp.results[r].systems.index(s)]) for r in cmp.rules},
+                }
+                for s in ranks.index
+            ],
+            "agreement_kendall_tau_b": cmp.agreement.to_dict(),
+            "top_k": cmp.top_k,
+            "top_k_agreement": cmp.top_k_agreement.to_dict(),
+            "diagnostics": {r: dict(cmp.results[r].diagnostics) for r in cmp.rules},
+            "disagreements": cmp.disagreements.to_dict(orient="records"),
+        }
+        return json.dumps(_jsonable(payload), indent=2) + "\n"
+    md = fmt == "markdown"
+    out: list[str] = []
+    out += [f"{x}  " if md else x for x in _header(table, str(args.file))]
+    out.append("")
+    out.append(("**Ranks** " if md else "Ranks ") + f"(1 = best; tied systems share a rank), by {cmp.reference}:")
+    out.append(render_frame(ranks.reset_index(), "markdown" if md else "table"))
+    agree = cmp.agreement.round(3).reset_index(names="rule")
+    out.append(("**Agreement** " if md else "Agreement ") + "(Kendall tau-b between consensus rankings):")
+    out.append(render_frame(agree, "markdown" if md else "table"))
+    out.append(
+        f"Pairs ordered opposite to {cmp.reference}: " + ", ".join(f"{r} {n}" for r, n in cmp.n_disagreements().items())
+    )
+    out += _disagreement_lines(cmp, limit=getattr(args, "show", 10))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _disagreement_lines(cmp: ComparisonResult, *, limit: int) -> list[str]:
+    dis = cmp.disagreements
+    if not len(dis):
+        return [f"Every rule agrees with {cmp.reference} on the order of every pair."]
+    grouped = dis.groupby(["above_in_reference", "below_in_reference"], sort=False)
+    lines = [f"Where the rules disagree with {cmp.reference} (the pair, and its head-to-head record over tasks):"]
+    ref = cmp.results[cmp.reference]
+    rank = {s: int(r) for s, r in zip(ref.systems, ref.ranks, strict=True)}
+    pairs = sorted(grouped, key=lambda kv: (rank[kv[0][0]], rank[kv[0][1]]))
+    for shown, ((a, b), g) in enumerate(pairs):
+        if shown >= limit:
+            lines.append(f"  ... and {len(pairs) - shown} more pairs (--format csv/json has them all)")
+            break
+        row = g.iloc[0]
+        won_a, won_b, tied = row["tasks_won_by_reference_top"], row["tasks_won_by_rule_top"], row["tasks_tied"]
+        total = won_a + won_b + tied
+        tie_txt = f", {fmt_value(tied)} tied" if tied else ""
+        lines.append(
+            f"  {cmp.reference} puts {a} above {b}; {', '.join(g['rule'])} put {b} above: "
+            f"{b} wins {fmt_value(won_b)} of {fmt_value(total)} tasks against {a}{tie_txt}"
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------- commands
+def _cmd_rank(args: argparse.Namespace) -> int:
+    table = _load(args)
+    res = aggregate(table, rule=args.rule, atol=args.atol, rtol=args.rtol, **_rule_params(args, args.rule))
+    _emit(_render_ranking(res, table, args), args)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    table = _load(args)
+    rules = _split_list(args.rules)
+    if not rules:
+        raise CLIError("--rules: give at least one rule, e.g. --rules mean,borda,kemeny.")
+    params: dict[str, dict[str, Any]] = {}
+    for k, v in _key_values(args.param, "--param").items():
+        if "." not in k:
+            raise CLIError(f"--param: with compare, name the rule: RULE.PARAM=VALUE (got {k!r}).")
+        rname, pname = k.split(".", 1)
+        params.setdefault(rname, {})[pname] = _parse_scalar(v)
+    if args.seed is not None:
+        for r in [args.reference, *rules]:
+            info = get_rule(r)
+            if "rng" in info.params:
+                params.setdefault(info.name, {}).setdefault("rng", args.seed)
+    cmp = compare(
+        table, rules, reference=args.reference, top_k=args.top_k, atol=args.atol, rtol=args.rtol, params=params
+    )
+    _emit(_render_comparison(cmp, table, args), args)
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    df = list_rules().reset_index()
+    if args.format == "json":
+        _emit(json.dumps(_jsonable(df.to_dict(orient="records")), indent=2) + "\n", args)
+    elif args.format == "table":
+        cols = ["rule", "family", "partial_ok", "condorcet_consistent", "rank_only", "pareto", "summary"]
+        _emit(render_frame(df[cols], "table"), args)
+    else:
+        _emit(render_frame(df, args.format), args)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rankagg.datasets import EXAMPLES, example_frame, load_example
+
+    table = load_example("toy")
+    rules = ["mean", "zscore_mean", "borda", "win_rate", "copeland", "schulze", "kemeny"]
+    cmp = compare(table, rules, reference="mean")
+    out: list[str] = []
+    out.append("rankagg demo: the whole pipeline on a built-in example")
+    out.append("")
+    out.append("toy: " + EXAMPLES["toy"])
+    out.append("Scores (every task higher-is-better):")
+    wide = table.to_wide().reset_index()
+    out.append(render_frame(wide, "table"))
+    out.append("Consensus ranks under several rules (1 = best; tied systems share a rank):")
+    out.append(render_frame(cmp.ranks.reset_index(), "table"))
+    agree = ", ".join(f"{r} {cmp.agreement.loc['mean', r]:.2f}" for r in cmp.rules if r != "mean")
+    out.append(f"Kendall tau-b with the mean: {agree}")
+    out.append("")
+    out += _disagreement_lines(cmp, limit=10)
+    km = cmp.results["kemeny"]
+    out.append("")
+    out.append("Kemeny consensus: " + " > ".join(km.ranking))
+    out += ["  " + x for x in _describe_diag(km)]
+    # the scale attack: the same results, with 'code' reported as a fraction instead of a percentage
+    df = example_frame("toy")
+    df.loc[df["task"] == "code", "score"] = df.loc[df["task"] == "code", "score"] / 100.0
+    rescaled = ScoreTable.from_long(df)
+    before = {r: cmp.results[r].winners for r in ("mean", "borda", "kemeny")}
+    after = {r: aggregate(rescaled, rule=r).winners for r in ("mean", "borda", "kemeny")}
+    out.append("")
+    out.append("Report 'code' as a fraction (x 0.01) instead of a percentage, same results:")
+    for r in before:
+        moved = "changes" if before[r] != after[r] else "stays"
+        out.append(f"  {r:<7} winner {moved}: {', '.join(before[r])} -> {', '.join(after[r])}")
+    out.append("")
+    out.append(
+        "Next: `rankagg rank FILE --rule kemeny`, `rankagg compare FILE --rules mean,borda,kemeny`, `rankagg rules`."
+    )
+    _emit("\n".join(out) + "\n", args)
+    return 0
+
+
+# ---------------------------------------------------------------------------- entry point
+def build_parser() -> argparse.ArgumentParser:
+    """The ``rankagg`` argument parser."""
+    parser = _Parser(
+        prog="rankagg",
+        description="Rank systems from benchmark results with social-choice rules, side by side with the mean.",
+    )
+    parser.add_argument("--version", action="version", version=f"rankagg {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on a built-in example")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("rank", help="rank the systems of a score file with one rule")
+    _add_table_args(p)
+    p.add_argument("--rule", default="borda", help="rule name (see `rankagg rules`; default: borda)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
+    p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_rank)
+
+    p = sub.add_parser("compare", help="rank with several rules and show where they disagree with the mean")
+    _add_table_args(p)
+    p.add_argument(
+        "--rules",
+        action="append",
+        default=None,
+        metavar="RULES",
+        help="comma-separated rules (default: mean,borda,copeland,kemeny)",
+    )
+    p.add_argument("--reference", default="mean", help="rule the others are compared with (default: mean)")
+    p.add_argument("--top-k", type=int, help="k for top-k agreement (default: 3)")
+    p.add_argument("--show", type=int, default=10, help="disagreeing pairs to print in table format (default 10)")
+    p.add_argument(
+        "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
+    )
+    p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("rules", help="list the registered rules and their properties")
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    traceback = "--traceback" in argv
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        if args.command == "compare" and args.rules is None:
+            args.rules = ["mean,borda,copeland,kemeny"]
+        return int(args.func(args))
+    except (RankaggError, OSError) as exc:
+        if traceback:
+            raise
+        msg = " ".join(str(exc).split())
+        sys.stderr.write(f"rankagg: error: {msg}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("rankagg: interrupted\n")
+        return 130
+    except Exception as exc:  # pragma: no cover - last resort, still one line
+        if traceback:
+            raise
+        msg = " ".join(str(exc).split())
+        sys.stderr.write(f"rankagg: internal error: {type(exc).__name__}: {msg} (rerun with --traceback)\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,259 @@
+"""CSV / TSV / Parquet / JSON score files, long or wide."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from rankagg._errors import RankaggError, ScoreTableError, did_you_mean, preview
+from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
+
+__all__ = ["read_frame", "read_table"]
+
+FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise RankaggError(f"format={fmt!r}: use one of {', '.join(FORMATS)}.{did_you_mean(fmt, FORMATS)}")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zip", ".zst"):
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    table = {
+        ".csv": "csv",
+        ".tsv": "tsv",
+        ".tab": "tsv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".json": "json",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+    }
+    if ext not in table:
+        raise RankaggError(
+            f"{path}: cannot tell the file format from its extension {ext or '(none)'!r}; "
+            f"pass format= one of {', '.join(FORMATS)} (CLI: --input-format)."
+        )
+    return table[ext]
+
+
+def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd.DataFrame:
+    """Read a score file into a DataFrame, as stored (no validation).
+
+    Parameters
+    ----------
+    path : path-like
+        CSV, TSV, Parquet, JSON (a list of records, a mapping of columns, or a
+        mapping ``{row: {column: value}}``) or JSON lines; ``.gz`` etc. allowed.
+    format : str, optional
+        Override the format guessed from the extension.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    p = Path(path)
+    if not p.exists():
+        raise RankaggError(f"path: no such file {str(p)!r}.")
+    if p.is_dir():
+        raise RankaggError(f"path: {str(p)!r} is a directory; give a score file (CSV, Parquet or JSON).")
+    fmt = _format_of(p, format)
+    try:
+        if fmt in ("csv", "tsv"):
+            df = pd.read_csv(
+                p,
+                sep="," if fmt == "csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=True,
+            )
+        elif fmt == "parquet":
+            try:
+                df = pd.read_parquet(p)
+            except ImportError as exc:
+                raise RankaggError(
+                    f"{p}: reading Parquet needs pyarrow; install it with `pip install 'rankagg[parquet]'` ({exc})."
+                ) from None
+        elif fmt == "jsonl":
+            df = pd.read_json(p, lines=True, dtype=False)
+        else:
+            compression = "infer"
+            with pd.io.common.get_handle(p, "r", compression=compression) as h:
+                obj = json.load(h.handle)
+            df = _json_frame(obj, p)
+    except RankaggError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RankaggError(f"{p}: could not read it as {fmt.upper()} ({first}).") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.shape[0] == 0:
+        raise ScoreTableError(f"{p}: the file has no rows of scores.")
+    return df
+
+
+def _json_frame(obj: Any, p: Path) -> pd.DataFrame:
+    if isinstance(obj, list):
+        if not obj or not all(isinstance(r, Mapping) for r in obj):
+            raise RankaggError(f"{p}: a JSON score file must be a list of objects (one per row).")
+        return pd.DataFrame.from_records(obj)
+    if isinstance(obj, Mapping):
+        vals = list(obj.values())
+        if vals and all(isinstance(v, list) for v in vals):
+            return pd.DataFrame(obj)
+        if vals and all(isinstance(v, Mapping) for v in vals):
+            df = pd.DataFrame.from_dict(obj, orient="index")
+            df.index.name = "_row"
+            return df.reset_index()
+    raise RankaggError(
+        f"{p}: unrecognised JSON layout; use a list of row objects, a mapping of columns to lists, "
+        "or a mapping {row name: {column: value}}."
+    )
+
+
+def _is_long(df: pd.DataFrame, names: Collection[str]) -> bool:
+    return all(n in df.columns for n in names)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    layout: Literal["auto", "long", "wide"] = "auto",
+    format: str | None = None,
+    systems_in: Literal["rows", "columns"] | None = None,
+    index_col: str | None = None,
+    system: str = "system",
+    task: str = "task",
+    score: str = "score",
+    metric: str | None = "metric",
+    direction: str | None = "higher_is_better",
+    higher_is_better: Direction = None,
+    metrics: str | Mapping[str, str] | None = None,
+    tasks: Collection[str] | None = None,
+    weights: Weights = None,
+    include: str | Collection[str] | None = None,
+    exclude: str | Collection[str] | None = None,
+    missing: MissingPolicy = "raise",
+) -> ScoreTable:
+    """Read a score file (long or wide) into a validated :class:`~rankagg.ScoreTable`.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV / TSV / Parquet / JSON / JSON-lines file (optionally compressed).
+    layout : {"auto", "long", "wide"}, default "auto"
+        ``"auto"`` reads the file as long when it has the ``system``, ``task``
+        and ``score`` columns, as wide when ``systems_in`` is given, and
+        otherwise raises an error asking which it is.
+    format : str, optional
+        File format, when the extension does not tell.
+    systems_in : {"rows", "columns"}, optional
+        Wide files only: where the systems are (required for wide files).
+    index_col : str, optional
+        Wide files only: the column with the row names (default: the first column).
+    system, task, score, metric, direction : str
+        Long files only: column names, as in :meth:`ScoreTable.from_long`.
+    higher_is_better, metrics, weights, include, exclude, missing
+        As in :meth:`ScoreTable.from_long`.
+    tasks : collection of str, optional
+        Keep only these tasks.
+
+    Returns
+    -------
+    ScoreTable
+
+    Examples
+    --------
+    >>> import rankagg, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "wide.csv")
+    >>> _ = open(path, "w").write("model,qa,mt\\nA,71.0,30.1\\nB,68.5,33.0\\n")
+    >>> rankagg.read_table(path, systems_in="rows", higher_is_better=True)
+    ScoreTable(2 systems x 2 task columns, missing='raise')
+    """
+    if layout not in ("auto", "long", "wide"):
+        raise RankaggError(f"layout={layout!r}: use 'auto', 'long' or 'wide'.")
+    df = read_frame(path, format=format)
+    long_names = (system, task, score)
+    looks_long = _is_long(df, long_names)
+    if layout == "auto":
+        if looks_long and systems_in is not None:
+            raise RankaggError(
+                f"{path}: the file has the columns of a long table ({', '.join(long_names)}) but systems_in "
+                "was given, which is for wide tables; say which it is with layout='long' or layout='wide' "
+                "(CLI: --layout)."
+            )
+        if looks_long:
+            layout = "long"
+        elif systems_in is not None:
+            layout = "wide"
+        else:
+            absent = [n for n in long_names if n not in df.columns]
+            raise RankaggError(
+                f"{path}: cannot tell whether this table is long or wide: it has no column(s) "
+                f"{preview(absent)} of a long table (system, task, score). If it is wide, say where the "
+                "systems are with systems_in='rows' or 'columns' (CLI: --systems-in rows|columns); if it is "
+                "long, name its columns (CLI: --system-col, --task-col, --score-col)."
+            )
+    if layout == "long":
+        if tasks is not None:
+            if task not in df.columns:
+                raise ScoreTableError(f"task: no column {task!r} in {path}.")
+            wanted = [tasks] if isinstance(tasks, str) else list(tasks)
+            present = set(df[task].astype(str).str.strip())
+            absent_t = [t for t in wanted if t not in present]
+            if absent_t:
+                raise ScoreTableError(
+                    f"tasks: no task {absent_t[0]!r} in {path}.{did_you_mean(absent_t[0], present)} "
+                    f"The tasks are {preview(sorted(present), 8)}."
+                )
+            df = df[df[task].astype(str).str.strip().isin(wanted)]
+        return ScoreTable.from_long(
+            df,
+            system=system,
+            task=task,
+            score=score,
+            metric=metric,
+            direction=direction,
+            higher_is_better=higher_is_better,
+            metrics=metrics,
+            weights=weights,
+            include=include,
+            exclude=exclude,
+            missing=missing,
+        )
+    if systems_in is None:
+        raise RankaggError(
+            f"{path}: for a wide table say where the systems are: systems_in='rows' or 'columns' "
+            "(CLI: --systems-in rows|columns)."
+        )
+    if metrics is not None:
+        raise RankaggError("metrics: selecting metrics needs a long table with a metric column.")
+    idx = index_col if index_col is not None else df.columns[0]
+    if idx not in df.columns:
+        raise RankaggError(
+            f"index_col: no column {idx!r} in {path}; its columns are {preview(list(df.columns), 10)}."
+            f"{did_you_mean(idx, df.columns)}"
+        )
+    if df[idx].isna().any():
+        rows = [int(i) + 2 for i in df.index[df[idx].isna()]]
+        raise ScoreTableError(f"{path}: empty row name in column {idx!r} at line(s) {preview(rows)}.")
+    wide = df.set_index(idx)
+    return ScoreTable.from_wide(
+        wide,
+        systems_in=systems_in,
+        tasks=tasks,
+        higher_is_better=higher_is_better,
+        weights=weights,
+        include=include,
+        exclude=exclude,
+        missing=missing,
+    )

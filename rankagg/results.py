@@ -1,0 +1,161 @@
+"""Frozen result objects returned to users."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ComparisonResult", "RankingResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class RankingResult:
+    """The consensus ranking produced by one rule on one table.
+
+    Attributes
+    ----------
+    rule : str
+        Canonical rule name.
+    params : Mapping[str, Any]
+        Every rule parameter used (defaults included).
+    systems : tuple of str
+        Systems, in table order.
+    scores : numpy.ndarray
+        Per-system score of the rule (see ``score_name`` and ``higher_is_better``).
+    score_name : str
+        What the score is (``"mean rank"``, ``"mean score"`` ...).
+    higher_is_better : bool
+        Whether a higher score ranks a system higher.
+    ranks : numpy.ndarray of int
+        Consensus rank of each system: 1 = best, tied systems share a rank
+        (standard competition ranking: 1, 2, 2, 4).
+    missing_policy : str
+        The table's missing-value policy.
+    dropped_systems, dropped_tasks : tuple of str
+        What the missing policy dropped before ranking.
+    tasks : tuple of str
+        The task columns that were aggregated.
+    atol, rtol : float
+        Tie tolerances used to rank each task.
+    diagnostics : Mapping[str, Any]
+        Rule-specific information, plus ``condorcet_winner`` (name or None).
+    """
+
+    rule: str
+    params: Mapping[str, Any]
+    systems: tuple[str, ...]
+    scores: np.ndarray = field(repr=False)
+    score_name: str
+    higher_is_better: bool
+    ranks: np.ndarray = field(repr=False)
+    missing_policy: str
+    dropped_systems: tuple[str, ...] = ()
+    dropped_tasks: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    atol: float = 0.0
+    rtol: float = 0.0
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def order(self) -> tuple[tuple[str, ...], ...]:
+        """The consensus as tiers of tied systems, best tier first."""
+        tiers: dict[int, list[str]] = {}
+        for s, r in zip(self.systems, self.ranks, strict=True):
+            tiers.setdefault(int(r), []).append(s)
+        return tuple(tuple(tiers[r]) for r in sorted(tiers))
+
+    @property
+    def ranking(self) -> list[str]:
+        """Systems best first (tied systems in table order)."""
+        return [s for tier in self.order for s in tier]
+
+    @property
+    def winners(self) -> tuple[str, ...]:
+        """The system(s) ranked first."""
+        return self.order[0]
+
+    def rank_of(self, system: str) -> int:
+        """Consensus rank of ``system``."""
+        try:
+            return int(self.ranks[self.systems.index(system)])
+        except ValueError:
+            from rankagg._errors import RankaggError, did_you_mean
+
+            raise RankaggError(
+                f"system: no system {system!r} in the result.{did_you_mean(system, self.systems)}"
+            ) from None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per system, best first: ``system, rank, score``.
+
+        Examples
+        --------
+        >>> import rankagg
+        >>> t = rankagg.ScoreTable([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]], systems=["A", "B", "C"],
+        ...                        tasks=["x", "y"], higher_is_better=True)
+        >>> rankagg.aggregate(t, rule="borda").to_frame()
+          system  rank  score
+        0      A     1    2.0
+        1      B     1    2.0
+        2      C     1    2.0
+        """
+        df = pd.DataFrame({"system": list(self.systems), "rank": self.ranks.astype(int), "score": self.scores})
+        return df.sort_values("rank", kind="stable").reset_index(drop=True)
+
+    def __str__(self) -> str:
+        head = f"{self.rule} ({self.score_name}; missing={self.missing_policy!r})"
+        return head + "\n" + self.to_frame().to_string(index=False)
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonResult:
+    """Several rules applied to one table, side by side.
+
+    Attributes
+    ----------
+    rules : tuple of str
+        Rules compared (canonical names), reference first.
+    reference : str
+        The rule others are compared against (the mean by default).
+    results : Mapping[str, RankingResult]
+        Full result of each rule.
+    ranks : pandas.DataFrame
+        Systems x rules consensus ranks (1 = best), rows sorted by the reference.
+    agreement : pandas.DataFrame
+        Rules x rules Kendall tau-b between the consensus rankings.
+    top_k : int
+        ``k`` used for ``top_k_agreement``.
+    top_k_agreement : pandas.DataFrame
+        Rules x rules overlap of the top-``k`` sets.
+    disagreements : pandas.DataFrame
+        One row per (rule, pair of systems) that the rule orders strictly
+        opposite to the reference: ``rule, above_in_reference, below_in_reference,
+        reference_ranks, rule_ranks`` and the head-to-head record of the pair
+        over tasks (``tasks_won_by_reference_top``, ``tasks_won_by_rule_top``,
+        ``tasks_tied``), which says *why* the rules disagree.
+    missing_policy : str
+        The table's missing-value policy.
+    """
+
+    rules: tuple[str, ...]
+    reference: str
+    results: Mapping[str, RankingResult] = field(repr=False)
+    ranks: pd.DataFrame = field(repr=False)
+    agreement: pd.DataFrame = field(repr=False)
+    top_k: int
+    top_k_agreement: pd.DataFrame = field(repr=False)
+    disagreements: pd.DataFrame = field(repr=False)
+    missing_policy: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """Systems x rules ranks with a ``system`` column (the CSV layout of ``rankagg compare``)."""
+        return self.ranks.reset_index()
+
+    def n_disagreements(self) -> pd.Series:
+        """Number of pairs each rule orders opposite to the reference."""
+        counts = self.disagreements.groupby("rule").size() if len(self.disagreements) else pd.Series(dtype=int)
+        return pd.Series({r: int(counts.get(r, 0)) for r in self.rules if r != self.reference}, name="pairs_reversed")

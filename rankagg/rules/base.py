@@ -1,0 +1,250 @@
+"""Rule protocol and registry.
+
+A rule is a function ``rule(inp: RuleInput, **params) -> RuleOutput``
+registered with metadata (family, which input it accepts, which axioms it
+satisfies). Docs, tests and the CLI all read the same registry.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from rankagg._errors import RuleError, did_you_mean
+from rankagg.ranking import TaskRankings
+from rankagg.table import ScoreTable
+
+__all__ = ["RULES", "RuleInfo", "RuleInput", "RuleOutput", "get_rule", "list_rules", "register"]
+
+Family = Literal["mean", "positional", "majority", "kemeny", "probabilistic", "two-level"]
+FAMILY_ORDER: tuple[str, ...] = ("mean", "positional", "majority", "kemeny", "probabilistic", "two-level")
+
+
+@dataclass(frozen=True, eq=False)
+class RuleInput:
+    """What a rule reads: the validated table and its per-column rankings.
+
+    Attributes
+    ----------
+    table : ScoreTable
+    rankings : TaskRankings
+    """
+
+    table: ScoreTable
+    rankings: TaskRankings
+
+    @cached_property
+    def pairwise(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(wins, ties)``: weighted pairwise counts, see :func:`rankagg.pairwise_counts`."""
+        return self.rankings.pairwise()
+
+    @property
+    def n(self) -> int:
+        """Number of systems."""
+        return self.table.n_systems
+
+
+@dataclass(frozen=True, eq=False)
+class RuleOutput:
+    """What a rule returns.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray of shape (n_systems,)
+        Per-system score of the rule.
+    higher_is_better : bool
+        Whether a higher score ranks a system higher.
+    levels : numpy.ndarray of int, optional
+        Tier of each system (0 = best) when the consensus is not simply the
+        order of ``scores`` (e.g. Kemeny). By default derived from ``scores``.
+    diagnostics : dict
+        Rule-specific extra information.
+    """
+
+    scores: np.ndarray
+    higher_is_better: bool
+    levels: np.ndarray | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A registered rule and its metadata.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name (``"borda"``).
+    func : callable
+        ``func(inp: RuleInput, **params) -> RuleOutput``.
+    family : str
+        ``"mean"``, ``"positional"``, ``"majority"``, ``"kemeny"``, ...
+    summary : str
+        One-line description.
+    score_name : str
+        What the per-system score is (``"mean rank"``).
+    partial_ok : bool
+        Accepts partial rankings (tables with ``missing="partial"``).
+    condorcet_consistent : bool
+        Always ranks a Condorcet winner first (alone).
+    rank_only : bool
+        Depends on the scores only through each task's ranking, so it is
+        invariant to any strictly increasing transform of a task's scores.
+    pareto : {"strict", "weak"}
+        ``"strict"``: a system better than another on every task is ranked
+        strictly above it. ``"weak"``: never ranked below it (may tie).
+    aliases : tuple of str
+        Other accepted names.
+    reference : str
+        Where the rule is defined.
+    """
+
+    name: str
+    func: Callable[..., RuleOutput] = field(repr=False)
+    family: str
+    summary: str
+    score_name: str
+    partial_ok: bool
+    condorcet_consistent: bool
+    rank_only: bool
+    pareto: str = "strict"
+    aliases: tuple[str, ...] = ()
+    reference: str = ""
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Keyword parameters of the rule and their defaults."""
+        sig = inspect.signature(self.func)
+        return MappingProxyType(
+            {p.name: p.default for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        )
+
+    def check_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the full parameter dict (defaults filled in) or raise on unknown names."""
+        allowed = self.params
+        for key in params:
+            if key not in allowed:
+                opts = ", ".join(allowed) if allowed else "none"
+                raise RuleError(
+                    f"rule {self.name!r} has no parameter {key!r}; its parameters are: {opts}."
+                    f"{did_you_mean(key, allowed)}"
+                )
+        full = dict(allowed)
+        full.update(params)
+        return full
+
+
+_REGISTRY: dict[str, RuleInfo] = {}
+_ALIASES: dict[str, str] = {}
+RULES: Mapping[str, RuleInfo] = MappingProxyType(_REGISTRY)
+
+
+def register(
+    name: str,
+    *,
+    family: str,
+    summary: str,
+    score_name: str,
+    partial_ok: bool,
+    condorcet_consistent: bool,
+    rank_only: bool,
+    pareto: str = "strict",
+    aliases: tuple[str, ...] = (),
+    reference: str = "",
+) -> Callable[[Callable[..., RuleOutput]], Callable[..., RuleOutput]]:
+    """Decorator registering a rule function under ``name`` with its metadata."""
+
+    def deco(func: Callable[..., RuleOutput]) -> Callable[..., RuleOutput]:
+        for key in (name, *aliases):
+            if key in _REGISTRY or key in _ALIASES:
+                raise RuleError(f"register: the rule name {key!r} is already taken.")
+        if pareto not in ("strict", "weak"):
+            raise RuleError(f"register: pareto must be 'strict' or 'weak', got {pareto!r}.")
+        _REGISTRY[name] = RuleInfo(
+            name=name,
+            func=func,
+            family=family,
+            summary=summary,
+            score_name=score_name,
+            partial_ok=partial_ok,
+            condorcet_consistent=condorcet_consistent,
+            rank_only=rank_only,
+            pareto=pareto,
+            aliases=tuple(aliases),
+            reference=reference,
+        )
+        for a in aliases:
+            _ALIASES[a] = name
+        return func
+
+    return deco
+
+
+def get_rule(name: str | RuleInfo) -> RuleInfo:
+    """Look a rule up by name or alias (case-insensitive, ``-`` = ``_``).
+
+    Raises
+    ------
+    RuleError
+        For an unknown name, with the closest registered name.
+
+    Examples
+    --------
+    >>> import rankagg
+    >>> rankagg.get_rule("Borda").name
+    'borda'
+    >>> rankagg.get_rule("bordaa")
+    Traceback (most recent call last):
+    ...
+    rankagg._errors.RuleError: unknown rule 'bordaa'. Did you mean 'borda'? See `rankagg rules` for the list.
+    """
+    if isinstance(name, RuleInfo):
+        return name
+    if not isinstance(name, str):
+        raise RuleError(f"rule: expected a rule name, got {type(name).__name__}.")
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    if key in _ALIASES:
+        return _REGISTRY[_ALIASES[key]]
+    raise RuleError(
+        f"unknown rule {name!r}.{did_you_mean(key, [*_REGISTRY, *_ALIASES])} See `rankagg rules` for the list."
+    )
+
+
+def list_rules() -> pd.DataFrame:
+    """The registry as a DataFrame, one row per rule.
+
+    Examples
+    --------
+    >>> import rankagg
+    >>> df = rankagg.list_rules()
+    >>> bool(df.loc["kemeny", "condorcet_consistent"])
+    True
+    """
+    rows = []
+    rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
+    infos = sorted(_REGISTRY.values(), key=lambda i: rank.get(i.family, len(rank)))
+    for info in infos:
+        rows.append(
+            {
+                "rule": info.name,
+                "family": info.family,
+                "score": info.score_name,
+                "partial_ok": info.partial_ok,
+                "condorcet_consistent": info.condorcet_consistent,
+                "rank_only": info.rank_only,
+                "pareto": info.pareto,
+                "aliases": ", ".join(info.aliases),
+                "params": ", ".join(f"{k}={v!r}" for k, v in info.params.items()),
+                "summary": info.summary,
+            }
+        )
+    return pd.DataFrame(rows).set_index("rule")
