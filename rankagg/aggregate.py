@@ -158,13 +158,14 @@ def compare(
     >>> cmp.ranks
             mean  borda
     system
-    A          1      2
+    A          1      3
     C          2      2
     B          3      1
     >>> cmp.disagreements[["rule", "above_in_reference", "below_in_reference"]]
         rule above_in_reference below_in_reference
-    0  borda                  A                  B
-    1  borda                  C                  B
+    0  borda                  A                  C
+    1  borda                  A                  B
+    2  borda                  C                  B
     """
     table = as_table(table)
     if isinstance(rules, str):

@@ -223,7 +223,7 @@ def pairwise_counts(
     array([[0., 1., 1.],
            [0., 0., 1.],
            [0., 0., 0.]])
-    >>> ties[0, 1]
+    >>> float(ties[0, 1])
     1.0
     """
     r = np.asarray(ranks, dtype=np.float64)
@@ -396,32 +396,50 @@ def top_k_overlap(x: Any, y: Any, k: int) -> float:
     return len(sa & sb) / max(len(sa), len(sb))
 
 
-def levels_from_scores(
-    scores: Sequence[float] | np.ndarray, *, higher_is_better: bool, rtol: float = 1e-9
-) -> np.ndarray:
-    """Tier index of each system (0 = best) from rule scores.
+def levels_from_scores(scores: Any, *, higher_is_better: bool, rtol: float = 1e-9) -> np.ndarray:
+    """Tier index of each system (0 = best) from rule scores; works row-wise on 2-D input.
 
-    Scores within ``rtol`` (relative, anchored on each tier's best) are one
-    tier, which absorbs floating-point summation-order noise.
+    Consecutive scores (in sorted order) closer than ``rtol`` times the largest
+    absolute score of the row are one tier. This absorbs the floating-point
+    noise of summing the same numbers in another order, and nothing else: rule
+    scores that differ for a real reason differ by far more.
+
+    Examples
+    --------
+    >>> from rankagg.ranking import levels_from_scores
+    >>> levels_from_scores([2.0, 3.0, 2.0 + 1e-15, 1.0], higher_is_better=True)
+    array([1, 0, 1, 2])
     """
     v = np.asarray(scores, dtype=np.float64)
+    one = v.ndim == 1
+    v = np.atleast_2d(v)
     v = v if higher_is_better else -v
-    order = np.argsort(-v, kind="stable")
-    sv = v[order]
-    lev = np.empty(v.size, dtype=np.intp)
-    g = 0
-    leader = sv[0] if sv.size else 0.0
-    for k in range(sv.size):
-        if leader - sv[k] > rtol * max(1.0, abs(leader)):
-            g += 1
-            leader = sv[k]
-        lev[order[k]] = g
-    return lev
+    order = np.argsort(-v, axis=1, kind="stable")
+    sv = np.take_along_axis(v, order, axis=1)
+    scale = np.max(np.abs(v), axis=1, keepdims=True)
+    gap = sv[:, :-1] - sv[:, 1:]
+    step = gap > rtol * np.maximum(scale, np.finfo(np.float64).tiny)
+    lev_sorted = np.concatenate([np.zeros((v.shape[0], 1), dtype=np.intp), np.cumsum(step, axis=1)], axis=1)
+    lev = np.empty_like(lev_sorted)
+    np.put_along_axis(lev, order, lev_sorted, axis=1)
+    return lev[0] if one else lev
 
 
-def competition_ranks(levels: np.ndarray) -> np.ndarray:
-    """Standard competition ranks (1, 2, 2, 4) from tier indices (0 = best)."""
-    lev = np.asarray(levels)
-    counts = np.bincount(lev)
-    start = np.concatenate(([0], np.cumsum(counts)[:-1])) + 1
-    return start[lev].astype(np.int64)
+def competition_ranks(levels: Any) -> np.ndarray:
+    """Standard competition ranks (1, 2, 2, 4) from tier indices (0 = best); row-wise on 2-D input.
+
+    Examples
+    --------
+    >>> from rankagg.ranking import competition_ranks
+    >>> competition_ranks([0, 1, 1, 2])
+    array([1, 2, 2, 4])
+    """
+    lev = np.asarray(levels, dtype=np.int64)
+    one = lev.ndim == 1
+    lev = np.atleast_2d(lev)
+    b, n = lev.shape
+    keyed = lev + (np.arange(b, dtype=np.int64) * (n + 1))[:, None]
+    flat = np.sort(keyed, axis=None)
+    pos = np.searchsorted(flat, keyed.ravel(), side="left").reshape(b, n)
+    ranks = pos - (np.arange(b, dtype=np.int64) * n)[:, None] + 1
+    return ranks[0] if one else ranks

@@ -89,6 +89,15 @@ def _parse_bool(value: Any) -> bool | None:
     raise ValueError(value)
 
 
+def _blank(value: Any) -> bool:
+    """Whether a cell is empty (None, NaN, NA or whitespace)."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
 def _check_policy(missing: str) -> None:
     if missing not in MISSING_POLICIES:
         raise ScoreTableError(
@@ -108,7 +117,7 @@ def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> n
         hit = np.array([n == pat or fnmatch.fnmatchcase(n, pat) for n in names], dtype=bool)
         if not hit.any():
             raise ScoreTableError(
-                f"{param}: {pat!r} matches no name; the names are {preview(list(names), 8)}."
+                f"{param}: {pat!r} matches no system; the systems are {preview(list(names), 8)}."
                 f"{did_you_mean(pat, names)} Patterns use shell globs such as 'GPT-*' or '*Human*'."
             )
         mask |= hit
@@ -144,9 +153,11 @@ def _lookup(mapping: Mapping[str, Any], label: str, task: str) -> tuple[bool, An
         return True, mapping[label]
     if task in mapping:
         return True, mapping[task]
-    for key, value in mapping.items():
+    # patterns in the order given, but the catch-all "*" only as the default, after every other pattern
+    keys = [k for k in mapping if k != "*"] + (["*"] if "*" in mapping else [])
+    for key in keys:
         if fnmatch.fnmatchcase(label, key) or fnmatch.fnmatchcase(task, key):
-            return True, value
+            return True, mapping[key]
     return False, None
 
 
@@ -296,7 +307,7 @@ class ScoreTable:
         if metrics is None:
             metric_list: list[str | None] = [None] * len(tasks)
         else:
-            metric_list = [None if m is None else str(m) for m in metrics]
+            metric_list = [None if _blank(m) else str(m) for m in metrics]
             if len(metric_list) != len(tasks):
                 raise ScoreTableError(
                     f"metrics: {len(metric_list)} metric names for {len(tasks)} columns; give one per column."
@@ -341,7 +352,8 @@ class ScoreTable:
                 if keep_rows.sum() < 2:
                     raise ScoreTableError(
                         f"missing='drop_systems' would leave {int(keep_rows.sum())} system(s) with every "
-                        "score; use missing='drop_tasks' or 'partial' instead."
+                        f"score (it drops {preview([s for s, k in zip(systems, keep_rows, strict=True) if not k])}); "
+                        "use missing='drop_tasks' or 'partial' instead."
                     )
             elif missing == "drop_tasks":
                 keep_cols = ~nan.any(axis=0)
@@ -606,8 +618,17 @@ class ScoreTable:
         sys_names = df[system].astype(str).str.strip()
         task_names = df[task].astype(str).str.strip()
         if metric_col is not None:
-            metric_values = df[metric_col].astype("string").str.strip()
-            metric_names = metric_values.where(metric_values.notna() & (metric_values != ""), None).astype(object)
+            metric_names = pd.Series(
+                [None if _blank(v) else str(v).strip() for v in df[metric_col]], index=df.index, dtype=object
+            )
+            named = {t for t, m in zip(task_names, metric_names, strict=True) if m is not None}
+            unnamed = metric_names.isna().to_numpy() & task_names.isin(named).to_numpy()
+            if unnamed.any():
+                rows = list(df.index[unnamed])
+                raise ScoreTableError(
+                    f"metric: row(s) {preview(rows)} have no metric name, but other rows of the same task do; "
+                    f"fill in column {metric_col!r} (or drop it with metric=None)."
+                )
         else:
             metric_names = pd.Series([None] * len(df), index=df.index, dtype=object)
 
@@ -617,14 +638,14 @@ class ScoreTable:
         raw_blank = raw.isna() | (raw.astype("string").str.strip() == "")
         bad = numeric.isna() & ~raw_blank
         if bad.any():
-            rows = [f"row {i} ({raw[i]!r})" for i in df.index[bad.to_numpy()]]
+            rows = [f"(row {i}: {raw[i]!r})" for i in df.index[bad.to_numpy()]]
             raise ScoreTableError(
                 f"score: non-numeric values in column {score!r} at {preview(rows)}; scores must be numbers "
                 "(leave the cell empty for a missing score)."
             )
         infinite = np.isinf(numeric.to_numpy())
         if infinite.any():
-            rows = [f"row {i} ({numeric[i]})" for i in df.index[infinite]]
+            rows = [f"(row {i}: {numeric[i]})" for i in df.index[infinite]]
             raise ScoreTableError(
                 f"score: infinite values in column {score!r} at {preview(rows)}; replace them with finite "
                 "numbers or leave the cell empty (missing)."
@@ -638,21 +659,22 @@ class ScoreTable:
                 try:
                     row_dir[k] = _parse_bool(value)
                 except ValueError:
-                    bad_rows.append(f"row {idx} ({value!r})")
+                    bad_rows.append(f"(row {idx}: {value!r})")
             if bad_rows:
                 raise ScoreTableError(
                     f"direction: values in column {direction_col!r} at {preview(bad_rows)} are not a "
                     "direction; use True/False (or 'higher'/'lower')."
                 )
 
+        # object columns, explicitly: pandas >= 3 would otherwise turn None into NaN in string columns
         frame = pd.DataFrame(
             {
-                "system": sys_names.to_numpy(dtype=object),
-                "task": task_names.to_numpy(dtype=object),
-                "metric": metric_names.to_numpy(dtype=object),
+                "system": pd.Series(sys_names.to_numpy(dtype=object), dtype=object),
+                "task": pd.Series(task_names.to_numpy(dtype=object), dtype=object),
+                "metric": pd.Series(metric_names.to_numpy(dtype=object), dtype=object),
                 "score": numeric.to_numpy(),
-                "dir": np.array(row_dir, dtype=object),
-                "row": np.asarray(df.index, dtype=object),
+                "dir": pd.Series(row_dir, dtype=object),
+                "row": pd.Series(np.asarray(df.index, dtype=object), dtype=object),
             }
         )
 
@@ -674,38 +696,49 @@ class ScoreTable:
         kept = {s for s, k in zip(all_systems, keep, strict=True) if k}
         frame = frame[frame["system"].isin(kept)]
 
-        key = ["system", "task", "metric"]
-        keyed = frame.assign(metric=frame["metric"].fillna("\x00"))
-        dup_mask = keyed.duplicated(key, keep=False).to_numpy()
-        if dup_mask.any():
-            d = frame[dup_mask]
-            first = d.iloc[0]
-            same = d[
-                (d["system"] == first["system"])
-                & (d["task"] == first["task"])
-                & (keyed[dup_mask]["metric"] == keyed[dup_mask].iloc[0]["metric"])
-            ]
-            what = f"({first['system']!r}, {first['task']!r}" + (
-                f", {first['metric']!r})" if first["metric"] is not None else ")"
-            )
-            n_keys = int(keyed[dup_mask].drop_duplicates(key).shape[0])
+        # columns (task, metric) in order of first appearance; systems likewise
+        col_keys = list(dict.fromkeys(zip(frame["task"], frame["metric"], strict=True)))
+        sys_order = list(dict.fromkeys(frame["system"]))
+        if not sys_order:
             raise ScoreTableError(
-                f"data: duplicate entries for {what} in rows {preview(list(same['row']))}"
+                f"include/exclude: no system is left after selection (include={include!r}, exclude={exclude!r}); "
+                "loosen the patterns."
+            )
+        sys_index = {s: i for i, s in enumerate(sys_order)}
+        col_index = {k: j for j, k in enumerate(col_keys)}
+        ii = frame["system"].map(sys_index).to_numpy(dtype=np.intp)
+        jj = np.fromiter(
+            (col_index[(t, m)] for t, m in zip(frame["task"], frame["metric"], strict=True)),
+            dtype=np.intp,
+            count=len(frame),
+        )
+        rows_idx = frame["row"].to_numpy(dtype=object)
+
+        # duplicate (system, task, metric) entries
+        cell = ii * len(col_keys) + jj
+        uniq, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
+        if (counts > 1).any():
+            first_dup = int(np.nonzero(counts > 1)[0][0])
+            where = np.nonzero(inverse == first_dup)[0]
+            s_name = sys_order[int(ii[where[0]])]
+            t_name, m_name = col_keys[int(jj[where[0]])]
+            what = f"({s_name!r}, {t_name!r}" + (f", {m_name!r})" if m_name is not None else ")")
+            n_keys = int((counts > 1).sum())
+            raise ScoreTableError(
+                f"data: duplicate entries for {what} in rows {preview([rows_idx[k] for k in where])}"
                 + (f" (and {n_keys - 1} more duplicated key(s))" if n_keys > 1 else "")
                 + "; keep one row per (system, task, metric), e.g. by averaging or dropping repeats first."
             )
 
-        # columns (task, metric) in order of first appearance
-        col_keys = list(dict.fromkeys(zip(frame["task"], frame["metric"], strict=True)))
-        # conflicting directions within a column
+        # one direction per column
+        dirs = frame["dir"].to_numpy(dtype=object)
         data_dirs: list[bool | None] = []
-        grouped = {k: g for k, g in frame.groupby(["task", keyed["metric"].loc[frame.index]], sort=False)}
-        for t, m in col_keys:
-            g = grouped[(t, "\x00" if m is None else m)]
-            vals = {v for v in g["dir"] if v is not None}
+        for j, (t, m) in enumerate(col_keys):
+            sel = np.nonzero(jj == j)[0]
+            vals = {dirs[k] for k in sel if dirs[k] is not None}
             if len(vals) > 1:
-                rows_t = list(g.loc[g["dir"] == True, "row"])[:3]  # noqa: E712
-                rows_f = list(g.loc[g["dir"] == False, "row"])[:3]  # noqa: E712
+                rows_t = [rows_idx[k] for k in sel if dirs[k] is True][:3]
+                rows_f = [rows_idx[k] for k in sel if dirs[k] is False][:3]
                 name = t if m is None else f"{t}:{m}"
                 raise ScoreTableError(
                     f"direction: conflicting directions for task {name!r}: higher_is_better is True in rows "
@@ -713,18 +746,7 @@ class ScoreTable:
                 )
             data_dirs.append(vals.pop() if vals else None)
 
-        sys_order = list(dict.fromkeys(frame["system"]))
-        if not sys_order:
-            raise ScoreTableError("include/exclude: no system is left after selection.")
-        sys_index = {s: i for i, s in enumerate(sys_order)}
-        col_index = {k: j for j, k in enumerate(col_keys)}
         arr = np.full((len(sys_order), len(col_keys)), np.nan)
-        ii = frame["system"].map(sys_index).to_numpy(dtype=np.intp)
-        jj = np.fromiter(
-            (col_index[(t, m)] for t, m in zip(frame["task"], frame["metric"], strict=True)),
-            dtype=np.intp,
-            count=len(frame),
-        )
         arr[ii, jj] = frame["score"].to_numpy()
         return cls._from_parts(
             arr,
@@ -793,7 +815,8 @@ class ScoreTable:
             if system not in df.columns:
                 raise ScoreTableError(
                     f"system: no column {system!r} in the data; its columns are {preview(list(df.columns), 10)}."
-                    f"{did_you_mean(system, df.columns)}"
+                    f"{did_you_mean(system, df.columns)} Pass system='<column name>', or leave it out to use "
+                    "the index."
                 )
             df = df.set_index(system)
         if df.shape[0] == 0 or df.shape[1] == 0:
@@ -811,7 +834,7 @@ class ScoreTable:
             missing_t = [t for t in tasks if t not in df.columns]
             if missing_t:
                 raise ScoreTableError(
-                    f"tasks: no task {missing_t[0]!r}{did_you_mean(missing_t[0], df.columns)} "
+                    f"tasks: no task {missing_t[0]!r}.{did_you_mean(missing_t[0], df.columns)} "
                     f"The tasks are {preview(list(df.columns), 8)}."
                 )
             df = df[tasks]
@@ -830,7 +853,7 @@ class ScoreTable:
             blank = col.isna() | (col.astype("string").str.strip() == "")
             bad = num.isna() & ~blank
             if bad.any():
-                where = [f"{s!r} ({col[s]!r})" for s in df.index[bad.to_numpy()]]
+                where = [f"({s!r}: {col[s]!r})" for s in df.index[bad.to_numpy()]]
                 raise ScoreTableError(
                     f"data: task {col_word} {c!r} has non-numeric values for {preview(where)}; fix them, "
                     f"or keep only numeric task {col_word}s (tasks=[...])."
@@ -970,7 +993,7 @@ class ScoreTable:
             {
                 "system": np.repeat(np.array(self._systems, dtype=object), m),
                 "task": np.tile(np.array([c.task for c in self._columns], dtype=object), n),
-                "metric": np.tile(np.array([c.metric for c in self._columns], dtype=object), n),
+                "metric": pd.Series(np.tile(np.array([c.metric for c in self._columns], dtype=object), n), dtype=object),
                 "score": self._scores.ravel(),
                 "higher_is_better": np.tile(self.higher_is_better, n),
                 "weight": np.tile(self.weights, n),
@@ -1072,7 +1095,10 @@ class ScoreTable:
         if exclude is not None:
             keep &= ~mask(exclude, "exclude")
         if not keep.any():
-            raise ScoreTableError("include/exclude: no task column left after selection.")
+            raise ScoreTableError(
+                f"include/exclude: no task column left after selection (include={include!r}, "
+                f"exclude={exclude!r}); loosen the patterns."
+            )
         return self._rebuild(np.arange(self.n_systems), np.nonzero(keep)[0])
 
     def with_missing(self, missing: MissingPolicy) -> ScoreTable:

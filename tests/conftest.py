@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
 import pytest
 from hypothesis import HealthCheck, settings
-
-matplotlib.use("Agg")
 
 settings.register_profile(
     "ci",

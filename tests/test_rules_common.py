@@ -106,7 +106,7 @@ def test_neutrality_renaming_systems_renames_the_result(rule, arrays, data):
 @given(arrays=score_arrays(min_n=3), data=st.data())
 def test_pareto_a_system_better_on_every_task_is_ranked_above(rule, arrays, data):
     scores, hib, weights = _prepare(rule, arrays)
-    n, m = scores.shape
+    n, _m = scores.shape
     a, b = data.draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
     sign = np.where(hib, 1.0, -1.0)
     scores = scores.copy()
@@ -204,7 +204,19 @@ def test_registry_metadata_is_complete():
         assert info.pareto in {"strict", "weak"}
         assert info.func.__doc__, f"rule {name} has no docstring"
     expected = {
-        "mean", "zscore_mean", "minmax_mean", "geometric_mean", "median", "win_rate", "borda", "dowdall",
-        "plurality", "copeland", "minimax", "schulze", "ranked_pairs", "kemeny",
+        "mean",
+        "zscore_mean",
+        "minmax_mean",
+        "geometric_mean",
+        "median",
+        "win_rate",
+        "borda",
+        "dowdall",
+        "plurality",
+        "copeland",
+        "minimax",
+        "schulze",
+        "ranked_pairs",
+        "kemeny",
     }
     assert expected <= set(RULES)

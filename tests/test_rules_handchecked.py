@@ -17,8 +17,9 @@ def profile(*orders):
     systems = sorted(set(orders[0]))
     n = len(systems)
     scores = np.array([[n - order.index(s) for order in orders] for s in systems], dtype=float)
-    return rankagg.ScoreTable(scores, systems=systems, tasks=[f"v{k}" for k in range(len(orders))],
-                              higher_is_better=True)
+    return rankagg.ScoreTable(
+        scores, systems=systems, tasks=[f"v{k}" for k in range(len(orders))], higher_is_better=True
+    )
 
 
 # --- Condorcet cycle: a>b>c, b>c>a, c>a>b -------------------------------------------------------
@@ -107,8 +108,10 @@ def test_ties_are_averaged_in_borda_and_share_credit_in_win_rate():
     np.testing.assert_allclose(wr.scores, [(2.5 / 3 + 1) / 2, (2.5 / 3 + 1.5 / 3) / 2, (1 / 3 + 1.5 / 3) / 2, 0.0])
     # Dowdall: tie on positions 1-2 shares (1 + 1/2) / 2
     dd = aggregate(TIES, rule="dowdall")
-    np.testing.assert_allclose(dd.scores, [(0.75 + 1) / 2, (0.75 + (1 / 2 + 1 / 3) / 2) / 2,
-                                           (1 / 3 + (1 / 2 + 1 / 3) / 2) / 2, (1 / 4 + 1 / 4) / 2])
+    np.testing.assert_allclose(
+        dd.scores,
+        [(0.75 + 1) / 2, (0.75 + (1 / 2 + 1 / 3) / 2) / 2, (1 / 3 + (1 / 2 + 1 / 3) / 2) / 2, (1 / 4 + 1 / 4) / 2],
+    )
     # plurality: a and b share the win on acc, a wins loss alone
     np.testing.assert_allclose(aggregate(TIES, rule="plurality").scores, [1.5, 0.5, 0.0, 0.0])
 
@@ -129,8 +132,9 @@ def test_mean_family_values():
     np.testing.assert_allclose(aggregate(SCORES, rule="geometric_mean").scores, [4.0, 2.0, 32 ** (1 / 3)])
     np.testing.assert_allclose(aggregate(SCORES, rule="median").scores, [4.0, 2.0, 4.0])
     # min-max: t0 (1,2,4) -> 0, 1/3, 1; t1 (4,2,1) -> 1, 1/3, 0; t2 (16,2,8) -> 1, 0, 3/7
-    np.testing.assert_allclose(aggregate(SCORES, rule="minmax_mean").scores,
-                               [2 / 3, (1 / 3 + 1 / 3) / 3, (1 + 3 / 7) / 3])
+    np.testing.assert_allclose(
+        aggregate(SCORES, rule="minmax_mean").scores, [2 / 3, (1 / 3 + 1 / 3) / 3, (1 + 3 / 7) / 3]
+    )
     z = aggregate(SCORES, rule="zscore_mean").scores
     cols = SCORES.scores
     expect = ((cols - cols.mean(0)) / cols.std(0)).mean(1)
@@ -208,6 +212,5 @@ def test_kemeny_rule_matches_brute_force_on_random_profiles(seed):
     assert res.diagnostics["kemeny_score"] == pytest.approx(brute_force_kemeny(table))
     # the reported score is the Kendall-distance sum of the returned ranking
     pos = res.scores
-    recomputed = sum(table.weights[j] * rankagg.kendall_distance(pos, table.rank().ranks[:, j])
-                     for j in range(m))
+    recomputed = sum(table.weights[j] * rankagg.kendall_distance(pos, table.rank().ranks[:, j]) for j in range(m))
     assert res.diagnostics["kemeny_score"] == pytest.approx(recomputed)
