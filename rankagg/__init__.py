@@ -28,6 +28,7 @@ from rankagg.ranking import (
     top_k_overlap,
 )
 from rankagg.results import ComparisonResult, RankingResult
+from rankagg.robustness import BootstrapResult, bootstrap
 from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
 from rankagg.table import MISSING_POLICIES, Column, ScoreTable
 
@@ -35,6 +36,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "MISSING_POLICIES",
+    "BootstrapResult",
     "RULES",
     "Column",
     "ComparisonResult",
@@ -47,6 +49,7 @@ __all__ = [
     "TaskRankings",
     "__version__",
     "aggregate",
+    "bootstrap",
     "compare",
     "get_rule",
     "kendall_distance",
