@@ -31,7 +31,7 @@ def _check_partial(table: ScoreTable, info: RuleInfo) -> None:
         raise RuleError(
             f"rule {info.name!r} does not accept partial rankings, and this table keeps missing scores "
             "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks' "
-            "(table.with_missing(...)), or use a rule that accepts partial rankings: "
+            "(table.with_missing(...); CLI: --missing drop_systems), or use a rule that accepts partial rankings: "
             f"{', '.join(_partial_rules())}."
         )
 
@@ -108,9 +108,9 @@ def aggregate(
     ...                        tasks=["acc", "bleu"], higher_is_better=True)
     >>> rankagg.aggregate(t, rule="mean").ranking
     ['A', 'B', 'C']
-    >>> res = rankagg.aggregate(t, rule="kemeny")
-    >>> res.ranking, res.diagnostics["optimal"]
-    (['A', 'B', 'C'], True)
+    >>> res = rankagg.aggregate(t, rule="kemeny")  # A>B>C, B>A>C and B>C>A all lie at distance 2
+    >>> res.diagnostics["kemeny_score"], res.diagnostics["optimal"], res.diagnostics["unique"]
+    (2.0, True, False)
     """
     table = as_table(table)
     info = get_rule(rule)
@@ -176,15 +176,18 @@ def compare(
     params = dict(params or {})
     for key in params:
         if get_rule(key).name not in names:
-            raise RuleError(f"params: rule {key!r} is not among the rules compared ({', '.join(names)}).")
+            raise RuleError(
+                f"params: rule {key!r} is not among the rules compared ({', '.join(names)}); add it to the "
+                "rules, or drop its parameters."
+            )
     per_rule = {get_rule(k).name: dict(v) for k, v in params.items()}
     refusing = [n for n in names if table.has_missing and not RULES[n].partial_ok]
     if refusing:
         raise RuleError(
-            f"rules {preview(refusing)} do not accept partial rankings, and this table keeps missing scores "
-            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks', or compare only "
-            f"rules that accept partial rankings: {', '.join(_partial_rules())}"
-            + (" (and pass reference='win_rate')." if not ref.partial_ok else ".")
+            f"rule(s) {preview(refusing)} do not accept partial rankings, and this table keeps missing scores "
+            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks' (CLI: --missing "
+            f"drop_systems), or compare only rules that accept partial rankings: {', '.join(_partial_rules())}"
+            + (" (and pass reference='win_rate'; CLI: --reference win_rate)." if not ref.partial_ok else ".")
         )
     inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
     results = {n: _run(table, inp, RULES[n], per_rule.get(n, {})) for n in names}

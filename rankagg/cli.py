@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rankagg import __version__
+from rankagg import _cli_sources as _sources
 from rankagg._errors import RankaggError
 from rankagg._format import fmt_value, render_frame
 from rankagg.aggregate import aggregate, compare
@@ -75,7 +76,12 @@ def _key_values(values: Sequence[str] | None, option: str) -> dict[str, str]:
 
 
 def _add_table_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="score file: CSV, TSV, Parquet, JSON or JSON lines (long or wide)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="score file: CSV, TSV, Parquet, JSON or JSON lines (long or wide), or a benchmark's output "
+        "(see --from); omit it with --dataset",
+    )
     g = p.add_argument_group("reading the file")
     g.add_argument(
         "--layout",
@@ -139,6 +145,7 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--missing", choices=MISSING_POLICIES, default="raise", help="missing-score policy (default: raise)")
     g.add_argument("--atol", type=float, default=0.0, help="absolute tie tolerance within a task (default 0)")
     g.add_argument("--rtol", type=float, default=0.0, help="relative tie tolerance within a task (default 0)")
+    _sources.add_source_args(p)
 
 
 def _add_output_args(p: argparse.ArgumentParser) -> None:
@@ -180,6 +187,17 @@ def _load(args: argparse.Namespace) -> ScoreTable:
             except ValueError:
                 raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
     tasks = _split_list(args.tasks) or None
+    kind = _sources.source_kind(args)
+    if kind != "table" or _sources.wide_options(args):
+        return _sources.load_source(
+            args,
+            kind,
+            higher_is_better=_directions(args),
+            metrics=metrics,
+            tasks=tasks,
+            weights=weights,
+            missing=args.missing,
+        )
     return read_table(
         args.file,
         layout=args.layout,
@@ -211,7 +229,13 @@ def _rule_params(args: argparse.Namespace, rule: str) -> dict[str, Any]:
 
 def _emit(text: str, args: argparse.Namespace) -> None:
     if getattr(args, "output", None):
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CLIError(
+                f"--output: cannot write {str(args.output)!r} ({exc.strerror or exc}); give a path in an existing, "
+                "writable folder."
+            ) from None
     else:
         sys.stdout.write(text)
 
@@ -283,7 +307,7 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
         return json.dumps(_jsonable(payload), indent=2) + "\n"
     better = "higher" if res.higher_is_better else "lower"
     lines = [f"Rule: {res.rule} (score = {res.score_name}, {better} is better)"]
-    lines += _header(table, str(args.file))
+    lines += _header(table, _sources.source_label(args))
     lines += _describe_diag(res)
     if fmt == "markdown":
         return "\n".join(f"{x}  " for x in lines) + "\n\n" + render_frame(df, "markdown")
@@ -329,7 +353,7 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
         return json.dumps(_jsonable(payload), indent=2) + "\n"
     md = fmt == "markdown"
     out: list[str] = []
-    out += [f"{x}  " if md else x for x in _header(table, str(args.file))]
+    out += [f"{x}  " if md else x for x in _header(table, _sources.source_label(args))]
     out.append("")
     out.append(("**Ranks** " if md else "Ranks ") + f"(1 = best; tied systems share a rank), by {cmp.reference}:")
     out.append(render_frame(ranks.reset_index(), "markdown" if md else "table"))
@@ -497,6 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="list the registered rules and their properties")
     _add_output_args(p)
     p.set_defaults(func=_cmd_rules)
+
+    _sources.add_datasets_command(sub, _add_output_args, _emit)
     return parser
 
 

@@ -14,7 +14,6 @@ Conventions used throughout rankagg:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 

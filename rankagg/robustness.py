@@ -399,8 +399,8 @@ def bootstrap(
     >>> res.to_frame()[["system", "rank", "rank_low", "rank_high"]].head(3)
         system  rank  rank_low  rank_high
     0   Osprey     1         1          2
-    1    Heron     2         1          3
-    2  Kestrel     3         2          4
+    1    Heron     2         1          2
+    2  Kestrel     3         3          4
     """
     t0 = time.perf_counter()
     table = as_table(table)

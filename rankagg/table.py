@@ -11,6 +11,7 @@ is better; rankagg never guesses a direction.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -98,6 +99,23 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+def _numeric_weights(col: pd.Series, name: str) -> np.ndarray:
+    """Per-row weights from a weight column; blank cells are NaN, anything else must be a number."""
+    num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(num) & ~np.array([_blank(v) for v in col], dtype=bool)
+    if bad.any():
+        rows = [f"(row {i}: {v!r})" for i, v in zip(col.index[bad], col[bad], strict=True)]
+        raise ScoreTableError(
+            f"weight: non-numeric values in column {name!r} at {preview(rows)}; weights must be positive "
+            "numbers (or pass weight=None to ignore the column)."
+        )
+    return num
+
+
+# text that means "no score" in score files
+_MISSING_TEXT = frozenset({"", "nan", "na", "n/a", "null", "none", "-"})
+
+
 def _check_policy(missing: str) -> None:
     if missing not in MISSING_POLICIES:
         raise ScoreTableError(
@@ -153,11 +171,20 @@ def _lookup(mapping: Mapping[str, Any], label: str, task: str) -> tuple[bool, An
         return True, mapping[label]
     if task in mapping:
         return True, mapping[task]
-    # patterns in the order given, but the catch-all "*" only as the default, after every other pattern
-    keys = [k for k in mapping if k != "*"] + (["*"] if "*" in mapping else [])
-    for key in keys:
-        if fnmatch.fnmatchcase(label, key) or fnmatch.fnmatchcase(task, key):
-            return True, mapping[key]
+    # patterns; the catch-all "*" only as the default, when no other pattern matches
+    hits = [
+        k for k in mapping if k != "*" and (fnmatch.fnmatchcase(label, str(k)) or fnmatch.fnmatchcase(task, str(k)))
+    ]
+    values = {repr(mapping[k]) for k in hits}
+    if len(values) > 1:
+        raise ScoreTableError(
+            f"patterns {preview(hits)} all match task {label!r} but give it different values "
+            f"({', '.join(sorted(values))}); name the task exactly to settle it."
+        )
+    if hits:
+        return True, mapping[hits[0]]
+    if "*" in mapping:
+        return True, mapping["*"]
     return False, None
 
 
@@ -442,7 +469,7 @@ class ScoreTable:
                 raise ScoreTableError(
                     f"higher_is_better: you gave {given} for task {label!r} but the data says "
                     f"higher_is_better={data}; fix the data, or ignore its direction column "
-                    "(direction=None) to use yours."
+                    "(direction=None; CLI: --direction-col '') to use yours."
                 )
             value_out = given if given is not None else data
             if value_out is None:
@@ -530,6 +557,7 @@ class ScoreTable:
         score: str = "score",
         metric: str | None = "metric",
         direction: str | None = "higher_is_better",
+        weight: str | None = "weight",
         higher_is_better: Direction = None,
         metrics: str | Mapping[str, str] | None = None,
         weights: Weights = None,
@@ -551,6 +579,10 @@ class ScoreTable:
         direction : str or None, default "higher_is_better"
             Name of a column holding each row's direction (True / False,
             "higher" / "lower"). Used when present; ``None`` ignores it.
+        weight : str or None, default "weight"
+            Name of a column holding each task's weight (as written by
+            :meth:`to_long`), constant within a task column. Used when present
+            and ``weights`` is not given; ``None`` ignores it.
         higher_is_better : bool or mapping of str to bool, optional
             Direction for all tasks, or per task. Must agree with the data's
             direction column where both are given.
@@ -602,10 +634,11 @@ class ScoreTable:
             if name not in cols:
                 raise ScoreTableError(
                     f"{param}: no column {name!r} in the data; its columns are {preview(cols, 10)}."
-                    f"{did_you_mean(name, cols)} Pass {param}='<column name>'."
+                    f"{did_you_mean(name, cols)} Pass {param}='<column name>' (CLI: --{param}-col)."
                 )
         metric_col = _optional_column(metric, "metric", "metric", cols)
         direction_col = _optional_column(direction, "higher_is_better", "direction", cols)
+        weight_col = _optional_column(weight, "weight", "weight", cols)
 
         # names
         for param, name in (("system", system), ("task", task)):
@@ -635,13 +668,13 @@ class ScoreTable:
         # scores
         raw = df[score]
         numeric = pd.to_numeric(raw, errors="coerce").astype(np.float64)
-        raw_blank = raw.isna() | (raw.astype("string").str.strip() == "")
+        raw_blank = raw.isna() | raw.astype("string").str.strip().str.lower().isin(_MISSING_TEXT).fillna(True)
         bad = numeric.isna() & ~raw_blank
         if bad.any():
             rows = [f"(row {i}: {raw[i]!r})" for i in df.index[bad.to_numpy()]]
             raise ScoreTableError(
                 f"score: non-numeric values in column {score!r} at {preview(rows)}; scores must be numbers "
-                "(leave the cell empty for a missing score)."
+                "(leave the cell empty, or write NA, for a missing score)."
             )
         infinite = np.isinf(numeric.to_numpy())
         if infinite.any():
@@ -675,6 +708,9 @@ class ScoreTable:
                 "score": numeric.to_numpy(),
                 "dir": pd.Series(row_dir, dtype=object),
                 "row": pd.Series(np.asarray(df.index, dtype=object), dtype=object),
+                "w": _numeric_weights(df[weight_col], weight_col)
+                if weight_col is not None
+                else np.full(len(df), np.nan),
             }
         )
 
@@ -716,7 +752,7 @@ class ScoreTable:
 
         # duplicate (system, task, metric) entries
         cell = ii * len(col_keys) + jj
-        uniq, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
+        _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
         if (counts > 1).any():
             first_dup = int(np.nonzero(counts > 1)[0][0])
             where = np.nonzero(inverse == first_dup)[0]
@@ -745,6 +781,20 @@ class ScoreTable:
                     f"{preview(rows_t)} and False in rows {preview(rows_f)}; a metric has one direction."
                 )
             data_dirs.append(vals.pop() if vals else None)
+
+        if weight_col is not None and weights is None:
+            wcol = frame["w"].to_numpy()
+            col_w: list[float] = []
+            for j, (t, m) in enumerate(col_keys):
+                vals_w = np.unique(wcol[(jj == j) & ~np.isnan(wcol)])
+                name = t if m is None else f"{t}:{m}"
+                if vals_w.size > 1:
+                    raise ScoreTableError(
+                        f"weight: task {name!r} has several weights in column {weight_col!r} "
+                        f"({preview(vals_w.tolist())}); a task column has one weight."
+                    )
+                col_w.append(float(vals_w[0]) if vals_w.size else 1.0)
+            weights = col_w
 
         arr = np.full((len(sys_order), len(col_keys)), np.nan)
         arr[ii, jj] = frame["score"].to_numpy()
@@ -850,7 +900,7 @@ class ScoreTable:
         for c in df.columns:
             col = df[c]
             num = pd.to_numeric(col, errors="coerce").astype(np.float64)
-            blank = col.isna() | (col.astype("string").str.strip() == "")
+            blank = col.isna() | col.astype("string").str.strip().str.lower().isin(_MISSING_TEXT).fillna(True)
             bad = num.isna() & ~blank
             if bad.any():
                 where = [f"({s!r}: {col[s]!r})" for s in df.index[bad.to_numpy()]]
@@ -993,7 +1043,9 @@ class ScoreTable:
             {
                 "system": np.repeat(np.array(self._systems, dtype=object), m),
                 "task": np.tile(np.array([c.task for c in self._columns], dtype=object), n),
-                "metric": pd.Series(np.tile(np.array([c.metric for c in self._columns], dtype=object), n), dtype=object),
+                "metric": pd.Series(
+                    np.tile(np.array([c.metric for c in self._columns], dtype=object), n), dtype=object
+                ),
                 "score": self._scores.ravel(),
                 "higher_is_better": np.tile(self.higher_is_better, n),
                 "weight": np.tile(self.weights, n),
@@ -1030,6 +1082,21 @@ class ScoreTable:
             dropped_systems=self._dropped_systems,
             dropped_tasks=self._dropped_tasks,
         )
+
+    def _reweighted(self, cols: np.ndarray, weights: np.ndarray) -> ScoreTable:
+        """Columns ``cols`` with new positive weights, without re-validation (internal: resampling)."""
+        obj = ScoreTable.__new__(ScoreTable)
+        obj._systems = self._systems
+        obj._columns = tuple(
+            dataclasses.replace(self._columns[j], weight=float(w)) for j, w in zip(cols, weights, strict=True)
+        )
+        sc = self._scores[:, cols]
+        sc.setflags(write=False)
+        obj._scores = sc
+        obj._missing = self._missing
+        obj._dropped_systems = self._dropped_systems
+        obj._dropped_tasks = self._dropped_tasks
+        return obj
 
     def select_systems(
         self,

@@ -1,8 +1,14 @@
-"""Datasets: small examples bundled with rankagg.
+"""Datasets: small examples bundled with rankagg, and a registry of public leaderboards.
 
 The bundled examples are tiny, synthetic tables written for this project
 (not copies of public leaderboards); they exist so that ``rankagg demo`` and
 the docstrings run anywhere without a download.
+
+The registry (:func:`list`, :func:`load`, :func:`fetch`, :func:`info`) holds
+public leaderboards, each pinned to an immutable upstream file (a commit on
+raw.githubusercontent.com) with its SHA-256, licence, citation and a
+description of the conversion; files are downloaded once with pooch, verified,
+and cached (``RANKAGG_DATA_DIR``; mirror: ``RANKAGG_DATA_MIRROR``).
 """
 
 from __future__ import annotations
@@ -13,9 +19,39 @@ from typing import Any
 import pandas as pd
 
 from rankagg._errors import RankaggError, did_you_mean
+from rankagg.datasets._registry import (
+    DATASETS,
+    ChecksumError,
+    DatasetEntry,
+    DatasetError,
+    DownloadError,
+    data_dir,
+    fetch,
+    info,
+    list_datasets,
+    load,
+)
 from rankagg.table import ScoreTable
 
-__all__ = ["EXAMPLES", "example_frame", "load_example"]
+# ``rankagg.datasets.list()`` is the registry listing. It is deliberately left out of __all__ so that a star
+# import does not shadow the builtin; nothing in this module calls the builtin ``list``.
+list = list_datasets
+
+__all__ = [
+    "DATASETS",
+    "EXAMPLES",
+    "ChecksumError",
+    "DatasetEntry",
+    "DatasetError",
+    "DownloadError",
+    "data_dir",
+    "example_frame",
+    "fetch",
+    "info",
+    "list_datasets",
+    "load",
+    "load_example",
+]
 
 EXAMPLES: dict[str, str] = {
     "toy": (

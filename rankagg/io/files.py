@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -79,6 +80,9 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
         elif fmt == "parquet":
             try:
                 df = pd.read_parquet(p)
+                if not isinstance(df.index, pd.RangeIndex):
+                    # pandas stores a DataFrame's index in the file (e.g. system names of a wide table): it is data
+                    df = df.reset_index()
             except ImportError as exc:
                 raise RankaggError(
                     f"{p}: reading Parquet needs pyarrow; install it with `pip install 'rankagg[parquet]'` ({exc})."
@@ -98,6 +102,10 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[0] == 0:
         raise ScoreTableError(f"{p}: the file has no rows of scores.")
+    if fmt in ("csv", "tsv", "jsonl"):
+        # label rows by their line in the file, so that errors point where the user can look
+        first = 2 if fmt != "jsonl" else 1
+        df.index = pd.RangeIndex(first, first + len(df), name="line")
     return df
 
 
@@ -206,7 +214,10 @@ def read_table(
     if layout == "long":
         if tasks is not None:
             if task not in df.columns:
-                raise ScoreTableError(f"task: no column {task!r} in {path}.")
+                raise ScoreTableError(
+                    f"task: no column {task!r} in {path}; its columns are {preview(list(df.columns), 10)}."
+                    f"{did_you_mean(task, df.columns)} Pass task='<column name>' (CLI: --task-col)."
+                )
             wanted = [tasks] if isinstance(tasks, str) else list(tasks)
             present = set(df[task].astype(str).str.strip())
             absent_t = [t for t in wanted if t not in present]
@@ -216,20 +227,27 @@ def read_table(
                     f"The tasks are {preview(sorted(present), 8)}."
                 )
             df = df[df[task].astype(str).str.strip().isin(wanted)]
-        return ScoreTable.from_long(
-            df,
-            system=system,
-            task=task,
-            score=score,
-            metric=metric,
-            direction=direction,
-            higher_is_better=higher_is_better,
-            metrics=metrics,
-            weights=weights,
-            include=include,
-            exclude=exclude,
-            missing=missing,
-        )
+        try:
+            return ScoreTable.from_long(
+                df,
+                system=system,
+                task=task,
+                score=score,
+                metric=metric,
+                direction=direction,
+                higher_is_better=higher_is_better,
+                metrics=metrics,
+                weights=weights,
+                include=include,
+                exclude=exclude,
+                missing=missing,
+            )
+        except ScoreTableError as exc:
+            if df.index.name != "line":
+                raise
+            # the frame's rows are labelled by file line: say so
+            msg = re.sub(r"\brow(s?)\b", r"line\1", str(exc)).replace("line(s)", "line(s)")
+            raise ScoreTableError(f"{path}: {msg}") from None
     if systems_in is None:
         raise RankaggError(
             f"{path}: for a wide table say where the systems are: systems_in='rows' or 'columns' "
@@ -244,8 +262,11 @@ def read_table(
             f"{did_you_mean(idx, df.columns)}"
         )
     if df[idx].isna().any():
-        rows = [int(i) + 2 for i in df.index[df[idx].isna()]]
-        raise ScoreTableError(f"{path}: empty row name in column {idx!r} at line(s) {preview(rows)}.")
+        rows = list(df.index[df[idx].isna()])
+        raise ScoreTableError(
+            f"{path}: empty row name in column {idx!r} at line(s) {preview(rows)}; give every row a name, "
+            "or name the column that holds them with index_col= (CLI: --index-col)."
+        )
     wide = df.set_index(idx)
     return ScoreTable.from_wide(
         wide,

@@ -1,0 +1,311 @@
+"""Command-line sources other than a plain score file: benchmark outputs, wide leaderboards, the registry.
+
+Used by :mod:`rankagg.cli`: ``--from {auto,table,lm-eval,mteb,helm,open-llm,alpaca-eval}``,
+``--dataset NAME``, ``--benchmark``, ``--split-compound``, ``--aggregate-columns``,
+``--keep-aggregate-columns``, ``--helm-table``, ``--cache-dir``, ``--mirror``, and the
+``rankagg datasets`` command. Whatever a reader leaves out is printed as
+``rankagg: note: ...`` lines on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rankagg._errors import RankaggError, did_you_mean
+from rankagg._format import render_frame
+from rankagg.io._common import LONG_COLUMNS, DataNoteWarning
+from rankagg.table import ScoreTable
+
+__all__ = [
+    "SOURCES",
+    "add_datasets_command",
+    "add_source_args",
+    "load_source",
+    "source_kind",
+    "source_label",
+    "wide_options",
+]
+
+SOURCES = ("auto", "table", "lm-eval", "mteb", "helm", "open-llm", "alpaca-eval")
+
+
+class SourceError(RankaggError):
+    """The command line names no source, two sources, or options that do not fit the source."""
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """Options for the sources other than a plain score file."""
+    g = p.add_argument_group("other sources: benchmark outputs, published leaderboards, the dataset registry")
+    g.add_argument(
+        "--from",
+        dest="source",
+        choices=SOURCES,
+        default="auto",
+        help="what FILE is: a score table, lm-evaluation-harness results (file or directory), an MTEB results "
+        "folder, a HELM group JSON, an Open LLM Leaderboard snapshot, an AlpacaEval leaderboard CSV "
+        "(default: auto, detected from the file)",
+    )
+    g.add_argument("--dataset", metavar="NAME", help="a registry dataset instead of FILE (see `rankagg datasets`)")
+    g.add_argument("--benchmark", metavar="NAME", help="MTEB: a benchmark preset, e.g. mteb-eng-classic")
+    g.add_argument(
+        "--split-compound",
+        action="append",
+        nargs="?",
+        const="*",
+        metavar="COLUMN=M1/M2",
+        help="wide tables: split cells such as 93.9/91.8 into metrics, e.g. MRPC=f1/accuracy (repeatable); "
+        "alone, name the parts part1, part2",
+    )
+    g.add_argument(
+        "--aggregate-columns",
+        action="append",
+        metavar="COLUMNS",
+        help="wide tables: the official aggregate columns (Score, Average...), left out of the ranking "
+        "(default: detected by name)",
+    )
+    g.add_argument(
+        "--keep-aggregate-columns",
+        action="store_true",
+        help="rank the aggregate columns (Score, Average, Mean win rate...) as tasks too",
+    )
+    g.add_argument("--helm-table", metavar="NAME", help="HELM: which table of the group file (name or title)")
+    g.add_argument("--cache-dir", metavar="DIR", help="--dataset: cache folder (default: $RANKAGG_DATA_DIR)")
+    g.add_argument("--mirror", metavar="URL", help="--dataset: base URL replacing https://raw.githubusercontent.com")
+
+
+def source_label(args: argparse.Namespace) -> str:
+    """How the output header names the input."""
+    if getattr(args, "dataset", None):
+        return f"dataset {args.dataset}"
+    return str(args.file)
+
+
+def _sniff(path: Path) -> str:
+    if path.is_dir():
+        if next(path.rglob("results*.json"), None) is not None:
+            return "lm-eval"
+        if (path / "results").is_dir() or next(path.glob("*/*.json"), None) or next(path.glob("*/*/*.json"), None):
+            return "mteb"
+        raise SourceError(
+            f"{path}: a directory, but neither lm-evaluation-harness results (results_*.json) nor an MTEB results "
+            "folder (<org>__<model>/<revision>/<Task>.json); pass --from lm-eval or --from mteb."
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            with open(path, encoding="utf-8") as fh:
+                obj = json.load(fh)
+        except (OSError, ValueError):
+            return "table"  # read_table gives the precise error
+        if isinstance(obj, list) and obj:
+            first = obj[0]
+            if isinstance(first, list) and len(first) == 6 and isinstance(first[0], str):
+                return "open-llm"
+            if isinstance(first, Mapping) and "header" in first and "rows" in first:
+                return "helm"
+        if isinstance(obj, Mapping) and isinstance(obj.get("results"), Mapping):
+            return "lm-eval"
+        return "table"
+    if suffix in (".csv", ".tsv"):
+        try:
+            head = pd.read_csv(path, nrows=0, sep="," if suffix == ".csv" else "\t")
+        except (OSError, ValueError):
+            return "table"
+        cols = [str(c) for c in head.columns]
+        if cols and (cols[0] == "" or cols[0].startswith("Unnamed")) and "win_rate" in cols:
+            return "alpaca-eval"
+    return "table"
+
+
+def wide_options(args: argparse.Namespace) -> bool:
+    return bool(args.split_compound or args.aggregate_columns or args.keep_aggregate_columns)
+
+
+def source_kind(args: argparse.Namespace) -> str:
+    """Check that exactly one source is given and say which reader reads it."""
+    if args.dataset and args.file:
+        raise SourceError(f"give a score file or --dataset {args.dataset}, not both (got FILE {args.file!r}).")
+    if not args.dataset and not args.file:
+        raise SourceError("give a score file (FILE) or --dataset NAME (the registry: `rankagg datasets`).")
+    if args.dataset:
+        if args.source not in ("auto",):
+            raise SourceError(f"--from {args.source} reads FILE; --dataset {args.dataset} is read by the registry.")
+        kind = "dataset"
+    else:
+        path = Path(args.file)
+        if args.source == "auto":
+            kind = _sniff(path) if path.exists() else "table"  # read_table reports a missing file
+        else:
+            kind = args.source
+    if args.benchmark and kind != "mteb":
+        raise SourceError(f"--benchmark is for MTEB results folders (--from mteb), not for a {kind} source.")
+    if args.helm_table and kind != "helm":
+        raise SourceError(f"--helm-table is for HELM group files (--from helm), not for a {kind} source.")
+    if kind not in ("table", "helm") and wide_options(args):
+        raise SourceError(
+            f"--split-compound / --aggregate-columns / --keep-aggregate-columns are for wide tables, not for a "
+            f"{kind} source."
+        )
+    return kind
+
+
+def _split_compound(values: list[str] | None) -> dict[str, tuple[str, ...]] | bool | None:
+    if not values:
+        return None
+    if values == ["*"]:
+        return True
+    out: dict[str, tuple[str, ...]] = {}
+    for v in values:
+        for item in _split([v]):
+            if item == "*":
+                raise SourceError("--split-compound: use it alone, or as COLUMN=M1/M2 for every compound column.")
+            if "=" not in item or "/" not in item.split("=", 1)[1]:
+                raise SourceError(f"--split-compound: expected COLUMN=METRIC1/METRIC2, got {item!r}.")
+            col, names = item.split("=", 1)
+            out[col.strip()] = tuple(n.strip() for n in names.split("/"))
+    return out
+
+
+def _select_tasks(frame: pd.DataFrame, tasks: list[str] | None, where: str) -> pd.DataFrame:
+    if not tasks:
+        return frame
+    present = list(dict.fromkeys(frame["task"]))
+    for t in tasks:
+        if t not in present:
+            raise SourceError(f"--tasks: no task {t!r} in {where}.{did_you_mean(t, present)}")
+    return frame[frame["task"].isin(tasks)]
+
+
+def load_source(
+    args: argparse.Namespace,
+    kind: str,
+    *,
+    higher_is_better: Any,
+    metrics: str | dict[str, str] | None,
+    tasks: list[str] | None,
+    weights: dict[str, float] | None,
+    missing: str,
+) -> ScoreTable:
+    """Read the source with its reader (as a long frame), print the reader's notes, build the table."""
+    from rankagg.io import read_alpaca_eval, read_helm, read_lm_eval, read_mteb, read_open_llm, read_wide
+
+    reader_metrics = metrics
+    table_metrics: str | dict[str, str] | None = metrics
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataNoteWarning)
+        if kind == "dataset":
+            from rankagg.datasets import load
+
+            frame = load(args.dataset, cache_dir=args.cache_dir, mirror=args.mirror, as_frame=True)
+        elif kind == "lm-eval":
+            frame = read_lm_eval(args.file, metrics=reader_metrics, tasks=tasks, as_frame=True)
+            table_metrics, tasks = None, None
+        elif kind == "mteb":
+            frame = read_mteb(args.file, benchmark=args.benchmark, tasks=tasks, as_frame=True)
+            tasks = None
+        elif kind == "helm":
+            frame = read_helm(
+                args.file, table=args.helm_table, keep_aggregate_columns=args.keep_aggregate_columns, as_frame=True
+            )
+        elif kind == "open-llm":
+            frame = read_open_llm(args.file, keep_aggregate_columns=args.keep_aggregate_columns, as_frame=True)
+        elif kind == "alpaca-eval":
+            frame = read_alpaca_eval(args.file, as_frame=True)
+        else:  # a wide table with the wide-reader options
+            if args.systems_in is None:
+                raise SourceError(
+                    "--split-compound / --aggregate-columns / --keep-aggregate-columns read a wide table: say where "
+                    "the systems are with --systems-in rows|columns."
+                )
+            frame = read_wide(
+                args.file,
+                systems_in=args.systems_in,
+                system=args.index_col,
+                tasks=tasks,
+                split_compound=_split_compound(args.split_compound),
+                aggregate_columns=_split(args.aggregate_columns) or None,
+                keep_aggregate_columns=args.keep_aggregate_columns,
+                format=args.input_format,
+                as_frame=True,
+            )
+            tasks = None
+    assert isinstance(frame, pd.DataFrame)
+    for note in frame.attrs.get("notes", []):
+        sys.stderr.write(f"rankagg: note: {' '.join(str(note).split())}\n")
+    frame = _select_tasks(frame, tasks, source_label(args))
+    return ScoreTable.from_long(
+        frame[list(LONG_COLUMNS)],
+        higher_is_better=higher_is_better,
+        metrics=table_metrics,
+        weights=weights,
+        include=args.include,
+        exclude=args.exclude,
+        missing=missing,  # type: ignore[arg-type]
+    )
+
+
+# ---------------------------------------------------------------------------------------------- rankagg datasets
+def _cmd_datasets(args: argparse.Namespace, emit: Callable[[str, argparse.Namespace], None]) -> int:
+    from rankagg.datasets import info, list_datasets
+
+    if args.name:
+        e = info(args.name)
+        record = {
+            "name": e.name,
+            "title": e.title,
+            "level": e.level,
+            "url": e.url,
+            "sha256": e.sha256,
+            "license": e.license,
+            "citation": e.citation,
+            "description": e.description,
+        }
+        if args.format == "json":
+            emit(json.dumps(record, indent=2) + "\n", args)
+        elif args.format == "csv":
+            emit(render_frame(pd.DataFrame([record]), "csv"), args)
+        elif args.format == "markdown":
+            emit("\n".join(f"**{k}**: {v}  " for k, v in record.items()) + "\n", args)
+        else:
+            emit("\n".join(f"{k + ':':<13}{v}" for k, v in record.items()) + "\n", args)
+        return 0
+    df = list_datasets()
+    if args.format == "json":
+        emit(json.dumps(df.to_dict(orient="records"), indent=2) + "\n", args)
+    elif args.format == "table":
+        text = render_frame(df[["name", "level", "title"]], "table")
+        text += (
+            "\nLoad one with `rankagg rank --dataset NAME`; `rankagg datasets NAME` shows its source (a pinned "
+            "URL and SHA-256), licence, citation and conversion.\n"
+        )
+        emit(text, args)
+    else:
+        emit(render_frame(df, args.format), args)
+    return 0
+
+
+def add_datasets_command(
+    sub: Any,
+    add_output_args: Callable[[argparse.ArgumentParser], None],
+    emit: Callable[[str, argparse.Namespace], None],
+) -> None:
+    """``rankagg datasets [NAME]``: the registry, or one entry."""
+    p = sub.add_parser("datasets", help="list the dataset registry (public leaderboards, pinned and checksummed)")
+    p.add_argument("name", nargs="?", help="show one dataset: source URL, SHA-256, licence, citation, conversion")
+    add_output_args(p)
+    p.set_defaults(func=lambda args: _cmd_datasets(args, emit))

@@ -1,0 +1,90 @@
+"""Exact Kemeny by dynamic programming over subsets (small instances).
+
+``f(S)`` is the least excess cost of ranking the set ``S`` of systems (the
+pairs inside ``S`` only); placing ``e`` on top of ``S`` costs the positive
+margins ``M[r, e]`` of the systems ``r`` in ``S`` it beats against the
+majority: ``f(S) = min_e [ sum_{r in S} max(0, M[r, e]) + f(S - e) ]``.
+Time and memory are O(2^k k); used for k <= 16 or so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+__all__ = ["SubsetDP"]
+
+
+class SubsetDP:
+    """Optimal value, one optimum, the number of optima and all optima of a small instance."""
+
+    def __init__(self, margins: np.ndarray, tol: float) -> None:
+        k = margins.shape[0]
+        self.k = k
+        self.tol = tol
+        size = 1 << k
+        masks = np.arange(size, dtype=np.int64)
+        bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)  # (2^k, k)
+        below = np.clip(margins, 0.0, None)  # below[r, e] = cost of e above r
+        # place[S, e] = sum_{r in S} max(0, M[r, e])
+        self.place = bits @ below
+        f = np.full(size, np.inf)
+        f[0] = 0.0
+        count = np.zeros(size, dtype=np.float64)
+        count[0] = 1.0
+        popc = bits.sum(axis=1).astype(np.int64)
+        one = 1 << np.arange(k, dtype=np.int64)
+        for c in range(1, k + 1):
+            layer = masks[popc == c]
+            inside = bits[layer] > 0  # e in S
+            prev = layer[:, None] ^ one[None, :]
+            cand = np.where(inside, self.place[layer] + f[np.where(inside, prev, 0)], np.inf)
+            best = cand.min(axis=1)
+            f[layer] = best
+            hit = inside & (cand <= best[:, None] + tol)
+            count[layer] = np.where(hit, count[np.where(inside, prev, 0)], 0.0).sum(axis=1)
+        self.f = f
+        self.count = count
+        self.full = size - 1
+
+    @property
+    def value(self) -> float:
+        """Optimal excess cost."""
+        return float(self.f[self.full])
+
+    @property
+    def n_optima(self) -> int:
+        """Number of optimal orders (exact up to 2**53)."""
+        return int(self.count[self.full])
+
+    def _choices(self, s: int) -> list[int]:
+        out = []
+        for e in range(self.k):
+            if s >> e & 1:
+                prev = s ^ (1 << e)
+                if self.place[s, e] + self.f[prev] <= self.f[s] + self.tol:
+                    out.append(e)
+        return out
+
+    def best(self, key: np.ndarray) -> np.ndarray:
+        """One optimal order; at each step the optimal choice with the largest ``key`` goes next."""
+        s = self.full
+        out = []
+        while s:
+            ch = self._choices(s)
+            e = max(ch, key=lambda i: (key[i], -i))
+            out.append(e)
+            s ^= 1 << e
+        return np.asarray(out, dtype=np.intp)
+
+    def all(self) -> Iterator[tuple[int, ...]]:
+        """Every optimal order (lexicographic by index), best first."""
+        stack: list[tuple[int, tuple[int, ...]]] = [(self.full, ())]
+        while stack:
+            s, prefix = stack.pop()
+            if s == 0:
+                yield prefix
+                continue
+            for e in reversed(self._choices(s)):
+                stack.append((s ^ (1 << e), (*prefix, e)))

@@ -1,0 +1,486 @@
+"""The :func:`kemeny` driver: validation, decomposition, per-component solve, assembly."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rankagg._errors import RankaggError, RuleError, did_you_mean
+from rankagg.rules.kemeny._core import as_wins, kemeny_score, margin_lattice, order_excess
+from rankagg.rules.kemeny._dp import SubsetDP
+from rankagg.rules.kemeny._graph import strict_components, weak_components
+from rankagg.rules.kemeny._heuristics import (
+    borda_order,
+    canonical_ties,
+    copeland_order,
+    kwiksort,
+    local_search,
+)
+from rankagg.rules.kemeny._large import window_search
+from rankagg.rules.kemeny._lp import SolveStats, TriangleSolver
+from rankagg.rules.kemeny._result import KemenyResult
+
+__all__ = ["BOUNDS", "METHODS", "kemeny"]
+
+METHODS = ("auto", "exact", "local_search", "kwiksort", "borda", "copeland")
+BOUNDS = ("auto", "lp", "trivial")
+
+_DP_MAX = 10  # components up to this size are solved by subset dynamic programming
+_LP_MAX = 250  # larger components: window ILPs + partition bound instead of one LP
+_WINDOW = 100  # window width for large components
+_ALL_OPTIMA_MAX = 12  # all_optima: largest block of systems not separated by strict majorities
+_FALLBACK_SHARE = 0.1  # auto: share of time_limit kept for the heuristic fallback
+
+
+@dataclass
+class _Options:
+    method: str
+    bound: str
+    restarts: int
+    check_unique: bool
+    dp_max: int
+    lp_max: int
+    window: int
+
+
+@dataclass
+class _Part:
+    order: np.ndarray  # local indices
+    excess: float
+    lower: float
+    optimal: bool
+    unique: bool | None
+    label: str
+
+
+def _check_options(method: Any, time_limit: Any, bound: Any, restarts: Any, max_optima: Any) -> None:
+    if not isinstance(method, str) or method not in METHODS:
+        raise RuleError(
+            f"method={method!r}: unknown Kemeny method; choose one of {', '.join(map(repr, METHODS))}."
+            + did_you_mean(str(method), METHODS)
+        )
+    if not isinstance(bound, str) or bound not in BOUNDS:
+        raise RuleError(
+            f"bound={bound!r}: choose one of {', '.join(map(repr, BOUNDS))}." + did_you_mean(str(bound), BOUNDS)
+        )
+    if time_limit is not None:
+        ok = isinstance(time_limit, (int, float, np.integer, np.floating)) and not isinstance(time_limit, bool)
+        if not ok or not (float(time_limit) > 0 and math.isfinite(float(time_limit))):
+            raise RuleError(
+                f"time_limit={time_limit!r}: must be a positive number of seconds, or None for no limit."
+            )
+    for name, v in (("restarts", restarts), ("max_optima", max_optima)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise RuleError(f"{name}={v!r}: must be a positive integer.")
+
+
+def _as_rng(rng: Any) -> np.random.Generator:
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise RuleError(
+            f"rng={rng!r}: expected None, an int seed or a numpy.random.Generator ({exc})."
+        ) from None
+
+
+def _best(margins: np.ndarray, orders: list[tuple[np.ndarray, str]]) -> tuple[np.ndarray, float, str]:
+    vals = [order_excess(margins, o) for o, _ in orders]
+    i = int(np.argmin(vals))
+    return orders[i][0], vals[i], orders[i][1]
+
+
+def _kwik(margins: np.ndarray, rng: np.random.Generator, restarts: int, deadline: float | None):
+    out: list[tuple[np.ndarray, str]] = []
+    for r in range(restarts):
+        if r and deadline is not None and time.perf_counter() >= deadline:
+            break
+        out.append((local_search(margins, kwiksort(margins, rng)), "kwiksort"))
+    return out
+
+
+def _lp_bound(margins: np.ndarray, order: np.ndarray, deadline: float | None, stats: SolveStats) -> float:
+    """Certified LP lower bound on the excess of a component (no integer solve)."""
+    k = margins.shape[0]
+    if k > _LP_MAX:
+        return window_search(margins, order, deadline, stats, width=_WINDOW, max_sweeps=1)[0].lower
+    solver = TriangleSolver(margins, margin_lattice(margins), stats)
+    return solver.solve(order, deadline, integer=False).lower
+
+
+def _solve_part(
+    margins: np.ndarray,
+    key: np.ndarray,
+    opts: _Options,
+    deadline: float | None,
+    rng: np.random.Generator,
+    stats: SolveStats,
+) -> _Part:
+    k = margins.shape[0]
+    if k <= 2:
+        order = np.arange(k, dtype=np.intp)
+        if k == 2 and (margins[0, 1] < 0 or (margins[0, 1] == 0 and key[1] > key[0])):
+            order = order[::-1].copy()
+        unique = bool(margins[0, 1] != 0) if k == 2 else True
+        return _Part(order, 0.0, 0.0, True, unique, "exact")
+    method = opts.method
+    tol = 1e-9 * max(1.0, float(np.abs(margins).max()))
+
+    if method in ("borda", "copeland", "local_search", "kwiksort"):
+        if method == "borda":
+            order, val, label = borda_order(margins), None, "borda"
+        elif method == "copeland":
+            order, val, label = copeland_order(margins), None, "copeland"
+        elif method == "local_search":
+            order, val, label = _best(
+                margins,
+                [
+                    (local_search(margins, borda_order(margins)), "local_search"),
+                    (local_search(margins, copeland_order(margins)), "local_search"),
+                ],
+            )
+        else:
+            order, val, label = _best(margins, _kwik(margins, rng, opts.restarts, None))
+        val = order_excess(margins, order)
+        lower = 0.0
+        if opts.bound == "lp":
+            lower = min(val, _lp_bound(margins, order, deadline, stats))
+        return _Part(order, val, lower, val <= lower + tol, None, label)
+
+    # exact / auto
+    if k <= opts.dp_max:
+        dp = SubsetDP(margins, tol)
+        order = dp.best(key)
+        return _Part(order, dp.value, dp.value, True, dp.n_optima == 1 if opts.check_unique else None, "exact")
+    start, _, label = _best(
+        margins,
+        [
+            (local_search(margins, borda_order(margins)), "local_search"),
+            (local_search(margins, copeland_order(margins)), "local_search"),
+        ],
+    )
+    exact_deadline = deadline
+    t_now = time.perf_counter()
+    if method == "auto" and deadline is not None:
+        exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - t_now)
+    solver = None
+    if k > opts.lp_max:
+        out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window)
+    else:
+        solver = TriangleSolver(margins, margin_lattice(margins), stats)
+        out = solver.solve(start, exact_deadline)
+        label2 = out.source
+    if out.excess < order_excess(margins, start) - tol:
+        label = label2
+    order, val, lower = out.order, out.excess, out.lower
+    if out.optimal:
+        unique = None
+        if opts.check_unique and solver is not None:
+            pairs_tied = np.any(margins[order[:-1], order[1:]] == 0)
+            unique = False if pairs_tied else solver.is_unique(order, val, deadline)
+        return _Part(order, val, val, True, unique, "exact")
+    if method == "auto":
+        cands = [(order, label), *_kwik(margins, rng, opts.restarts, deadline)]
+        order, val, label = _best(margins, cands)
+    return _Part(order, val, min(lower, val), val <= lower + tol, None, label)
+
+
+def kemeny(
+    wins: Any,
+    *,
+    method: str = "auto",
+    time_limit: float | None = 60.0,
+    all_optima: bool = False,
+    rng: int | np.random.Generator | None = None,
+    restarts: int = 16,
+    bound: str = "auto",
+    check_unique: bool = True,
+    decompose: bool = True,
+    max_optima: int = 10_000,
+) -> KemenyResult:
+    """Kemeny consensus: the strict order that minimises total pairwise disagreement.
+
+    Parameters
+    ----------
+    wins : array_like of shape (n, n)
+        ``wins[i, j]`` = total (weighted) number of voters ranking system ``i``
+        strictly above ``j``; non-negative, zero diagonal. Voters that tie
+        ``i`` and ``j`` or do not rank both count in neither ``wins[i, j]``
+        nor ``wins[j, i]``. Build it with
+        ``rankagg.ranking.pairwise_counts(ranks, weights=...)[0]``.
+    method : {"auto", "exact", "local_search", "kwiksort", "borda", "copeland"}
+        ``"exact"``: prove optimality (subset dynamic programming for small
+        components, lazy triangle LP/ILP otherwise; window ILPs with a
+        partition bound above 250 systems per component) within
+        ``time_limit``. ``"auto"`` (default): the same, and if the time runs
+        out, also KwikSort restarts, returning the best order with its gap.
+        ``"local_search"``: Borda and Copeland starts improved by single-system
+        moves. ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each
+        improved by local search. ``"borda"``, ``"copeland"``: the starting
+        orders alone (baselines).
+    time_limit : float or None, default 60
+        Wall-clock budget in seconds for the whole call (None = no limit).
+        When it runs out, the best order found is returned with
+        ``optimal=False`` and its certified ``lower_bound``.
+    all_optima : bool, default False
+        Also return every optimal order (``method`` "auto" or "exact" only).
+        Allowed when every block of systems not separated by strict
+        majorities has at most 12 systems (always true for ``n <= 12``) and
+        there are at most ``max_optima`` optimal orders.
+    rng : int, numpy.random.Generator or None
+        Randomness for KwikSort (methods "kwiksort", and "auto" when it falls
+        back to heuristics). The exact path is deterministic.
+    restarts : int, default 16
+        KwikSort restarts per component.
+    bound : {"auto", "lp", "trivial"}
+        Lower bound reported by the heuristic methods: ``"trivial"``
+        (:math:`\\sum_{i<j} \\min(w_{ij}, w_{ji})`, the default for
+        heuristics) or ``"lp"`` (certified LP relaxation bound per component,
+        within ``time_limit``). The exact methods always use the LP/ILP.
+    check_unique : bool, default True
+        Decide ``unique`` for proven optima (see Notes). When False, only the
+        free test (two adjacent tied systems) is made; otherwise ``None``.
+    decompose : bool, default True
+        Solve the strongly connected components of the strict majority graph
+        separately (does not change the optimal score; False is for testing).
+    max_optima : int, default 10000
+        Largest number of optimal orders ``all_optima=True`` may return.
+
+    Returns
+    -------
+    KemenyResult
+        The order, its score, a certified lower bound and the gap, whether it
+        is proven optimal and unique, and solver statistics.
+
+    Raises
+    ------
+    RankaggError
+        Invalid ``wins`` or options, or ``all_optima=True`` on too large an
+        instance.
+
+    See Also
+    --------
+    kemeny_score : Objective of a given order.
+    rankagg.ranking.pairwise_counts : Build ``wins`` from per-task rankings.
+
+    Notes
+    -----
+    **Objective.** With :math:`w_{ij}` = ``wins[i, j]``, the Kemeny score of
+    a strict order is :math:`\\sum_{a \\succ b} w_{ba}`: the weight of voters
+    disagreeing with each pair. For rankings given as rank vectors with ties
+    and missing systems this equals the sum of Kendall distances
+    :math:`K^{(p)}` (see :func:`rankagg.ranking.kendall_distance`) minus the
+    constant :math:`p \\sum_{i<j} t_{ij}` (:math:`t` = tie counts), so it has
+    the same minimisers. With margins :math:`M = w - w^T`, score = trivial
+    bound :math:`\\sum_{i<j}\\min(w_{ij}, w_{ji})` + *excess*, the sum of
+    :math:`M_{ab} > 0` over pairs ranked against their strict majority.
+
+    **Integer program.** One binary variable :math:`y_{ij}` per pair
+    :math:`i<j` (:math:`y_{ij} = 1`: :math:`i` above :math:`j`; the reverse
+    variable is :math:`1 - y_{ij}`):
+
+    .. math::
+
+        \\min \\sum_{i<j} w_{ij} + (w_{ji} - w_{ij})\\, y_{ij}
+        \\quad\\text{s.t.}\\quad
+        0 \\le y_{ij} + y_{jk} - y_{ik} \\le 1 \\;\\; (i<j<k),\\quad
+        y \\in \\{0, 1\\}
+
+    (the two sides forbid the 3-cycles :math:`i \\succ j \\succ k \\succ i`
+    and :math:`i \\succ k \\succ j \\succ i`; excluding all 3-cycles makes a
+    tournament transitive). The triangle rows are added lazily: the LP
+    relaxation is solved with the rows in the pool, the violated rows are
+    added, and so on until none is violated; then, if the LP solution is
+    fractional and the LP bound does not already match the best heuristic
+    order, the integer program is solved (``scipy.optimize.milp``, HiGHS)
+    with the same lazy loop, after fixing variables whose LP reduced cost
+    exceeds the gap. Lower bounds are certified from the LP duals (any
+    :math:`\\lambda \\le 0` gives :math:`\\lambda^T b + \\sum \\min(0, c -
+    A^T\\lambda)` over the box), and are rounded up to the lattice of
+    attainable scores when the margins are integers.
+
+    **Decomposition (extended Condorcet criterion).** Let the strict
+    majority graph have an arc :math:`i \\to j` when :math:`M_{ij} > 0`, and
+    :math:`C_1, \\dots, C_r` be its strongly connected components listed in a
+    topological order. Every pair across components is then either ordered
+    by a strict majority in the direction of the list or tied
+    (:math:`M_{ij} = 0`). Sorting any order stably by component index
+    reverses only cross pairs that were against the list, each of which had
+    :math:`M \\ge 0` in favour of the list, so it never increases the score;
+    hence some optimal order lists the components in this order, and the
+    optimum is the sum of the components' optima (each solved alone;
+    components of one system need no solver, and none has exactly two).
+    More precisely, the optimal orders are exactly the merges of optimal
+    component orders that respect every strict majority between components:
+    tied pairs between components may interleave, strict ones may not. The
+    decomposition is therefore valid with ties, provided tied pairs are not
+    used to order components (they would not be, as they carry no arc).
+
+    **Uniqueness.** From that characterisation, the returned order is the
+    unique optimum if and only if (a) no two adjacent systems in it are tied
+    (:math:`M_{ab} = 0`: swapping them keeps the score) and (b) each
+    component's optimum is unique. (b) is read off the dynamic program (it
+    counts optima) for small components; otherwise the integer program is
+    solved again with a *no-good* row excluding exactly the found order
+    (:math:`\\sum_{y^*_p = 1} y_p - \\sum_{y^*_p = 0} y_p \\le |y^*| - 1`),
+    first as an LP (which settles it when the LP optimum is unique) and the
+    order is unique iff that optimum is worse. ``unique`` is ``None`` when
+    not proven optimal, when that check runs out of time, or for windowed
+    components.
+
+    **Large components** (more than 250 systems; e.g. the Open LLM
+    Leaderboard with 1,192 models and 4 tasks): the heuristic order is cut
+    into windows of 100 consecutive systems, each solved exactly (which
+    improves the order: reordering inside a window only changes pairs inside
+    it), with windows shifted by half a width between sweeps. The sum of the
+    windows' lower bounds is a valid lower bound, since any order costs at
+    least the optimum of each block of a partition of the systems.
+
+    Ties in the returned order are broken deterministically: among optimal
+    orders differing by swaps of adjacent tied systems, the one agreeing with
+    the net margins (Borda), then with the index order, is returned.
+
+    References
+    ----------
+    Conitzer, Davenport & Kalagnanam (2006), *Improved bounds for computing
+    Kemeny rankings*, AAAI. Ali & Meila (2012), *Experiments with Kemeny
+    ranking: What works when?*, Math. Soc. Sci. Truchon (1998), *An extension
+    of the Condorcet criterion and Kemeny orders*. Ailon, Charikar & Newman
+    (2008), *Aggregating inconsistent information: ranking and clustering*,
+    J. ACM.
+
+    Examples
+    --------
+    Three voters rank systems 0, 1, 2 as (0, 1, 2), (1, 2, 0) and (2, 0, 1):
+
+    >>> import numpy as np
+    >>> from rankagg.rules.kemeny import kemeny
+    >>> wins = np.array([[0, 2, 1], [1, 0, 2], [2, 1, 0]])
+    >>> res = kemeny(wins)
+    >>> res.order, res.score, res.optimal, res.unique
+    ((0, 1, 2), 4.0, True, False)
+    >>> sorted(kemeny(wins, all_optima=True).all_optima)
+    [(0, 1, 2), (1, 2, 0), (2, 0, 1)]
+
+    With ties and missing systems, go through per-task rank vectors:
+
+    >>> from rankagg.ranking import pairwise_counts
+    >>> ranks = np.array([[1, 1.5, 2], [2, 1.5, np.nan], [3, 3, 1]])
+    >>> wins, ties = pairwise_counts(ranks)
+    >>> res = kemeny(wins)
+    >>> res.order, res.score, res.gap
+    ((0, 1, 2), 1.0, 0.0)
+    """
+    t0 = time.perf_counter()
+    _check_options(method, time_limit, bound, restarts, max_optima)
+    if all_optima and method not in ("auto", "exact"):
+        raise RuleError(
+            f"all_optima=True needs an exact method (method='auto' or 'exact'), got method={method!r}."
+        )
+    W = as_wins(wins)
+    gen = _as_rng(rng)
+    n = W.shape[0]
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    M = W - W.T
+    key = M.sum(axis=1)
+    iu = np.triu_indices(n, 1)
+    trivial = float(np.minimum(W[iu], W.T[iu]).sum())
+    eff_bound = ("lp" if method in ("auto", "exact") else "trivial") if bound == "auto" else bound
+    opts = _Options(method, eff_bound, int(restarts), bool(check_unique), _DP_MAX, _LP_MAX, _WINDOW)
+    stats = SolveStats()
+
+    if all_optima:
+        blocks = weak_components(M) if decompose else [np.arange(n)]
+        big = max((b.size for b in blocks), default=0)
+        if big > _ALL_OPTIMA_MAX:
+            raise RuleError(
+                f"all_optima=True: a block of {big} systems is not separated by strict majorities "
+                f"(at most {_ALL_OPTIMA_MAX} allowed, e.g. n <= {_ALL_OPTIMA_MAX}); enumerating its optimal "
+                "orders is too costly. Use all_optima=False (the result still says whether the optimum is unique)."
+            )
+
+    comps = strict_components(M) if decompose else [np.arange(n, dtype=np.intp)]
+    parts: list[tuple[np.ndarray, _Part]] = []
+    for c in comps:
+        parts.append((c, _solve_part(M[np.ix_(c, c)], key[c], opts, deadline, gen, stats)))
+    order = np.concatenate([c[p.order] for c, p in parts]) if parts else np.zeros(0, dtype=np.intp)
+    order = canonical_ties(M, order, key)
+    score = kemeny_score(W, order)
+    proven = all(p.optimal for _, p in parts)
+    lower = score if proven else min(score, trivial + sum(p.lower for _, p in parts))
+
+    # uniqueness: no adjacent tie and every component unique
+    unique: bool | None = None
+    if proven:
+        if n >= 2 and np.any(M[order[:-1], order[1:]] == 0):
+            unique = False
+        else:
+            flags = [p.unique for _, p in parts]
+            unique = False if any(f is False for f in flags) else (True if all(flags) else None)
+
+    optima: tuple[tuple[int, ...], ...] | None = None
+    if all_optima:
+        optima = _all_optima(M, decompose, max_optima)
+        unique = len(optima) == 1
+        proven = True
+        lower = score
+
+    if proven:
+        method_used = "exact"
+        status = "proven optimal"
+    else:
+        unproven = [(c.size, p.label) for c, p in parts if not p.optimal]
+        method_used = max(unproven)[1]
+        stopped = deadline is not None and time.perf_counter() >= deadline
+        status = (
+            f"not proven optimal ({len(unproven)} of {len(parts)} components open"
+            + (", time limit reached" if stopped else "")
+            + ")"
+        )
+    gap = 0.0 if proven else max(0.0, score - lower)
+    return KemenyResult(
+        order=tuple(int(i) for i in order),
+        score=score,
+        lower_bound=float(lower),
+        gap=float(gap),
+        relative_gap=float(gap / max(score, np.finfo(float).tiny)),
+        optimal=bool(proven),
+        unique=unique,
+        all_optima=optima,
+        method=method_used,
+        time_seconds=time.perf_counter() - t0,
+        n_components=len(comps),
+        largest_component=max((c.size for c in comps), default=0),
+        n_lp_solves=stats.lp_solves,
+        n_ilp_solves=stats.ilp_solves,
+        n_cuts=stats.cuts,
+        n_fixed=stats.fixed,
+        trivial_bound=trivial,
+        status=status,
+    )
+
+
+def _all_optima(M: np.ndarray, decompose: bool, max_optima: int) -> tuple[tuple[int, ...], ...]:
+    """Every optimal order: product over weak-majority blocks of each block's optima (subset DP)."""
+    n = M.shape[0]
+    blocks = weak_components(M) if decompose else [np.arange(n)]
+    per_block: list[list[tuple[int, ...]]] = []
+    total = 1
+    for b in blocks:
+        mb = M[np.ix_(b, b)]
+        tol = 1e-9 * max(1.0, float(np.abs(mb).max(initial=0.0)))
+        dp = SubsetDP(mb, tol)
+        total *= dp.n_optima
+        if total > max_optima:
+            raise RankaggError(
+                f"all_optima=True: there are more than max_optima={max_optima} optimal orders; "
+                "raise max_optima or use all_optima=False."
+            )
+        per_block.append([tuple(int(b[i]) for i in o) for o in dp.all()])
+    combos = (tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*per_block))
+    return tuple(sorted(combos))
+
