@@ -36,8 +36,8 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "MISSING_POLICIES",
-    "BootstrapResult",
     "RULES",
+    "BootstrapResult",
     "Column",
     "ComparisonResult",
     "RankaggError",

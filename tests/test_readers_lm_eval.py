@@ -192,6 +192,8 @@ def test_unknown_metric_task_and_group_option():
         ),
     ):
         quiet(DATA, metrics="acc_norm")
+    with pytest.raises(ReaderError, match=pin("metrics: 'wikitxt' matches no task", "Did you mean 'wikitext'?")):
+        quiet(DATA, metrics={"wikitxt": "bits_per_byte", "*": "acc"})
     with pytest.raises(ReaderError, match=pin("tasks: 'wikitex' matches no task", "Did you mean 'wikitext'?")):
         quiet(DATA, tasks="wikitex")
     with pytest.raises(ReaderError, match=pin("groups='subtasks': use 'leaves', 'groups' or 'all'")):

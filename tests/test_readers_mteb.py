@@ -147,6 +147,10 @@ def test_errors_name_the_file_and_the_field(tmp_path):
         read_mteb(DATA, models="acme/old*")
     with pytest.raises(ReaderError, match=pin("tasks: 'STS99' matches no task of benchmark 'mteb-eng-classic'")):
         read_mteb(DATA, benchmark="mteb-eng-classic", tasks="STS99")
+    with pytest.raises(ReaderError, match=pin("split: 'MSMARCOO' matches no selected task", "Did you mean 'MSMARCO'?")):
+        read_mteb(DATA, split={"MSMARCOO": "dev"})
+    with pytest.raises(ReaderError, match=pin("subsets: 'STS71' matches no selected task", "Did you mean 'STS17'?")):
+        read_mteb(DATA, benchmark="mteb-eng-classic", subsets={"STS71": "en-en"})
     with pytest.raises(ReaderError, match=pin("revision='abc': no model has a revision folder of that name")):
         read_mteb(DATA, revision="abc")
     with pytest.raises(ReaderError, match=pin(f"{tmp_path}: no MTEB result files found", "<org>__<model>")):

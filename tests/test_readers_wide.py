@@ -182,6 +182,15 @@ def test_direction_mapping_and_metric_selection():
     assert t2.labels == ("CoLA", "MRPC")
 
 
+def test_named_tasks_leave_the_rest_out_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        frame = read_wide(frame_of(RAW), systems_in="rows", tasks=["CoLA"], as_frame=True)
+    assert set(frame["task"]) == {"CoLA"}
+    assert frame.attrs["notes"][0] == "left out column(s) 'MRPC', 'URL' (not in tasks=[...])."
+    assert "left out 1 aggregate column(s) 'Score' (detected by name" in frame.attrs["notes"][1]
+
+
 def test_reads_files(tmp_path: Path):
     path = tmp_path / "board.csv"
     path.write_text(RAW)

@@ -61,7 +61,7 @@ def test_holm_correction_by_hand():
 
 def test_errors_are_clear():
     t = make_table(np.array([[1.0, np.nan], [2.0, 3.0], [1.0, 1.0]]), [True, True], missing="partial")
-    with pytest.raises(rankagg.RankaggError, match="needs a score for every system.*drop_systems"):
+    with pytest.raises(rankagg.RankaggError, match=r"needs a score for every system.*drop_systems"):
         friedman_nemenyi(t)
     with pytest.raises(rankagg.RankaggError, match="needs a score for every system"):
         wilcoxon_holm(t)

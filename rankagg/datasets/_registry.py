@@ -571,6 +571,9 @@ def fetch(
     url = entry.url_at(base)
     folder = data_dir(cache_dir) / entry.name
     where = f"set {ENV_MIRROR} (or mirror=) to a mirror of raw.githubusercontent.com, or retry when online"
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # pooch logs every download at INFO level on stderr
     try:
         local = pooch.retrieve(
             url,
@@ -611,6 +614,8 @@ def fetch(
         raise DownloadError(
             f"dataset {name!r}: could not write to the cache {folder} ({exc}); set {ENV_DIR}."
         ) from None
+    finally:
+        logger.setLevel(level)
     return Path(local)
 
 

@@ -124,7 +124,7 @@ def read_helm(
         if len(tables) > 1:
             notes.add(
                 f"read the first of {len(tables)} tables, {labels[0]}; the others are {short(labels[1:])} "
-                "(choose one with table=NAME).",
+                "(choose one with table=NAME; CLI: --helm-table NAME).",
                 warn=False,
             )
     elif isinstance(table, int) and not isinstance(table, bool):

@@ -425,6 +425,14 @@ def read_lm_eval(
             )
     if not rows:
         raise ReaderError(f"{p}: no task left after the selection.")
+    if isinstance(metrics, Mapping):
+        present = list(dict.fromkeys(r["task"] for r in rows))
+        for key in metrics:
+            if not match_names([str(key)], present):
+                raise ReaderError(
+                    f"{p}: metrics: {key!r} matches no task; the tasks are {short(present, 10)}."
+                    f"{did_you_mean(str(key), present)}"
+                )
     chosen = sorted(_choose(rows, metrics), key=lambda r: (sys_order[r["system"]], task_order[r["task"]], r["_order"]))
     if metrics is None:
         picked = sorted({f"{r['task']}={r['metric']}" for r in chosen})

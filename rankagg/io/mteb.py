@@ -463,6 +463,14 @@ def read_mteb(
         selected = [t for t in universe if t in chosen]
     else:
         selected = list(universe)
+    for param, given in (("split", split), ("subsets", subsets)):
+        if isinstance(given, Mapping):
+            for key in given:
+                if not match_names([str(key)], selected):
+                    raise ReaderError(
+                        f"{root}: {param}: {key!r} matches no selected task; the tasks are {short(selected, 8)}."
+                        f"{did_you_mean(str(key), selected)}"
+                    )
     if bench is None and "CQADupstackRetrieval" in selected:
         composites["CQADupstackRetrieval"] = CQADUPSTACK_SUBTASKS
     type_of = dict(MTEB_ENG_CLASSIC_TASKS)

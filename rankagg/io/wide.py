@@ -341,7 +341,7 @@ def read_wide(
                 f"left out {len(agg)} aggregate {word}(s) {short(agg)} ({how}; official averages or ranks, not "
                 "tasks); pass keep_aggregate_columns=True to rank them too, or aggregate_columns=[...] to name "
                 "them yourself.",
-                warn=aggregate_columns is None,
+                warn=aggregate_columns is None and not explicit_tasks,
             )
     if not task_cols:
         raise ReaderError(
