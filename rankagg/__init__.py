@@ -15,8 +15,20 @@ Examples
 
 from rankagg._errors import RankaggError, RuleError, ScoreTableError
 from rankagg.aggregate import aggregate, compare
+from rankagg.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.datasets import load_example
+from rankagg.instances import InstanceTable
 from rankagg.io import read_table
+from rankagg.perturb import (
+    add_noise,
+    add_systems,
+    mask_cells,
+    perturbation_studies,
+    remove_systems,
+    remove_tasks,
+    rescale_task,
+    summarize_perturbations,
+)
 from rankagg.ranking import (
     TaskRankings,
     kendall_distance,
@@ -40,6 +52,8 @@ __all__ = [
     "BootstrapResult",
     "Column",
     "ComparisonResult",
+    "InstanceTable",
+    "PairwiseProfile",
     "RankaggError",
     "RankingResult",
     "RuleError",
@@ -48,6 +62,8 @@ __all__ = [
     "ScoreTableError",
     "TaskRankings",
     "__version__",
+    "add_noise",
+    "add_systems",
     "aggregate",
     "bootstrap",
     "compare",
@@ -56,11 +72,18 @@ __all__ = [
     "kendall_tau_b",
     "list_rules",
     "load_example",
+    "mask_cells",
     "pairwise_counts",
+    "pairwise_from_battles",
+    "perturbation_studies",
     "rank_scores",
     "rank_table",
     "read_table",
     "register",
+    "remove_systems",
+    "remove_tasks",
+    "rescale_task",
     "spearman",
+    "summarize_perturbations",
     "top_k_overlap",
 ]

@@ -1,6 +1,6 @@
 """Command-line sources other than a plain score file: benchmark outputs, wide leaderboards, the registry.
 
-Used by :mod:`rankagg.cli`: ``--from {auto,table,lm-eval,mteb,helm,open-llm,alpaca-eval}``,
+Used by :mod:`rankagg.cli`: ``--from {auto,table,lm-eval,mteb,helm,open-llm,alpaca-eval,battles}``,
 ``--dataset NAME``, ``--benchmark``, ``--split-compound``, ``--aggregate-columns``,
 ``--keep-aggregate-columns``, ``--helm-table``, ``--cache-dir``, ``--mirror``, and the
 ``rankagg datasets`` command. Whatever a reader leaves out is printed as
@@ -28,13 +28,17 @@ __all__ = [
     "SOURCES",
     "add_datasets_command",
     "add_source_args",
+    "load_battles",
+    "load_instances",
     "load_source",
     "source_kind",
     "source_label",
     "wide_options",
 ]
 
-SOURCES = ("auto", "table", "lm-eval", "mteb", "helm", "open-llm", "alpaca-eval")
+SOURCES = ("auto", "table", "lm-eval", "mteb", "helm", "open-llm", "alpaca-eval", "battles")
+# columns that make a file a battle log (raw Chatbot-Arena style, or as written by rankagg.io.read_battles)
+_BATTLE_COLUMNS = ({"model_a", "model_b", "winner"}, {"system_a", "system_b", "winner"})
 
 
 class SourceError(RankaggError):
@@ -57,8 +61,8 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
         choices=SOURCES,
         default="auto",
         help="what FILE is: a score table, lm-evaluation-harness results (file or directory), an MTEB results "
-        "folder, a HELM group JSON, an Open LLM Leaderboard snapshot, an AlpacaEval leaderboard CSV "
-        "(default: auto, detected from the file)",
+        "folder, a HELM group JSON, an Open LLM Leaderboard snapshot, an AlpacaEval leaderboard CSV, a battle log "
+        "(model_a, model_b, winner; rank and compare only) (default: auto, detected from the file)",
     )
     g.add_argument("--dataset", metavar="NAME", help="a registry dataset instead of FILE (see `rankagg datasets`)")
     g.add_argument("--benchmark", metavar="NAME", help="MTEB: a benchmark preset, e.g. mteb-eng-classic")
@@ -120,6 +124,10 @@ def _sniff(path: Path) -> str:
                 return "helm"
         if isinstance(obj, Mapping) and isinstance(obj.get("results"), Mapping):
             return "lm-eval"
+        if isinstance(obj, list) and obj and isinstance(obj[0], Mapping):
+            keys = {str(k) for k in obj[0]}
+            if any(cols <= keys for cols in _BATTLE_COLUMNS):
+                return "battles"
         return "table"
     if suffix in (".csv", ".tsv"):
         try:
@@ -129,6 +137,8 @@ def _sniff(path: Path) -> str:
         cols = [str(c) for c in head.columns]
         if cols and (cols[0] == "" or cols[0].startswith("Unnamed")) and "win_rate" in cols:
             return "alpaca-eval"
+        if any(c <= set(cols) for c in _BATTLE_COLUMNS):
+            return "battles"
     return "table"
 
 
@@ -257,6 +267,82 @@ def load_source(
         exclude=args.exclude,
         missing=missing,  # type: ignore[arg-type]
     )
+
+
+def _columns_of(path: Path, fmt: str | None) -> list[str]:
+    """The column names of a file (read cheaply for CSV / TSV)."""
+    from rankagg.io.files import _format_of, read_frame
+
+    kind = _format_of(path, fmt)
+    if kind in ("csv", "tsv"):
+        try:
+            head = pd.read_csv(path, nrows=0, sep="," if kind == "csv" else "\t")
+        except (OSError, ValueError):
+            return []  # read_table gives the precise error
+        return [str(c).strip() for c in head.columns]
+    try:
+        return [str(c) for c in read_frame(path, format=fmt).columns]
+    except RankaggError:
+        return []
+
+
+def load_instances(
+    args: argparse.Namespace,
+    *,
+    higher_is_better: Any,
+    metrics: str | dict[str, str] | None,
+    tasks: list[str] | None,
+    weights: dict[str, float] | None,
+    missing: str,
+) -> Any:
+    """An :class:`~rankagg.InstanceTable` when FILE is a long file with the instance column; else None."""
+    from rankagg.instances import InstanceTable
+    from rankagg.io.files import read_frame
+
+    col = getattr(args, "instance_col", None)
+    if not col or args.layout == "wide" or args.systems_in is not None or not args.file:
+        return None
+    path = Path(args.file)
+    if not path.is_file() or col not in _columns_of(path, args.input_format):
+        return None
+    frame = read_frame(path, format=args.input_format)
+    if tasks and args.task_col in frame.columns:
+        present = list(dict.fromkeys(frame[args.task_col].astype(str).str.strip()))
+        for t in tasks:
+            if t not in present:
+                raise SourceError(f"--tasks: no task {t!r} in {source_label(args)}.{did_you_mean(t, present)}")
+        frame = frame[frame[args.task_col].astype(str).str.strip().isin(tasks)]
+    return InstanceTable.from_long(
+        frame,
+        system=args.system_col,
+        task=args.task_col,
+        instance=col,
+        score=args.score_col,
+        metric=args.metric_col if args.metric_col else None,
+        direction=args.direction_col if args.direction_col else None,
+        higher_is_better=higher_is_better,
+        metrics=metrics,
+        weights=weights,
+        include=args.include,
+        exclude=args.exclude,
+        missing=missing,  # type: ignore[arg-type]
+    )
+
+
+def load_battles(args: argparse.Namespace) -> Any:
+    """A :class:`~rankagg.battles.PairwiseProfile` from a battle log (``--from battles``)."""
+    from rankagg.battles import pairwise_from_battles
+    from rankagg.io import read_battles
+    from rankagg.io.files import read_frame
+
+    path = Path(args.file)
+    if path.is_file() and _BATTLE_COLUMNS[1] <= set(_columns_of(path, args.input_format)):
+        frame = read_frame(path, format=args.input_format)  # already system_a, system_b, winner in {a, b, tie}
+    else:
+        frame = read_battles(args.file, format=args.input_format)
+    for note in frame.attrs.get("notes", []):
+        sys.stderr.write(f"rankagg: note: {' '.join(str(note).split())}\n")
+    return pairwise_from_battles(frame, include=args.include, exclude=args.exclude)
 
 
 # ---------------------------------------------------------------------------------------------- rankagg datasets

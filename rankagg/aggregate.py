@@ -1,4 +1,10 @@
-"""Apply rules to a score table: :func:`aggregate` and :func:`compare`."""
+"""Apply rules to a score table: :func:`aggregate` and :func:`compare`.
+
+Both also take instance-level data (:class:`~rankagg.InstanceTable`, aggregated
+at ``level="one"`` or ``"two"``, see :mod:`rankagg._levels`) and pairwise data
+(a battle log or :class:`~rankagg.battles.PairwiseProfile`, see
+:mod:`rankagg.battles`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RuleError, preview
+from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
+from rankagg.battles import PairwiseProfile, aggregate_profile, check_connected, check_pairwise_rule, is_battle_frame
+from rankagg.battles import pairwise_from_battles as _pairwise_from_battles
+from rankagg.instances import InstanceTable
+from rankagg.partial import PAIRWISE_MODES, ExpectedRuleInput
 from rankagg.ranking import competition_ranks, kendall_tau_b, levels_from_scores, rank_table, top_k_overlap
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
@@ -34,6 +44,58 @@ def _check_partial(table: ScoreTable, info: RuleInfo) -> None:
             "(table.with_missing(...); CLI: --missing drop_systems), or use a rule that accepts partial rankings: "
             f"{', '.join(_partial_rules())}."
         )
+
+
+def _check_level_options(
+    level: str | None, inner: Any, outer: Any, inner_params: Any, instance_weighting: Any, what: str = "task"
+) -> None:
+    """Score tables and battles have one level: refuse the instance-level options with a pointer to InstanceTable."""
+    if level is not None and level != what:
+        raise RankaggError(
+            f"level={level!r}: levels 'one' and 'two' aggregate instance-level scores; this input is "
+            f"{'a score table (one score per system and task)' if what == 'task' else 'pairwise battle data'}. "
+            "Build an InstanceTable (rankagg.InstanceTable.from_long(df, instance='...'); CLI: a long file with an "
+            "instance column, --instance-col) to aggregate instances."
+        )
+    for name, value in (
+        ("inner", inner),
+        ("outer", outer),
+        ("inner_params", inner_params),
+        ("instance_weighting", instance_weighting),
+    ):
+        if value is not None:
+            raise RankaggError(
+                f"{name}: only used with instance-level data (an InstanceTable, level='one' or 'two'); this input "
+                f"is {'a score table' if what == 'task' else 'pairwise battle data'}."
+            )
+
+
+def _check_pairwise(pairwise: str, info: RuleInfo | None = None) -> None:
+    if pairwise not in PAIRWISE_MODES:
+        raise RankaggError(
+            f"pairwise={pairwise!r}: use 'observed' (a voter counts for the pairs it ranks) or 'expected' (over the "
+            "compatible completions of partial rankings, Himmi et al. 2024)."
+            f"{did_you_mean(str(pairwise), PAIRWISE_MODES)}"
+        )
+    if info is not None and pairwise == "expected" and not info.pairwise_ok and info.name != "partial_borda":
+        raise RuleError(
+            f"pairwise='expected' changes the pairwise matrix, which rule {info.name!r} does not read; use it with "
+            "copeland, minimax, schulze, ranked_pairs, kemeny or bradley_terry, or use rule 'partial_borda' (Borda "
+            "over the same completions)."
+        )
+
+
+def _rule_input(table: ScoreTable, atol: float, rtol: float, pairwise: str) -> RuleInput:
+    cls = ExpectedRuleInput if pairwise == "expected" else RuleInput
+    return cls(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
+
+
+def _as_profile(data: Any) -> PairwiseProfile | None:
+    if isinstance(data, PairwiseProfile):
+        return data
+    if is_battle_frame(data):
+        return _pairwise_from_battles(data)
+    return None
 
 
 def _run(table: ScoreTable, inp: RuleInput, info: RuleInfo, params: Mapping[str, Any]) -> RankingResult:
@@ -65,41 +127,85 @@ def _run(table: ScoreTable, inp: RuleInput, info: RuleInfo, params: Mapping[str,
         atol=inp.rankings.atol,
         rtol=inp.rankings.rtol,
         diagnostics=MappingProxyType(diagnostics),
+        pairwise="expected" if isinstance(inp, ExpectedRuleInput) else "observed",
     )
 
 
 def aggregate(
-    table: ScoreTable,
+    table: ScoreTable | InstanceTable | PairwiseProfile | pd.DataFrame,
     rule: str = "borda",
     *,
     atol: float = 0.0,
     rtol: float = 0.0,
+    level: str | None = None,
+    inner: str | None = None,
+    outer: str | None = None,
+    inner_params: Mapping[str, Any] | None = None,
+    instance_weighting: str | None = None,
+    pairwise: str = "observed",
+    chunk_size: int | None = None,
+    max_memory: int | None = None,
     **params: Any,
 ) -> RankingResult:
     """Rank the systems of ``table`` with one rule.
 
     Parameters
     ----------
-    table : ScoreTable
-        Validated scores.
+    table : ScoreTable, InstanceTable, PairwiseProfile or battle DataFrame
+        Validated scores; instance-level scores; or pairwise data (a
+        :class:`~rankagg.battles.PairwiseProfile`, or a battle log with
+        ``system_a, system_b, winner`` columns as read by
+        :func:`rankagg.io.read_battles`, which only pairwise rules rank).
     rule : str, default "borda"
-        Registered rule name or alias (see :func:`rankagg.list_rules`).
+        Registered rule name or alias (see :func:`rankagg.list_rules`). With
+        ``level="two"``: the outer rule, unless ``outer`` is given.
     atol, rtol : float, default 0
-        Tie tolerances used to rank each task (see :func:`rankagg.rank_scores`);
-        they do not affect rules that read raw scores (the mean family).
+        Tie tolerances used to rank each task (each instance, for
+        instance-level data; see :func:`rankagg.rank_scores`); they do not
+        affect rules that read raw scores (the mean family).
+    level : {"one", "two"}, optional
+        Instance-level data only (default ``"one"``). ``"one"``: every
+        instance is a voter, pooled across tasks (weighted by
+        ``instance_weighting``). ``"two"``: the ``inner`` rule aggregates each
+        task column's instances into a task ranking (its scores and direction
+        become a task column), then ``outer`` aggregates the tasks.
+    inner : str, optional
+        ``level="two"``: the rule applied to each task's instances (default
+        ``"mean"``: the per-task mean, the classic leaderboard column).
+    outer : str, optional
+        ``level="two"``: the rule applied to the task rankings (default: ``rule``).
+    inner_params : mapping, optional
+        ``level="two"``: parameters of the inner rule (``**params`` go to the
+        outer rule).
+    instance_weighting : {"per_task", "uniform"}, optional
+        ``level="one"``: ``"per_task"`` (default) gives every instance its task
+        weight divided by the task's number of instances, so a task with more
+        instances does not dominate; ``"uniform"`` gives every instance its task
+        weight.
+    pairwise : {"observed", "expected"}, default "observed"
+        How the pairwise matrix treats a voter that does not rank both systems
+        of a pair: it does not count (``"observed"``), or it counts with the
+        probability of each order over the compatible completions of its
+        partial ranking (``"expected"``, Himmi et al. 2024; see
+        :mod:`rankagg.partial`). For the rules that read pairwise preferences.
+    chunk_size, max_memory : int, optional
+        Instance-level data: instances per chunk, or a bound in bytes on the
+        working memory of the chunked passes (default 256 MiB).
     **params
         Rule parameters (e.g. ``time_limit=10`` for Kemeny); unknown names raise.
 
     Returns
     -------
     RankingResult
+        With ``level``, ``inner``, ``outer``, ``instance_weighting``,
+        ``pairwise`` and ``missing_policy`` recorded.
 
     Raises
     ------
     RuleError
         Unknown rule or parameter; a rule that does not accept partial
         rankings on a table with missing scores; a score-averaging rule on
-        tasks with mixed directions.
+        tasks with mixed directions; a rule that needs scores on pairwise data.
 
     Examples
     --------
@@ -111,15 +217,60 @@ def aggregate(
     >>> res = rankagg.aggregate(t, rule="kemeny")  # A>B>C, B>A>C and B>C>A all lie at distance 2
     >>> res.diagnostics["kemeny_score"], res.diagnostics["optimal"], res.diagnostics["unique"]
     (2.0, True, False)
+
+    Instance-level scores, pooled (one level) or per task first (two levels), and a battle log:
+
+    >>> inst = rankagg.InstanceTable.from_arrays(
+    ...     {"qa": [[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]], "mt": [[0.3, 0.4], [0.5, 0.2], [0.1, 0.2]]},
+    ...     systems=["A", "B", "C"], higher_is_better=True)
+    >>> rankagg.aggregate(inst, rule="borda").ranking
+    ['A', 'B', 'C']
+    >>> res = rankagg.aggregate(inst, level="two", inner="mean", outer="kemeny")
+    >>> res.level, res.inner, res.outer
+    ('two', 'mean', 'kemeny')
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"system_a": ["A", "A", "B"], "system_b": ["B", "C", "C"], "winner": ["a", "a", "tie"]})
+    >>> rankagg.aggregate(log, rule="bradley_terry").ranking
+    ['A', 'B', 'C']
     """
+    if isinstance(table, InstanceTable):
+        from rankagg._levels import aggregate_instances
+
+        return aggregate_instances(
+            table,
+            rule,
+            atol=atol,
+            rtol=rtol,
+            level=level,
+            inner=inner,
+            outer=outer,
+            inner_params=inner_params,
+            instance_weighting=instance_weighting,
+            pairwise=pairwise,
+            chunk_size=chunk_size,
+            max_memory=max_memory,
+            params=params,
+        )
+    profile = _as_profile(table)
+    if profile is not None:
+        _check_level_options(level, inner, outer, inner_params, instance_weighting, what="battles")
+        _check_pairwise(pairwise)
+        if pairwise == "expected":
+            raise RankaggError(
+                "pairwise='expected' completes partial rankings; battle data has no rankings to complete (pairs that "
+                "never met count as ties)."
+            )
+        return aggregate_profile(profile, rule, params)
     table = as_table(table)
+    _check_level_options(level, inner, outer, inner_params, instance_weighting)
     info = get_rule(rule)
-    inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
+    _check_pairwise(pairwise, info)
+    inp = _rule_input(table, atol, rtol, pairwise)
     return _run(table, inp, info, params)
 
 
 def compare(
-    table: ScoreTable,
+    table: ScoreTable | InstanceTable | PairwiseProfile | pd.DataFrame,
     rules: Sequence[str] = DEFAULT_COMPARE,
     *,
     reference: str = "mean",
@@ -127,13 +278,23 @@ def compare(
     atol: float = 0.0,
     rtol: float = 0.0,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    level: str | None = None,
+    inner: str | None = None,
+    inner_params: Mapping[str, Any] | None = None,
+    instance_weighting: str | None = None,
+    pairwise: str = "observed",
+    chunk_size: int | None = None,
+    max_memory: int | None = None,
 ) -> ComparisonResult:
     """Apply several rules to one table and show where they disagree with the reference (the mean).
 
     Parameters
     ----------
-    table : ScoreTable
-        Validated scores.
+    table : ScoreTable, InstanceTable, PairwiseProfile or battle DataFrame
+        Validated scores, instance-level scores or pairwise data (as in
+        :func:`aggregate`; with pairwise data every rule, the reference
+        included, must read pairwise preferences, e.g.
+        ``reference="bradley_terry"``).
     rules : sequence of str
         Rules to compare. The reference is added when it is not listed.
     reference : str, default "mean"
@@ -144,6 +305,9 @@ def compare(
         Tie tolerances for ranking each task.
     params : mapping of rule name to mapping, optional
         Parameters per rule, e.g. ``{"kemeny": {"time_limit": 10}}``.
+    level, inner, inner_params, instance_weighting, pairwise, chunk_size, max_memory
+        As in :func:`aggregate`. With ``level="two"`` the compared rules are
+        the outer rules, all fed by the same ``inner`` rule.
 
     Returns
     -------
@@ -167,7 +331,61 @@ def compare(
     1  borda                  A                  B
     2  borda                  C                  B
     """
+    if isinstance(table, InstanceTable):
+        from rankagg._levels import compare_instances
+
+        return compare_instances(
+            table,
+            rules,
+            reference=reference,
+            top_k=top_k,
+            atol=atol,
+            rtol=rtol,
+            params=params,
+            level=level,
+            inner=inner,
+            inner_params=inner_params,
+            instance_weighting=instance_weighting,
+            pairwise=pairwise,
+            chunk_size=chunk_size,
+            max_memory=max_memory,
+        )
+    profile = _as_profile(table)
+    if profile is not None:
+        _check_level_options(level, inner, None, inner_params, instance_weighting, what="battles")
+        _check_pairwise(pairwise)
+        names, ref, per_rule = _comparison_plan(rules, reference, params)
+        for n in names:
+            hint = " (it is the reference: pass reference='bradley_terry')" if n == ref.name else ""
+            check_pairwise_rule(RULES[n], "battle data" + hint)
+        check_connected(profile)
+        results = {n: aggregate_profile(profile, n, per_rule.get(n, {})) for n in names}
+        return _assemble_comparison(
+            profile.systems, names, ref, results, profile.pairwise, top_k, "raise", level="battles", inner=None
+        )
     table = as_table(table)
+    _check_level_options(level, inner, None, inner_params, instance_weighting)
+    _check_pairwise(pairwise)
+    names, ref, per_rule = _comparison_plan(rules, reference, params)
+    refusing = [n for n in names if table.has_missing and not RULES[n].partial_ok]
+    if refusing:
+        raise RuleError(
+            f"rule(s) {preview(refusing)} do not accept partial rankings, and this table keeps missing scores "
+            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks' (CLI: --missing "
+            f"drop_systems), or compare only rules that accept partial rankings: {', '.join(_partial_rules())}"
+            + (" (and pass reference='win_rate'; CLI: --reference win_rate)." if not ref.partial_ok else ".")
+        )
+    for n in names:
+        _check_pairwise(pairwise, RULES[n])
+    inp = _rule_input(table, atol, rtol, pairwise)
+    results = {n: _run(table, inp, RULES[n], per_rule.get(n, {})) for n in names}
+    return _assemble_comparison(table.systems, names, ref, results, inp.pairwise, top_k, table.missing_policy)
+
+
+def _comparison_plan(
+    rules: Sequence[str] | str, reference: str, params: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[list[str], RuleInfo, dict[str, dict[str, Any]]]:
+    """The rules to compare (reference first), and the parameters of each, checked."""
     if isinstance(rules, str):
         rules = [r.strip() for r in rules.split(",") if r.strip()]
     infos = [get_rule(r) for r in rules]
@@ -181,18 +399,23 @@ def compare(
                 "rules, or drop its parameters."
             )
     per_rule = {get_rule(k).name: dict(v) for k, v in params.items()}
-    refusing = [n for n in names if table.has_missing and not RULES[n].partial_ok]
-    if refusing:
-        raise RuleError(
-            f"rule(s) {preview(refusing)} do not accept partial rankings, and this table keeps missing scores "
-            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks' (CLI: --missing "
-            f"drop_systems), or compare only rules that accept partial rankings: {', '.join(_partial_rules())}"
-            + (" (and pass reference='win_rate'; CLI: --reference win_rate)." if not ref.partial_ok else ".")
-        )
-    inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
-    results = {n: _run(table, inp, RULES[n], per_rule.get(n, {})) for n in names}
+    return names, ref, per_rule
 
-    systems = list(table.systems)
+
+def _assemble_comparison(
+    systems_in: Sequence[str],
+    names: list[str],
+    ref: RuleInfo,
+    results: Mapping[str, RankingResult],
+    counts: tuple[np.ndarray, np.ndarray],
+    top_k: int | None,
+    missing_policy: str,
+    *,
+    level: str = "task",
+    inner: str | None = None,
+) -> ComparisonResult:
+    """Ranks side by side, agreement, top-k overlap and the disagreements with the reference."""
+    systems = list(systems_in)
     ranks = pd.DataFrame({n: results[n].ranks for n in names}, index=pd.Index(systems, name="system"))
     ranks = ranks.sort_values([ref.name, *[n for n in names if n != ref.name]], kind="stable")
     k = min(3, len(systems)) if top_k is None else int(top_k)
@@ -205,7 +428,7 @@ def compare(
         agree.loc[a, b] = agree.loc[b, a] = kendall_tau_b(ra, rb)
         topk.loc[a, b] = topk.loc[b, a] = top_k_overlap(ra, rb, k)
 
-    wins, ties = inp.pairwise
+    wins, ties = counts
     rows = []
     rr = results[ref.name].ranks
     for n in names:
@@ -253,5 +476,7 @@ def compare(
         top_k=k,
         top_k_agreement=topk,
         disagreements=dis,
-        missing_policy=table.missing_policy,
+        missing_policy=missing_policy,
+        level=level,
+        inner=inner,
     )

@@ -1,4 +1,4 @@
-"""Command-line interface: ``rankagg demo | rank | compare | rules``.
+"""Command-line interface: ``rankagg demo | rank | compare | bootstrap | robustness | rules``.
 
 Errors in the input end the program with one line on stderr and exit code 2;
 an unexpected failure prints one line and exits with 1 (``--traceback`` shows it).
@@ -22,8 +22,12 @@ from rankagg import _cli_sources as _sources
 from rankagg._errors import RankaggError
 from rankagg._format import fmt_value, render_frame
 from rankagg.aggregate import aggregate, compare
+from rankagg.battles import PairwiseProfile
+from rankagg.instances import INSTANCE_WEIGHTINGS, InstanceTable
 from rankagg.io import read_table
+from rankagg.perturb import DEFAULT_RULES, STUDIES, perturbation_studies, summarize_perturbations
 from rankagg.results import ComparisonResult, RankingResult
+from rankagg.robustness import BootstrapResult, bootstrap
 from rankagg.rules import get_rule, list_rules
 from rankagg.table import MISSING_POLICIES, ScoreTable
 
@@ -142,7 +146,12 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
         metavar="PATTERN",
         help="leave out systems matching (name or glob, e.g. '*Human*'; repeatable)",
     )
-    g.add_argument("--missing", choices=MISSING_POLICIES, default="raise", help="missing-score policy (default: raise)")
+    g.add_argument(
+        "--missing",
+        choices=(*MISSING_POLICIES, "drop_instances"),
+        default="raise",
+        help="missing-score policy (default: raise; drop_instances: instance-level files)",
+    )
     g.add_argument("--atol", type=float, default=0.0, help="absolute tie tolerance within a task (default 0)")
     g.add_argument("--rtol", type=float, default=0.0, help="relative tie tolerance within a task (default 0)")
     _sources.add_source_args(p)
@@ -151,6 +160,59 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
 def _add_output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+
+def _add_level_args(p: argparse.ArgumentParser) -> None:
+    """Options for instance-level files and battle logs (``rank`` and ``compare``)."""
+    g = p.add_argument_group("instance-level scores and battles")
+    g.add_argument(
+        "--instance-col",
+        default="instance",
+        help="long files: instance column; a long file with this column holds instance-level scores "
+        "(default: instance; '' reads every file as task-level)",
+    )
+    g.add_argument(
+        "--level",
+        choices=("one", "two"),
+        help="instance-level files: 'one' pools every instance as a voter (default), 'two' aggregates each task's "
+        "instances with --inner, then the tasks with --outer",
+    )
+    g.add_argument("--inner", metavar="RULE", help="--level two: rule applied to each task's instances (default: mean)")
+    g.add_argument("--outer", metavar="RULE", help="--level two: rule applied to the task rankings (default: --rule)")
+    g.add_argument("--inner-param", action="append", metavar="KEY=VALUE", help="--level two: inner rule parameter")
+    g.add_argument(
+        "--instance-weighting",
+        choices=INSTANCE_WEIGHTINGS,
+        help="--level one: per_task (default; each task weighs its weight, shared by its instances) or uniform "
+        "(each instance weighs its task's weight)",
+    )
+    g.add_argument(
+        "--pairwise",
+        choices=("observed", "expected"),
+        default="observed",
+        help="pairwise matrix of partial rankings: a voter counts for the pairs it ranks (observed, default) or for "
+        "every pair, by the probability of each order over its compatible completions (expected; Himmi et al. 2024)",
+    )
+    g.add_argument(
+        "--max-memory",
+        type=float,
+        metavar="MIB",
+        help="instance-level files: working memory bound of the chunked passes in MiB (default 256)",
+    )
+
+
+def _level_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    inner_params = {k: _parse_scalar(v) for k, v in _key_values(args.inner_param, "--inner-param").items()}
+    if args.max_memory is not None and not args.max_memory > 0:
+        raise CLIError(f"--max-memory: give a positive number of MiB, got {args.max_memory:g}.")
+    return {
+        "level": args.level,
+        "inner": args.inner,
+        "inner_params": inner_params or None,
+        "instance_weighting": args.instance_weighting,
+        "pairwise": args.pairwise,
+        "max_memory": None if args.max_memory is None else int(args.max_memory * 2**20),
+    }
 
 
 def _directions(args: argparse.Namespace) -> bool | dict[str, bool] | None:
@@ -168,7 +230,20 @@ def _directions(args: argparse.Namespace) -> bool | dict[str, bool] | None:
     return mapping
 
 
-def _load(args: argparse.Namespace) -> ScoreTable:
+def _load(args: argparse.Namespace) -> Any:
+    """The input: a ScoreTable; with ``rank`` / ``compare`` also an InstanceTable or a PairwiseProfile."""
+    levels = hasattr(args, "instance_col")  # rank and compare read instance-level files and battle logs
+    kind = _sources.source_kind(args)
+    if kind == "battles":
+        if not levels:
+            raise CLIError(
+                f"--from battles: battle logs are ranked by `rankagg rank` and `rankagg compare`, not {args.command}."
+            )
+        return _sources.load_battles(args)
+    return _load_table(args, kind, levels)
+
+
+def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:
     metric_items = _split_list(args.metric)
     metrics: str | dict[str, str] | None
     if not metric_items:
@@ -187,7 +262,22 @@ def _load(args: argparse.Namespace) -> ScoreTable:
             except ValueError:
                 raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
     tasks = _split_list(args.tasks) or None
-    kind = _sources.source_kind(args)
+    if levels and kind == "table" and not _sources.wide_options(args):
+        inst = _sources.load_instances(
+            args,
+            higher_is_better=_directions(args),
+            metrics=metrics,
+            tasks=tasks,
+            weights=weights,
+            missing=args.missing,
+        )
+        if inst is not None:
+            return inst
+    if args.missing == "drop_instances":
+        raise CLIError(
+            "--missing drop_instances is for instance-level files (a long file with an instance column, "
+            "--instance-col); this file is task-level: use drop_systems, drop_tasks or partial."
+        )
     if kind != "table" or _sources.wide_options(args):
         return _sources.load_source(
             args,
@@ -257,7 +347,19 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def _header(table: ScoreTable, source: str) -> list[str]:
+def _header(table: Any, source: str) -> list[str]:
+    if isinstance(table, PairwiseProfile):
+        return [f"Battles: {source}: {table.n_battles} battles between {table.n} systems"]
+    if isinstance(table, InstanceTable):
+        lines = [
+            f"Table: {source}: {table.n_systems} systems x {table.n_columns} task columns x "
+            f"{table.n_instances_total} instances; missing={table.missing_policy!r}"
+        ]
+        if table.dropped_systems:
+            lines.append(f"Dropped systems (missing scores): {', '.join(table.dropped_systems)}")
+        if table.dropped_instances:
+            lines.append(f"Dropped instances (missing scores): {len(table.dropped_instances)}")
+        return lines
     lines = [
         f"Table: {source}: {table.n_systems} systems x {table.n_columns} task columns; missing={table.missing_policy!r}"
     ]
@@ -284,6 +386,20 @@ def _describe_diag(res: RankingResult) -> list[str]:
     return out
 
 
+def _level_line(level: str, inner: str | None, outer: str | None, weighting: str | None, pairwise: str) -> list[str]:
+    if level == "one":
+        text = f"Aggregation: level one, every instance a voter (weighted {weighting})"
+    elif level == "two":
+        text = f"Aggregation: level two, inner {inner} on each task's instances, outer {outer} on the tasks"
+    elif level == "battles":
+        text = "Aggregation: pairwise battles"
+    else:
+        text = ""
+    if pairwise != "observed":
+        text = (text + "; " if text else "Aggregation: ") + f"pairwise={pairwise} (compatible completions)"
+    return [text] if text else []
+
+
 def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namespace) -> str:
     df = res.to_frame()
     fmt = args.format
@@ -296,6 +412,11 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
             "score": res.score_name,
             "score_higher_is_better": res.higher_is_better,
             "missing_policy": res.missing_policy,
+            "level": res.level,
+            "inner": res.inner,
+            "outer": res.outer,
+            "instance_weighting": res.instance_weighting,
+            "pairwise": res.pairwise,
             "dropped_systems": list(res.dropped_systems),
             "dropped_tasks": list(res.dropped_tasks),
             "tasks": list(res.tasks),
@@ -308,6 +429,7 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
     better = "higher" if res.higher_is_better else "lower"
     lines = [f"Rule: {res.rule} (score = {res.score_name}, {better} is better)"]
     lines += _header(table, _sources.source_label(args))
+    lines += _level_line(res.level, res.inner, res.outer, res.instance_weighting, res.pairwise)
     lines += _describe_diag(res)
     if fmt == "markdown":
         return "\n".join(f"{x}  " for x in lines) + "\n\n" + render_frame(df, "markdown")
@@ -334,8 +456,11 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
             "reference": cmp.reference,
             "rules": list(cmp.rules),
             "missing_policy": cmp.missing_policy,
-            "dropped_systems": list(table.dropped_systems),
-            "dropped_tasks": list(table.dropped_tasks),
+            "level": cmp.level,
+            "inner": cmp.inner,
+            "pairwise": ref.pairwise,
+            "dropped_systems": list(getattr(table, "dropped_systems", ())),
+            "dropped_tasks": list(getattr(table, "dropped_tasks", ())),
             "systems": [
                 {
                     "system": s,
@@ -353,7 +478,9 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
         return json.dumps(_jsonable(payload), indent=2) + "\n"
     md = fmt == "markdown"
     out: list[str] = []
-    out += [f"{x}  " if md else x for x in _header(table, _sources.source_label(args))]
+    head = _header(table, _sources.source_label(args))
+    head += _level_line(cmp.level, cmp.inner, "each rule", ref.instance_weighting, ref.pairwise)
+    out += [f"{x}  " if md else x for x in head]
     out.append("")
     out.append(("**Ranks** " if md else "Ranks ") + f"(1 = best; tied systems share a rank), by {cmp.reference}:")
     out.append(render_frame(ranks.reset_index(), "markdown" if md else "table"))
@@ -394,13 +521,27 @@ def _disagreement_lines(cmp: ComparisonResult, *, limit: int) -> list[str]:
 # ---------------------------------------------------------------------------- commands
 def _cmd_rank(args: argparse.Namespace) -> int:
     table = _load(args)
-    res = aggregate(table, rule=args.rule, atol=args.atol, rtol=args.rtol, **_rule_params(args, args.rule))
+    default = "bradley_terry" if isinstance(table, PairwiseProfile) else "borda"
+    rule = args.outer or args.rule or default
+    if args.outer and args.rule and get_rule(args.outer).name != get_rule(args.rule).name:
+        raise CLIError(
+            f"--rule {args.rule} and --outer {args.outer}: with --level two the rule is the outer rule; give one."
+        )
+    res = aggregate(table, rule=rule, atol=args.atol, rtol=args.rtol, **_level_kwargs(args), **_rule_params(args, rule))
     _emit(_render_ranking(res, table, args), args)
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     table = _load(args)
+    if isinstance(table, PairwiseProfile):
+        # battle logs have no scores: the default rules and reference are the pairwise ones
+        if getattr(args, "default_rules", False):
+            args.rules = ["bradley_terry,copeland,kemeny"]
+        if args.reference == "mean":
+            args.reference = "bradley_terry"
+    if args.outer:
+        raise CLIError("--outer: with compare, the compared rules (--rules) are the outer rules.")
     rules = _split_list(args.rules)
     if not rules:
         raise CLIError("--rules: give at least one rule, e.g. --rules mean,borda,kemeny.")
@@ -416,9 +557,158 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             if "rng" in info.params:
                 params.setdefault(info.name, {}).setdefault("rng", args.seed)
     cmp = compare(
-        table, rules, reference=args.reference, top_k=args.top_k, atol=args.atol, rtol=args.rtol, params=params
+        table,
+        rules,
+        reference=args.reference,
+        top_k=args.top_k,
+        atol=args.atol,
+        rtol=args.rtol,
+        params=params,
+        **_level_kwargs(args),
     )
     _emit(_render_comparison(cmp, table, args), args)
+    return 0
+
+
+def _per_rule_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    params: dict[str, dict[str, Any]] = {}
+    for k, v in _key_values(args.param, "--param").items():
+        if "." not in k:
+            raise CLIError(f"--param: name the rule: RULE.PARAM=VALUE, e.g. kemeny.time_limit=10 (got {k!r}).")
+        rname, pname = k.split(".", 1)
+        params.setdefault(rname, {})[pname] = _parse_scalar(v)
+    return params
+
+
+def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Namespace) -> str:
+    df = res.to_frame(top_k=args.top_k)
+    fmt = args.format
+    if fmt == "csv":
+        return render_frame(df, "csv")
+    groups = [list(g) for g in res.groups()]
+    stability = res.stability()
+    mean_tau = float(np.nanmean(stability)) if np.isfinite(stability).any() else float("nan")
+    if fmt == "json":
+        payload = {
+            "rule": res.rule,
+            "params": dict(res.params),
+            "resample": res.resample,
+            "n_resamples": res.n_resamples,
+            "n_distinct_resamples": res.n_distinct,
+            "confidence": res.confidence,
+            "seed": res.seed,
+            "missing_policy": res.missing_policy,
+            "dropped_systems": list(table.dropped_systems),
+            "dropped_tasks": list(table.dropped_tasks),
+            "tasks": list(table.labels),
+            "atol": args.atol,
+            "rtol": args.rtol,
+            "mean_kendall_tau_to_full_ranking": mean_tau,
+            "groups": groups,
+            "ranking": df.to_dict(orient="records"),
+        }
+        return json.dumps(_jsonable(payload), indent=2) + "\n"
+    md = fmt == "markdown"
+    pct = f"{100 * res.confidence:g}%"
+    lines = [
+        f"Rule: {res.rule}; bootstrap over {res.resample}: {res.n_resamples} resamples of the {table.n_columns} "
+        f"task columns with replacement ({res.n_distinct} distinct), seed {res.seed}",
+        *_header(table, _sources.source_label(args)),
+        f"rank_low..rank_high: {pct} percentile interval of the rank; p_top1, p_top{args.top_k}: share of "
+        f"resamples ranking the system first, in the top {args.top_k}",
+        f"Stability: mean Kendall tau-b of a resample's ranking to the full-data ranking {fmt_value(mean_tau, 3)}",
+    ]
+    out = [f"{x}  " if md else x for x in lines]
+    out += ["", render_frame(df, "markdown" if md else "table").rstrip("\n"), ""]
+    tied = [g for g in groups if len(g) > 1]
+    if tied:
+        out.append(
+            f"Systems that cannot be told apart at {pct} (neither is ranked above the other in {pct} of resamples):"
+        )
+        out += [f"  {' = '.join(g)}" for g in tied]
+    else:
+        out.append(f"Every pair of consecutive systems is told apart at {pct}.")
+    return "\n".join(out) + "\n"
+
+
+def _cmd_bootstrap(args: argparse.Namespace) -> int:
+    if args.resamples < 1:
+        raise CLIError(f"-B/--resamples: the number of resamples must be a positive integer, got {args.resamples}.")
+    if not 0.0 < args.confidence < 1.0:
+        raise CLIError(f"--confidence: must lie strictly between 0 and 1 (e.g. 0.95), got {args.confidence:g}.")
+    if args.jobs == 0 or args.jobs < -1:
+        raise CLIError(f"--jobs: give a positive number of worker processes, or -1 for all cores (got {args.jobs}).")
+    if args.top_k < 1:
+        raise CLIError(f"--top-k: must be a positive integer, got {args.top_k}.")
+    params = {k: _parse_scalar(v) for k, v in _key_values(args.param, "--param").items()}
+    if "rng" in params:
+        raise CLIError("--param rng: the bootstrap seeds randomised rules itself; use --seed.")
+    get_rule(args.rule)
+    table = _load(args)
+    res = bootstrap(
+        table,
+        args.rule,
+        resample=args.resample,
+        n_resamples=args.resamples,
+        confidence=args.confidence,
+        atol=args.atol,
+        rtol=args.rtol,
+        n_jobs=args.jobs,
+        progress=args.progress,
+        rng=args.seed,
+        **params,
+    )
+    _emit(_render_bootstrap(res, table, args), args)
+    return 0
+
+
+def _cmd_robustness(args: argparse.Namespace) -> int:
+    rules = _split_list(args.rules) or list(DEFAULT_RULES)
+    studies = _split_list(args.studies) or list(STUDIES)
+    if args.draws < 1:
+        raise CLIError(f"--draws: the number of random draws must be a positive integer, got {args.draws}.")
+    for r in rules:
+        get_rule(r)
+    table = _load(args)
+    df = perturbation_studies(
+        table,
+        rules=rules,
+        studies=studies,
+        n_draws=args.draws,
+        atol=args.atol,
+        rtol=args.rtol,
+        params=_per_rule_params(args),
+        rng=args.seed,
+    )
+    fmt = args.format
+    if fmt == "csv":
+        text = render_frame(df, "csv")
+    elif fmt == "json":
+        payload = {
+            "rules": [get_rule(r).name for r in rules],
+            "studies": [s for s in STUDIES if s in studies],
+            "n_draws": args.draws,
+            "seed": args.seed,
+            "missing_policy": table.missing_policy,
+            "dropped_systems": list(table.dropped_systems),
+            "dropped_tasks": list(table.dropped_tasks),
+            "rows": [
+                {k: (None if v is pd.NA else v) for k, v in row.items()}
+                for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")
+            ],
+        }
+        text = json.dumps(_jsonable(payload), indent=2) + "\n"
+    else:
+        md = fmt == "markdown"
+        summary = summarize_perturbations(df)
+        lines = [
+            *_header(table, _sources.source_label(args)),
+            f"Perturbation studies ({args.draws} draws per setting of the random ones, seed {args.seed}); each row "
+            "averages the draws: Kendall tau-b to the rule's full-data ranking, share of draws changing the winner, "
+            "pairs flipped (--format csv has every draw)",
+        ]
+        text = "\n".join(f"{x}  " if md else x for x in lines) + "\n\n" + render_frame(summary, fmt)
+    _emit(text, args)
     return 0
 
 
@@ -427,7 +717,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(json.dumps(_jsonable(df.to_dict(orient="records")), indent=2) + "\n", args)
     elif args.format == "table":
-        cols = ["rule", "family", "partial_ok", "condorcet_consistent", "rank_only", "pareto", "summary"]
+        cols = ["rule", "family", "partial_ok", "pairwise_ok", "condorcet_consistent", "rank_only", "pareto", "summary"]
         _emit(render_frame(df[cols], "table"), args)
     else:
         _emit(render_frame(df, args.format), args)
@@ -493,7 +783,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rank", help="rank the systems of a score file with one rule")
     _add_table_args(p)
-    p.add_argument("--rule", default="borda", help="rule name (see `rankagg rules`; default: borda)")
+    _add_level_args(p)
+    p.add_argument(
+        "--rule", default=None, help="rule name (see `rankagg rules`; default: borda, bradley_terry for battle logs)"
+    )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
     _add_output_args(p)
@@ -501,6 +794,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="rank with several rules and show where they disagree with the mean")
     _add_table_args(p)
+    _add_level_args(p)
     p.add_argument(
         "--rules",
         action="append",
@@ -517,6 +811,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
     _add_output_args(p)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "bootstrap",
+        help="how sure is a ranking: rank intervals and P(top 1) from resampling the tasks",
+        description="Resample the tasks with replacement, rank each resample with the rule, and report each "
+        "system's rank interval, P(top 1) and P(top k), and the groups of systems that cannot be told apart.",
+    )
+    _add_table_args(p)
+    p.add_argument("--rule", default="borda", help="rule name (see `rankagg rules`; default: borda)")
+    p.add_argument(
+        "--resample",
+        default="tasks",
+        help="what to resample with replacement: tasks (instances, both and seeds need instance-level scores)",
+    )
+    p.add_argument("-B", "--resamples", type=int, default=1000, help="number of resamples (default 1000)")
+    p.add_argument("--confidence", type=float, default=0.95, help="level of the rank intervals (default 0.95)")
+    p.add_argument("--top-k", type=int, default=3, help="also report P(top k) (default 3)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for rules solved per resample (-1: all)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only on a terminal, for runs longer than 2 s)",
+    )
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
+    p.add_argument("--seed", type=int, help="random seed (resamples, and randomised rules)")
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_bootstrap)
+
+    p = sub.add_parser(
+        "robustness",
+        help="perturbation studies: rescaling, noise, removing tasks or systems, clones, missing scores",
+        description="Perturb the table in several ways and measure how far each rule's ranking moves (Kendall "
+        "tau-b to its full-data ranking, winner changes, flipped pairs). One row per rule, setting and draw.",
+    )
+    _add_table_args(p)
+    p.add_argument(
+        "--rules",
+        action="append",
+        metavar="RULES",
+        help=f"comma-separated rules (default: {','.join(DEFAULT_RULES)})",
+    )
+    p.add_argument(
+        "--studies",
+        action="append",
+        metavar="STUDIES",
+        help=f"comma-separated studies among {', '.join(STUDIES)} (default: all)",
+    )
+    p.add_argument("--draws", type=int, default=20, help="random draws per setting (default 20)")
+    p.add_argument("--seed", type=int, help="random seed")
+    p.add_argument(
+        "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help="csv (default) or json: every row; table or markdown: averages over the draws",
+    )
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.set_defaults(func=_cmd_robustness)
 
     p = sub.add_parser("rules", help="list the registered rules and their properties")
     _add_output_args(p)
@@ -538,6 +893,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "compare" and args.rules is None:
             args.rules = ["mean,borda,copeland,kemeny"]
+            args.default_rules = True
         return int(args.func(args))
     except (RankaggError, OSError) as exc:
         if traceback:

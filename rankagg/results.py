@@ -40,9 +40,27 @@ class RankingResult:
     tasks : tuple of str
         The task columns that were aggregated.
     atol, rtol : float
-        Tie tolerances used to rank each task.
+        Tie tolerances used to rank each task (each instance, for
+        instance-level data).
     diagnostics : Mapping[str, Any]
         Rule-specific information, plus ``condorcet_winner`` (name or None).
+    level : str
+        What was aggregated: ``"task"`` (a score table's task columns),
+        ``"one"`` (instance-level data, every instance a voter),
+        ``"two"`` (instance-level data, instances aggregated per task by
+        ``inner``, then tasks by ``outer``) or ``"battles"`` (pairwise data).
+    inner, outer : str or None
+        With ``level="two"``: the rule applied to each task's instances, and
+        the rule applied to the resulting task rankings (``rule`` is
+        ``outer``). None otherwise.
+    instance_weighting : str or None
+        With ``level="one"``: how instance voters were weighted
+        (``"per_task"`` or ``"uniform"``). None otherwise.
+    pairwise : str
+        How the pairwise matrix treated a voter that does not rank both
+        systems of a pair: ``"observed"`` (it does not count) or
+        ``"expected"`` (the probability over the compatible completions of its
+        partial ranking, :mod:`rankagg.partial`).
     """
 
     rule: str
@@ -59,6 +77,11 @@ class RankingResult:
     atol: float = 0.0
     rtol: float = 0.0
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
+    level: str = "task"
+    inner: str | None = None
+    outer: str | None = None
+    instance_weighting: str | None = None
+    pairwise: str = "observed"
 
     @property
     def order(self) -> tuple[tuple[str, ...], ...]:
@@ -107,8 +130,16 @@ class RankingResult:
         return df.sort_values("rank", kind="stable").reset_index(drop=True)
 
     def __str__(self) -> str:
-        head = f"{self.rule} ({self.score_name}; missing={self.missing_policy!r})"
-        return head + "\n" + self.to_frame().to_string(index=False)
+        head = f"{self.rule} ({self.score_name}; missing={self.missing_policy!r}"
+        if self.level == "two":
+            head += f"; level two: inner {self.inner}, outer {self.outer}"
+        elif self.level == "one":
+            head += f"; level one, instances weighted {self.instance_weighting}"
+        elif self.level == "battles":
+            head += "; from battles"
+        if self.pairwise != "observed":
+            head += f"; pairwise={self.pairwise!r}"
+        return head + ")\n" + self.to_frame().to_string(index=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +170,12 @@ class ComparisonResult:
         ``tasks_tied``), which says *why* the rules disagree.
     missing_policy : str
         The table's missing-value policy.
+    level : str
+        ``"task"``, ``"one"``, ``"two"`` or ``"battles"``, as in
+        :class:`RankingResult`.
+    inner : str or None
+        With ``level="two"``: the rule applied to each task's instances (the
+        compared rules are the outer rules).
     """
 
     rules: tuple[str, ...]
@@ -150,6 +187,8 @@ class ComparisonResult:
     top_k_agreement: pd.DataFrame = field(repr=False)
     disagreements: pd.DataFrame = field(repr=False)
     missing_policy: str
+    level: str = "task"
+    inner: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Systems x rules ranks with a ``system`` column (the CSV layout of ``rankagg compare``)."""

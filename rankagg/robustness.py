@@ -23,15 +23,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggError, did_you_mean
+from rankagg._errors import RankaggError, did_you_mean, preview
 from rankagg.aggregate import aggregate
-from rankagg.ranking import TaskRankings, competition_ranks, kendall_tau_b, levels_from_scores, rank_table
+from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_table
 from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.table import ScoreTable, as_table
 
 __all__ = ["BootstrapResult", "bootstrap", "resample_counts"]
 
 RESAMPLE_KINDS = ("tasks",)
+# resampling schemes of the issue that need instance-level tables (not available yet), and what they resample
+PLANNED_RESAMPLE_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "instances": "resamples the instances of each task, stratified by task",
+        "both": "resamples tasks, then the instances of each drawn task",
+        "seeds": "resamples the seeds or folds of each system's runs",
+    }
+)
 
 
 # ----------------------------------------------------------------------------- resampling
@@ -47,8 +55,8 @@ def resample_counts(
     todo = np.arange(n_resamples)
     for _ in range(1000):
         idx = rng.integers(0, n_tasks, size=(todo.size, n_tasks))
-        c = np.zeros((todo.size, n_tasks), dtype=np.int64)
-        np.add.at(c, (np.repeat(np.arange(todo.size), n_tasks), idx.ravel()), 1)
+        flat = (idx + (np.arange(todo.size, dtype=np.int64) * n_tasks)[:, None]).ravel()
+        c = np.bincount(flat, minlength=todo.size * n_tasks).reshape(todo.size, n_tasks).astype(np.int64)
         counts[todo] = c
         if valid is None:
             return counts
@@ -154,6 +162,28 @@ def _fast_copeland(inp: RuleInput, w: np.ndarray, *, tie_score: float = 0.5) -> 
     return out, True
 
 
+def _ranks_from_scores(scores: np.ndarray, *, higher_is_better: bool, rtol: float = 1e-9) -> np.ndarray:
+    """Row-wise ``competition_ranks(levels_from_scores(scores))`` with one sort instead of three.
+
+    Same tie rule as :func:`rankagg.ranking.levels_from_scores`: consecutive sorted scores closer than
+    ``rtol`` times the row's largest absolute score are one tier. A system's competition rank is one plus
+    the sorted position of the first member of its tier.
+    """
+    v = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    v = v if higher_is_better else -v
+    b, n = v.shape
+    order = np.argsort(-v, axis=1, kind="stable")
+    sv = np.take_along_axis(v, order, axis=1)
+    scale = np.max(np.abs(v), axis=1, keepdims=True)
+    new_tier = np.ones((b, n), dtype=bool)
+    new_tier[:, 1:] = (sv[:, :-1] - sv[:, 1:]) > rtol * np.maximum(scale, np.finfo(np.float64).tiny)
+    first = np.where(new_tier, np.arange(n, dtype=np.int64)[None, :], 0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    ranks = np.empty((b, n), dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    return ranks
+
+
 FAST_PATHS: Mapping[str, Callable[..., tuple[np.ndarray, bool]]] = MappingProxyType(
     {
         "mean": _fast_mean,
@@ -187,6 +217,19 @@ def _subset_input(inp: RuleInput, cols: np.ndarray, weights: np.ndarray) -> Rule
     return RuleInput(table=table, rankings=rankings)
 
 
+# what every resample shares; set once per worker process (initializer) rather than pickled with each job
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(inp: RuleInput, info: RuleInfo, params: dict[str, Any]) -> None:
+    _WORKER.update(inp=inp, info=info, params=params)
+
+
+def _solve_job(job: tuple[np.ndarray, int | None]) -> np.ndarray:
+    counts, seed = job
+    return _solve_one((_WORKER["inp"], _WORKER["info"], _WORKER["params"], counts, seed))
+
+
 def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int | None]) -> np.ndarray:
     inp, info, params, counts, seed = args
     cols = np.nonzero(counts)[0]
@@ -198,6 +241,33 @@ def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int 
     if out.levels is not None:
         return np.asarray(out.levels, dtype=np.int64)
     return levels_from_scores(np.asarray(out.scores, dtype=np.float64), higher_is_better=out.higher_is_better)
+
+
+def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """Validate user-given resample multiplicities (a fresh, writable int64 copy)."""
+    try:
+        c = np.array(counts, dtype=np.float64)
+    except (TypeError, ValueError):
+        c = np.full((0,), np.nan)
+    if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] != m:
+        raise RankaggError(
+            f"counts: expected an array of shape (n_resamples, {m}) (one multiplicity per task column in each "
+            f"resample), got shape {c.shape}; pass result.counts of a bootstrap on the same table."
+        )
+    if not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c != np.round(c)):
+        raise RankaggError("counts: multiplicities must be integers >= 0 (how many times each task was drawn).")
+    if np.any(c.sum(axis=1) == 0):
+        raise RankaggError(
+            f"counts: resample(s) {preview(np.nonzero(c.sum(axis=1) == 0)[0].tolist())} draw no task at all; "
+            "every resample needs at least one task."
+        )
+    out = c.astype(np.int64)
+    if valid is not None and not valid(out).all():
+        raise RankaggError(
+            f"counts: in resample(s) {preview(np.nonzero(~valid(out))[0].tolist())} some system shares no drawn "
+            "task with another system, so it cannot be ranked; draw other tasks."
+        )
+    return out
 
 
 class _Progress:
@@ -225,6 +295,25 @@ class _Progress:
 
 
 # ----------------------------------------------------------------------------- result
+_CHUNK = 8_000_000  # elements materialised at once by the pairwise summaries
+
+
+def _check_confidence(confidence: Any) -> float:
+    try:
+        c = float(confidence)
+    except (TypeError, ValueError):
+        c = float("nan")
+    if not 0.0 < c < 1.0:
+        raise RankaggError(f"confidence={confidence!r}: must lie strictly between 0 and 1 (e.g. 0.95).")
+    return c
+
+
+def _check_k(k: Any, name: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise RankaggError(f"{name}={k!r}: must be a positive integer.")
+    return int(k)
+
+
 @dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """Ranks of every system in every bootstrap resample, and what follows from them.
@@ -269,61 +358,84 @@ class BootstrapResult:
 
     def rank_interval(self, confidence: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Percentile interval of each system's rank (lower, upper), at ``confidence``."""
-        c = self.confidence if confidence is None else float(confidence)
-        if not 0.0 < c < 1.0:
-            raise RankaggError(f"confidence={confidence!r}: must lie strictly between 0 and 1.")
+        c = self.confidence if confidence is None else _check_confidence(confidence)
         lo = np.quantile(self.ranks, (1.0 - c) / 2.0, axis=0, method="lower")
         hi = np.quantile(self.ranks, 1.0 - (1.0 - c) / 2.0, axis=0, method="higher")
         return lo.astype(np.int64), hi.astype(np.int64)
 
     def p_top(self, k: int = 1) -> np.ndarray:
-        """Probability that each system is ranked in the top ``k`` (rank <= k)."""
+        """Probability that each system is ranked in the top ``k`` (rank <= k; tied systems share a rank)."""
+        _check_k(k, "k")
         return (self.ranks <= k).mean(axis=0)
 
     def rank_distribution(self) -> pd.DataFrame:
-        """Systems x ranks: share of resamples giving each system each rank."""
-        n = len(self.systems)
-        dist = np.stack([(self.ranks == r).mean(axis=0) for r in range(1, n + 1)], axis=1)
+        """Systems x ranks: share of resamples giving each system each rank (rows sum to 1)."""
+        b, n = self.ranks.shape
+        idx = (np.arange(n, dtype=np.int64)[None, :] * n + (self.ranks - 1)).ravel()
+        dist = np.bincount(idx, minlength=n * n).reshape(n, n) / b
         return pd.DataFrame(dist, index=pd.Index(self.systems, name="system"), columns=range(1, n + 1))
 
     def prob_above(self) -> pd.DataFrame:
-        """``P[i, j]``: share of resamples ranking system ``i`` strictly above ``j``."""
+        """``P[i, j]``: share of resamples ranking system ``i`` strictly above ``j`` (rows and columns in table order).
+
+        ``P[i, j] + P[j, i] + (share of resamples tying them) = 1``.
+        """
         r = self.ranks
-        n = len(self.systems)
-        p = np.zeros((n, n))
-        for i in range(n):
-            p[i] = (r[:, [i]] < r).mean(axis=0)
-        return pd.DataFrame(p, index=list(self.systems), columns=list(self.systems))
+        b, n = r.shape
+        counts = np.zeros((n, n), dtype=np.int64)
+        step = max(1, _CHUNK // (n * n))
+        for s in range(0, b, step):
+            blk = r[s : s + step]
+            counts += np.count_nonzero(blk[:, :, None] < blk[:, None, :], axis=0)
+        return pd.DataFrame(counts / b, index=list(self.systems), columns=list(self.systems))
 
     def stability(self) -> np.ndarray:
-        """Kendall tau-b between each resample's ranking and the full-data ranking."""
-        full = self.full_ranks.astype(float)
-        return np.array([kendall_tau_b(full, row.astype(float)) for row in self.ranks])
+        """Kendall tau-b between each resample's ranking and the full-data ranking (NaN if one is constant)."""
+        full = self.full_ranks.astype(np.float64)
+        r = self.ranks
+        b, n = r.shape
+        iu, ju = np.triu_indices(n, 1)
+        sx = np.sign(full[iu] - full[ju])
+        untied_x = float(np.count_nonzero(sx))
+        out = np.empty(b)
+        step = max(1, _CHUNK // max(1, iu.size))
+        for s in range(0, b, step):
+            sy = np.sign(r[s : s + step, iu] - r[s : s + step, ju]).astype(np.float64)
+            den = np.sqrt(untied_x * np.count_nonzero(sy, axis=1))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[s : s + step] = np.where(den > 0, (sy @ sx) / den, np.nan)
+        return out
 
     def groups(self, confidence: float | None = None) -> tuple[tuple[str, ...], ...]:
         """Maximal runs of systems (in full-data order) that cannot be told apart.
 
         Two systems are told apart when one is ranked strictly above the other
         in at least ``confidence`` of the resamples; a group is a maximal run
-        of consecutive systems no two of which are told apart.
+        of consecutive systems no two of which are told apart. A system told
+        apart from both neighbours is a group of its own.
         """
-        c = self.confidence if confidence is None else float(confidence)
+        c = self.confidence if confidence is None else _check_confidence(confidence)
         p = self.prob_above().to_numpy()
-        apart = np.maximum(p, p.T) >= c
-        order = list(np.argsort(self.full_ranks, kind="stable"))
-        out: list[tuple[str, ...]] = []
-        n = len(order)
+        order = np.argsort(self.full_ranks, kind="stable")
+        apart = (np.maximum(p, p.T) >= c)[np.ix_(order, order)]
+        n = order.size
+        pos = np.arange(n)
+        # last[j]: the latest system before j (in order) told apart from j, -1 if none
+        last = np.where(np.tril(apart, -1), pos[None, :], -1).max(axis=1)
+        # a run from s extends over j as long as last[j] < s; ends are non-decreasing in s
+        ends = np.empty(n, dtype=np.intp)
         for s in range(n):
-            e = s
-            while e + 1 < n and not any(apart[order[a], order[e + 1]] for a in range(s, e + 1)):
-                e += 1
-            run = tuple(self.systems[i] for i in order[s : e + 1])
-            if not any(set(run) <= set(g) for g in out):
-                out.append(run)
+            stop = np.nonzero(last[s + 1 :] >= s)[0]
+            ends[s] = s + stop[0] if stop.size else n - 1
+        out = []
+        for s in range(n):
+            if s == 0 or ends[s] > ends[s - 1]:
+                out.append(tuple(self.systems[i] for i in order[s : ends[s] + 1]))
         return tuple(out)
 
     def to_frame(self, *, top_k: int = 3) -> pd.DataFrame:
         """One row per system, by full-data rank: ``system, rank, rank_low, rank_high, p_top1, p_top<k>, mean_rank``."""
+        top_k = _check_k(top_k, "top_k")
         lo, hi = self.rank_interval()
         df = pd.DataFrame(
             {
@@ -352,6 +464,7 @@ def bootstrap(
     fast: bool = True,
     n_jobs: int = 1,
     progress: bool | None = None,
+    counts: Any = None,
     rng: int | np.random.Generator | None = None,
     **params: Any,
 ) -> BootstrapResult:
@@ -367,6 +480,7 @@ def bootstrap(
         What to resample with replacement. ``"tasks"`` asks how much the
         ranking depends on which tasks the benchmark happens to contain.
     n_resamples : int, default 1000
+        Number of resamples (ignored when ``counts`` is given).
     confidence : float, default 0.95
         Level of rank intervals and of indistinguishable groups.
     atol, rtol : float
@@ -381,6 +495,10 @@ def bootstrap(
     progress : bool, optional
         Show a progress bar on stderr; by default only on an interactive
         terminal for runs longer than two seconds.
+    counts : array_like of int, shape (n_resamples, n_task_columns), optional
+        Use these resamples instead of drawing them: how many times each task
+        column is drawn in each resample (``result.counts`` of another run:
+        several rules on the same resamples, for paired comparisons).
     rng : int or numpy.random.Generator, optional
         Source of randomness, for the resamples and for randomised rules
         (each resample gets its own spawned seed, so runs are reproducible
@@ -405,29 +523,41 @@ def bootstrap(
     t0 = time.perf_counter()
     table = as_table(table)
     info = get_rule(rule)
-    if resample not in RESAMPLE_KINDS:
+    if resample in PLANNED_RESAMPLE_KINDS:
         raise RankaggError(
-            f"resample={resample!r}: this table can be resampled over {', '.join(map(repr, RESAMPLE_KINDS))}."
-            f"{did_you_mean(resample, RESAMPLE_KINDS)}"
+            f"resample={resample!r} ({PLANNED_RESAMPLE_KINDS[resample]}) needs instance-level scores, one per "
+            "system, task and instance or seed, and a ScoreTable holds one score per system and task; "
+            "use resample='tasks'."
         )
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
-        raise RankaggError(f"n_resamples={n_resamples!r}: must be a positive integer.")
-    if not 0.0 < float(confidence) < 1.0:
-        raise RankaggError(f"confidence={confidence!r}: must lie strictly between 0 and 1.")
+    if resample not in RESAMPLE_KINDS:
+        known = (*RESAMPLE_KINDS, *PLANNED_RESAMPLE_KINDS)
+        raise RankaggError(
+            f"resample={resample!r}: unknown; a ScoreTable can be resampled over "
+            f"{', '.join(map(repr, RESAMPLE_KINDS))}.{did_you_mean(str(resample), known)}"
+        )
+    _check_k(n_resamples, "n_resamples")
+    confidence = _check_confidence(confidence)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
         raise RankaggError(f"n_jobs={n_jobs!r}: use a positive number of processes, or -1 for all cores.")
     seed_record = rng if isinstance(rng, (int, np.integer)) or rng is None else "Generator"
     gen = np.random.default_rng(rng)
 
-    full = aggregate(table, rule=info.name, atol=atol, rtol=rtol, **params)
-    full_params = dict(full.params)
-    inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
+    info.check_params(params)
     m = table.n_columns
     valid = _valid_partial(~np.isnan(table.scores)) if table.has_missing else None
-    counts = resample_counts(m, int(n_resamples), rng=gen, valid=valid)
+    if counts is None:
+        counts = resample_counts(m, int(n_resamples), rng=gen, valid=valid)
+    else:
+        counts = _check_counts(counts, m, valid)
     uses_rng = "rng" in info.params
+    # randomised rules: one spawned seed for the full data and one per distinct resample
+    rule_seeds = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1))) if uses_rng else None
+    full_seed = {"rng": int(rule_seeds.spawn(1)[0].generate_state(1)[0])} if rule_seeds is not None else {}
+    full = aggregate(table, rule=info.name, atol=atol, rtol=rtol, **params, **full_seed)
+    full_params = dict(full.params)
+    inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
     base_params = {k: v for k, v in full_params.items() if k != "rng"}
     run_params = dict(params)
     run_params.pop("rng", None)
@@ -436,31 +566,31 @@ def bootstrap(
         w = counts * table.weights[None, :]
         kw = {k: v for k, v in run_params.items()}
         scores, hib = FAST_PATHS[info.name](inp, w, **kw)
-        levels = levels_from_scores(scores, higher_is_better=hib)
-        ranks = competition_ranks(levels)
+        ranks = _ranks_from_scores(scores, higher_is_better=hib)
         n_distinct = int(np.unique(counts, axis=0).shape[0])
     else:
         uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
         n_distinct = int(uniq.shape[0])
         seeds: list[int | None]
-        if uses_rng:
-            ss = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1)))
-            seeds = [int(c.generate_state(1)[0]) for c in ss.spawn(n_distinct)]
+        if rule_seeds is not None:
+            seeds = [int(c.generate_state(1)[0]) for c in rule_seeds.spawn(n_distinct)]
         else:
             seeds = [None] * n_distinct
-        jobs = [(inp, info, run_params, uniq[k], seeds[k]) for k in range(n_distinct)]
+        jobs = [(uniq[k], seeds[k]) for k in range(n_distinct)]
         bar = _Progress(n_distinct, progress, f"bootstrap {info.name}")
         levels_u = np.empty((n_distinct, table.n_systems), dtype=np.int64)
         if n_jobs == 1 or n_distinct < 2 * n_jobs:
-            for k, job in enumerate(jobs):
-                levels_u[k] = _solve_one(job)
+            for k, (cnt, seed) in enumerate(jobs):
+                levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))
                 if k % 10 == 0:
                     bar.update(k + 1)
         else:
-            with ProcessPoolExecutor(max_workers=int(n_jobs)) as ex:
+            with ProcessPoolExecutor(
+                max_workers=int(n_jobs), initializer=_init_worker, initargs=(inp, info, run_params)
+            ) as ex:
                 chunk = max(1, n_distinct // (8 * int(n_jobs)))
-                for k, lev in enumerate(ex.map(_solve_one, jobs, chunksize=chunk)):
+                for k, lev in enumerate(ex.map(_solve_job, jobs, chunksize=chunk)):
                     levels_u[k] = lev
                     if k % 10 == 0:
                         bar.update(k + 1)
@@ -484,4 +614,3 @@ def bootstrap(
         n_distinct=n_distinct,
         time_seconds=time.perf_counter() - t0,
     )
-

@@ -112,10 +112,48 @@ class FriedmanResult:
         """``system, mean_rank`` sorted by mean rank, plus the group indices each system belongs to."""
         df = self.mean_ranks.rename("mean_rank").reset_index()
         df.columns = ["system", "mean_rank"]
-        df["groups"] = [
-            ",".join(str(g) for g, grp in enumerate(self.groups) if s in grp) for s in df["system"]
-        ]
+        df["groups"] = [",".join(str(g) for g, grp in enumerate(self.groups) if s in grp) for s in df["system"]]
         return df
+
+    def different(self) -> pd.DataFrame:
+        """Systems x systems: whether two mean ranks differ by more than the critical difference.
+
+        With :attr:`mean_ranks`, the input of a critical difference diagram
+        (e.g. ``scikit_posthocs.critical_difference_diagram(ranks, ~different)``).
+        """
+        r = self.mean_ranks
+        d = np.abs(r.to_numpy()[:, None] - r.to_numpy()[None, :]) > self.critical_difference
+        return pd.DataFrame(d, index=r.index, columns=r.index)
+
+    def groups_frame(self) -> pd.DataFrame:
+        """The bars of a critical difference diagram, one row per group of two or more systems.
+
+        Columns: ``group`` (index in :attr:`groups`), ``first`` and ``last``
+        (best and worst system of the group), ``low`` and ``high`` (their mean
+        ranks: where the bar starts and ends), ``n_systems``.
+
+        Examples
+        --------
+        >>> import rankagg
+        >>> from rankagg.stats import friedman_nemenyi
+        >>> friedman_nemenyi(rankagg.load_example("toy")).groups_frame()
+           group   first    last  low  high  n_systems
+        0      0  Osprey    Wren  1.4   4.2          5
+        1      1  Kestrel  Plover  3.3   6.0          4
+        """
+        r = self.mean_ranks
+        rows = [
+            {
+                "group": g,
+                "first": grp[0],
+                "last": grp[-1],
+                "low": float(r[grp[0]]),
+                "high": float(r[grp[-1]]),
+                "n_systems": len(grp),
+            }
+            for g, grp in enumerate(self.groups)
+        ]
+        return pd.DataFrame(rows, columns=["group", "first", "last", "low", "high", "n_systems"])
 
 
 def friedman_nemenyi(table: ScoreTable, *, alpha: float = 0.05, atol: float = 0.0, rtol: float = 0.0) -> FriedmanResult:

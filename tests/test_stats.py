@@ -39,7 +39,12 @@ def test_critical_difference_formula_and_groups():
     assert res.critical_difference == pytest.approx(2.850 * np.sqrt(k * (k + 1) / (6 * n)), abs=2e-3)
     # mean ranks by hand: Osprey 1.4, Heron 2.0, Kestrel 3.3, Finch 4.1, Wren 4.2, Plover 6.0
     assert res.mean_ranks.round(3).to_dict() == {
-        "Osprey": 1.4, "Heron": 2.0, "Kestrel": 3.3, "Finch": 4.1, "Wren": 4.2, "Plover": 6.0,
+        "Osprey": 1.4,
+        "Heron": 2.0,
+        "Kestrel": 3.3,
+        "Finch": 4.1,
+        "Wren": 4.2,
+        "Plover": 6.0,
     }
     # CD ~ 3.37: Osprey..Wren (4.2 - 1.4 = 2.8) is one group, Kestrel..Plover (2.7) another
     assert res.groups == (("Osprey", "Heron", "Kestrel", "Finch", "Wren"), ("Kestrel", "Finch", "Wren", "Plover"))
@@ -72,3 +77,22 @@ def test_errors_are_clear():
     one_task = make_table(np.array([[1.0], [2.0]]), [True])
     with pytest.raises(rankagg.RankaggError, match="at least two tasks"):
         friedman_nemenyi(one_task)
+
+
+def test_cd_diagram_inputs_agree_with_the_groups():
+    rng = np.random.default_rng(5)
+    t = make_table(rng.normal(size=(8, 12)) + np.arange(8)[:, None] * 0.4, [True] * 12)
+    res = friedman_nemenyi(t, alpha=0.1)
+    diff = res.different()
+    r = res.mean_ranks
+    assert list(diff.index) == list(r.index) and (diff.to_numpy() == diff.to_numpy().T).all()
+    for a in r.index:
+        for b in r.index:
+            assert diff.loc[a, b] == (abs(r[a] - r[b]) > res.critical_difference)
+    bars = res.groups_frame()
+    assert len(bars) == len(res.groups)
+    for _, bar in bars.iterrows():
+        grp = res.groups[bar["group"]]
+        assert (bar["first"], bar["last"], bar["n_systems"]) == (grp[0], grp[-1], len(grp))
+        assert bar["high"] - bar["low"] <= res.critical_difference
+        assert not diff.loc[list(grp), list(grp)].to_numpy().any()

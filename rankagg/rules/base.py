@@ -50,6 +50,16 @@ class RuleInput:
         """Number of systems."""
         return self.table.n_systems
 
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """System names, in table order."""
+        return self.table.systems
+
+    @property
+    def total_weight(self) -> float:
+        """Total weight of the voters (task columns): the scale of the pairwise counts."""
+        return float(self.rankings.weights.sum())
+
 
 @dataclass(frozen=True, eq=False)
 class RuleOutput:
@@ -104,6 +114,11 @@ class RuleInfo:
         Other accepted names.
     reference : str
         Where the rule is defined.
+    pairwise_ok : bool
+        Reads the data only through the pairwise win / tie matrix
+        (``inp.pairwise``, ``inp.total_weight``, ``inp.systems``), so it also
+        ranks pairwise-only data such as battle logs
+        (:class:`rankagg.battles.PairwiseProfile`).
     """
 
     name: str
@@ -117,6 +132,7 @@ class RuleInfo:
     pareto: str = "strict"
     aliases: tuple[str, ...] = ()
     reference: str = ""
+    pairwise_ok: bool = False
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -158,6 +174,7 @@ def register(
     pareto: str = "strict",
     aliases: tuple[str, ...] = (),
     reference: str = "",
+    pairwise_ok: bool = False,
 ) -> Callable[[Callable[..., RuleOutput]], Callable[..., RuleOutput]]:
     """Decorator registering a rule function under ``name`` with its metadata."""
 
@@ -179,6 +196,7 @@ def register(
             pareto=pareto,
             aliases=tuple(aliases),
             reference=reference,
+            pairwise_ok=bool(pairwise_ok),
         )
         for a in aliases:
             _ALIASES[a] = name
@@ -242,6 +260,7 @@ def list_rules() -> pd.DataFrame:
                 "condorcet_consistent": info.condorcet_consistent,
                 "rank_only": info.rank_only,
                 "pareto": info.pareto,
+                "pairwise_ok": info.pairwise_ok,
                 "aliases": ", ".join(info.aliases),
                 "params": ", ".join(f"{k}={v!r}" for k, v in info.params.items()),
                 "summary": info.summary,

@@ -21,6 +21,7 @@ __all__: list[str] = []
     rank_only=True,
     aliases=("kemeny_young", "kemeny_consensus"),
     reference="Kemeny (1959); Young & Levenglick (1978); Colombo et al., NeurIPS 2022.",
+    pairwise_ok=True,
 )
 def kemeny_rule(
     inp: RuleInput,

@@ -24,7 +24,7 @@ def margins(inp: RuleInput) -> np.ndarray:
     """Pairwise margins ``wins - wins.T``; float noise below ``1e-9 * total weight`` is set to 0."""
     wins, _ = inp.pairwise
     m = wins - wins.T
-    scale = float(inp.rankings.weights.sum())
+    scale = inp.total_weight
     m[np.abs(m) <= 1e-9 * max(scale, 1.0)] = 0.0
     return m
 
@@ -60,6 +60,7 @@ def condorcet_loser(margin: np.ndarray) -> int | None:
     condorcet_consistent=True,
     rank_only=True,
     reference="Copeland (1951); Saari & Merlin (1996).",
+    pairwise_ok=True,
 )
 def copeland(inp: RuleInput, *, tie_score: float = 0.5) -> RuleOutput:
     """Score = #{j: margin(i, j) > 0} + tie_score * #{j != i: margin(i, j) = 0}."""
@@ -83,6 +84,7 @@ def copeland(inp: RuleInput, *, tie_score: float = 0.5) -> RuleOutput:
     pareto="weak",
     aliases=("simpson_kramer", "simpson"),
     reference="Simpson (1969); Kramer (1977).",
+    pairwise_ok=True,
 )
 def minimax(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     """Score = max over j of the defeat of i by j: its margin, or its winning votes (0 if not a defeat)."""
@@ -122,6 +124,7 @@ def _components(adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     aliases=("beatpath",),
     reference="Schulze (2011), 'A new monotonic, clone-independent, reversal symmetric, and "
     "Condorcet-consistent single-winner election method'.",
+    pairwise_ok=True,
 )
 def schulze(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     """Widest-path strengths ``p`` (Floyd-Warshall); ``i`` beats ``j`` when ``p[i, j] > p[j, i]``.
@@ -181,6 +184,7 @@ def _close(reach: np.ndarray) -> np.ndarray:
     rank_only=True,
     aliases=("tideman",),
     reference="Tideman (1987), 'Independence of clones as a criterion for voting rules'.",
+    pairwise_ok=True,
 )
 def ranked_pairs(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     """Lock majorities by decreasing strength unless they close a cycle with what is already locked.
@@ -197,7 +201,7 @@ def ranked_pairs(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     wins, _ = inp.pairwise
     m = margins(inp)
     strength_m = np.where(m > 0, m if strength == "margins" else wins, 0.0)
-    scale = max(float(inp.rankings.weights.sum()), 1.0)
+    scale = max(inp.total_weight, 1.0)
     key = np.round(strength_m / scale, 9)
     n = m.shape[0]
     locked = np.zeros((n, n), dtype=bool)  # transitively closed: locked[a, b] = a above b

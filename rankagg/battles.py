@@ -1,0 +1,384 @@
+"""Pairwise data: battle logs ("A beat B on this prompt") and the pairwise profile the rules read.
+
+Some evaluations publish no scores at all, only pairwise outcomes (Chatbot
+Arena, MT-Bench human judgments). :func:`pairwise_from_battles` turns such a log
+into the same weighted pairwise preference matrix that the majority rules,
+Kemeny and Bradley-Terry read from a score table, a :class:`PairwiseProfile`.
+``rankagg.aggregate(profile_or_battle_frame, rule=...)`` ranks it with any rule
+whose registry entry says ``pairwise_ok`` (``rankagg.list_rules()``); the
+others (the mean family, Borda and the positional rules, Plackett-Luce) need
+scores or full rankings and refuse it.
+
+Two systems that never met count as a tie for the majority rules and Kemeny
+(margin 0, as in a score table). A battle log whose comparison graph is in
+several pieces (groups of systems never compared with each other, directly or
+through others) is refused with the groups named: no rule can order them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
+from rankagg.io.pairwise import BATTLE_WINNERS
+from rankagg.ranking import competition_ranks, levels_from_scores
+from rankagg.results import RankingResult
+from rankagg.rules import RULES, RuleInfo, get_rule
+from rankagg.rules.majority import condorcet_winner, margins
+from rankagg.table import _match
+
+__all__ = ["BattleError", "PairwiseProfile", "is_battle_frame", "pairwise_from_battles"]
+
+_WINNERS = {"a": "a", "b": "b", "tie": "tie", **BATTLE_WINNERS}
+
+
+class BattleError(RankaggError):
+    """A battle log or pairwise profile is invalid, or a rule cannot rank it."""
+
+
+@dataclass(frozen=True, eq=False)
+class PairwiseProfile:
+    """Weighted pairwise preferences between systems: what pairwise-only rules read.
+
+    Attributes
+    ----------
+    systems : tuple of str
+        System names.
+    wins : numpy.ndarray of shape (n, n)
+        ``wins[i, j]`` = total weight of the comparisons ``i`` won against ``j``.
+    ties : numpy.ndarray of shape (n, n)
+        ``ties[i, j]`` = total weight of the ties between ``i`` and ``j``
+        (symmetric, zero diagonal).
+    total_weight : float
+        The scale of the counts (for battles: the total weight of the
+        battles); majority rules treat differences below ``1e-9`` of it as
+        float noise.
+    n_battles : int or None
+        Number of battle records read, when built from a battle log.
+    source : str
+        Where the data came from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rankagg.battles import PairwiseProfile
+    >>> p = PairwiseProfile(("A", "B"), np.array([[0.0, 3.0], [1.0, 0.0]]), np.zeros((2, 2)), 4.0)
+    >>> p.to_frame()
+      system_a system_b  wins_a  wins_b  ties
+    0        A        B     3.0     1.0   0.0
+    """
+
+    systems: tuple[str, ...]
+    wins: np.ndarray = field(repr=False)
+    ties: np.ndarray = field(repr=False)
+    total_weight: float
+    n_battles: int | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.systems)
+        for name in ("wins", "ties"):
+            a = np.asarray(getattr(self, name), dtype=np.float64)
+            if a.shape != (n, n):
+                raise BattleError(f"{name}: expected shape ({n}, {n}) for {n} systems, got {a.shape}.")
+            if not np.all(np.isfinite(a)) or (a < 0).any():
+                raise BattleError(f"{name}: pairwise counts must be finite and >= 0.")
+            a = a.copy()
+            np.fill_diagonal(a, 0.0)
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        if not np.allclose(self.ties, self.ties.T):
+            raise BattleError("ties: the tie matrix must be symmetric (ties[i, j] == ties[j, i]).")
+        if len(set(self.systems)) < n:
+            raise BattleError("systems: system names must be unique.")
+        if n < 2:
+            raise BattleError(f"systems: only {n} system; ranking needs at least two.")
+        object.__setattr__(self, "systems", tuple(str(s) for s in self.systems))
+
+    @property
+    def pairwise(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(wins, ties)``, as :attr:`rankagg.rules.RuleInput.pairwise`."""
+        return self.wins, self.ties
+
+    @property
+    def n(self) -> int:
+        """Number of systems."""
+        return len(self.systems)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per pair that met: ``system_a, system_b, wins_a, wins_b, ties``."""
+        iu, ju = np.triu_indices(self.n, 1)
+        met = (self.wins[iu, ju] + self.wins[ju, iu] + self.ties[iu, ju]) > 0
+        iu, ju = iu[met], ju[met]
+        return pd.DataFrame(
+            {
+                "system_a": [self.systems[i] for i in iu],
+                "system_b": [self.systems[j] for j in ju],
+                "wins_a": self.wins[iu, ju],
+                "wins_b": self.wins[ju, iu],
+                "ties": self.ties[iu, ju],
+            }
+        )
+
+    def select_systems(
+        self, *, include: str | Collection[str] | None = None, exclude: str | Collection[str] | None = None
+    ) -> PairwiseProfile:
+        """Keep systems matching ``include`` and not ``exclude`` (names or shell-style patterns)."""
+        keep = np.ones(self.n, dtype=bool)
+        if include is not None:
+            keep &= _match(include, self.systems, "include")
+        if exclude is not None:
+            keep &= ~_match(exclude, self.systems, "exclude")
+        if keep.sum() < 2:
+            raise BattleError(
+                f"include/exclude: {int(keep.sum())} system(s) left after selection; ranking needs at least two."
+            )
+        idx = np.nonzero(keep)[0]
+        return replace(
+            self,
+            systems=tuple(self.systems[i] for i in idx),
+            wins=self.wins[np.ix_(idx, idx)],
+            ties=self.ties[np.ix_(idx, idx)],
+        )
+
+
+def is_battle_frame(obj: Any) -> bool:
+    """Whether ``obj`` is a DataFrame with the ``system_a, system_b, winner`` columns of a battle log."""
+    return isinstance(obj, pd.DataFrame) and {"system_a", "system_b", "winner"} <= {str(c) for c in obj.columns}
+
+
+def pairwise_from_battles(
+    battles: pd.DataFrame | str | os.PathLike[str],
+    *,
+    weight: str | None = None,
+    include: str | Collection[str] | None = None,
+    exclude: str | Collection[str] | None = None,
+) -> PairwiseProfile:
+    """Build the pairwise preference matrix of a battle log.
+
+    Parameters
+    ----------
+    battles : pandas.DataFrame or path-like
+        Columns ``system_a, system_b, winner`` with ``winner`` in ``{"a",
+        "b", "tie"}`` (or the raw log values ``model_a``, ``model_b``,
+        ``tie``, ``tie (bothbad)``), as returned by
+        :func:`rankagg.io.read_battles`; optional columns (``task``,
+        ``instance``, ``judge``...) are kept by the reader but not needed
+        here. A path is read with :func:`rankagg.io.read_battles`.
+    weight : str, optional
+        Column of positive battle weights (default: every battle weighs 1).
+    include, exclude : str or collection of str, optional
+        Systems to keep or leave out (names or shell-style patterns); battles
+        involving a left-out system are dropped.
+
+    Returns
+    -------
+    PairwiseProfile
+        ``wins[i, j]`` = weight of the battles ``i`` won against ``j``,
+        ``ties[i, j]`` = weight of their ties; systems in order of first
+        appearance.
+
+    Raises
+    ------
+    BattleError
+        On missing columns, empty names, a system battling itself, winner
+        values outside the ones above, bad weights, or fewer than two
+        systems; the message names the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rankagg.battles import pairwise_from_battles
+    >>> log = pd.DataFrame({"system_a": ["x", "x", "y"], "system_b": ["y", "y", "x"],
+    ...                     "winner": ["a", "tie", "a"]})
+    >>> p = pairwise_from_battles(log)
+    >>> p.systems, p.wins.tolist(), p.ties.tolist()
+    (('x', 'y'), [[0.0, 1.0], [1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]])
+    """
+    source = "data"
+    if not isinstance(battles, pd.DataFrame):
+        from rankagg.io import read_battles
+
+        source = str(battles)
+        battles = read_battles(battles)
+    df = battles
+    cols = [str(c) for c in df.columns]
+    for name in ("system_a", "system_b", "winner"):
+        if name not in cols:
+            raise BattleError(
+                f"battles: no column {name!r}; a battle log has system_a, system_b and winner ('a', 'b' or 'tie') "
+                f"columns, this one has {preview(cols, 10)}.{did_you_mean(name, cols)} Read raw logs with "
+                "rankagg.io.read_battles(path, model_a=..., model_b=..., winner=...)."
+            )
+    if len(df) == 0:
+        raise BattleError("battles: the log has no battle.")
+    rows = np.asarray(df.index, dtype=object)
+    a = df["system_a"].astype("string").str.strip()
+    b = df["system_b"].astype("string").str.strip()
+    for side, names in (("system_a", a), ("system_b", b)):
+        empty = (names.isna() | (names == "")).to_numpy(dtype=bool)
+        if empty.any():
+            raise BattleError(f"battles: empty {side} in row(s) {preview(list(rows[empty]))}; every battle names both.")
+    a_np = a.to_numpy(dtype=object)
+    b_np = b.to_numpy(dtype=object)
+    same = a_np == b_np
+    if same.any():
+        raise BattleError(
+            f"battles: row(s) {preview(list(rows[same]))} pit a system against itself ({a_np[same][0]!r}); remove them."
+        )
+    raw = df["winner"].astype("string").str.strip().str.lower()
+    mapped = raw.map(_WINNERS)
+    bad = mapped.isna().to_numpy(dtype=bool)
+    if bad.any():
+        where = [f"(row {r}: {v!r})" for r, v in zip(rows[bad][:5], df["winner"].to_numpy()[bad][:5], strict=True)]
+        raise BattleError(
+            f"battles: winner values at {preview(where)} are not 'a', 'b' or 'tie' (nor model_a, model_b, tie, "
+            "tie (bothbad)); map them first."
+        )
+    if weight is None:
+        w = np.ones(len(df))
+    else:
+        if weight not in cols:
+            raise BattleError(f"weight: no column {weight!r}; the columns are {preview(cols, 10)}.")
+        w = pd.to_numeric(df[weight], errors="coerce").to_numpy(dtype=np.float64)
+        badw = ~(np.isfinite(w) & (w > 0))
+        if badw.any():
+            raise BattleError(f"weight: rows {preview(list(rows[badw]))} have a weight that is not a positive number.")
+    systems = list(pd.unique(np.column_stack([a_np, b_np]).ravel()))
+    keep_sys = np.ones(len(systems), dtype=bool)
+    if include is not None:
+        keep_sys &= _match(include, systems, "include")
+    if exclude is not None:
+        keep_sys &= ~_match(exclude, systems, "exclude")
+    systems = [s for s, k in zip(systems, keep_sys, strict=True) if k]
+    if len(systems) < 2:
+        raise BattleError(f"battles: {len(systems)} system(s) left; ranking needs at least two.")
+    index = {s: i for i, s in enumerate(systems)}
+    ia = pd.Series(a_np).map(index).to_numpy(dtype=np.float64)
+    ib = pd.Series(b_np).map(index).to_numpy(dtype=np.float64)
+    ok = ~(np.isnan(ia) | np.isnan(ib))
+    ia, ib, w, outcome = ia[ok].astype(np.intp), ib[ok].astype(np.intp), w[ok], mapped.to_numpy(dtype=object)[ok]
+    n = len(systems)
+    wins = np.zeros((n, n))
+    ties = np.zeros((n, n))
+    won_a = outcome == "a"
+    won_b = outcome == "b"
+    tie = outcome == "tie"
+    np.add.at(wins, (ia[won_a], ib[won_a]), w[won_a])
+    np.add.at(wins, (ib[won_b], ia[won_b]), w[won_b])
+    np.add.at(ties, (ia[tie], ib[tie]), w[tie])
+    ties = ties + ties.T
+    return PairwiseProfile(
+        systems=tuple(systems),
+        wins=wins,
+        ties=ties,
+        total_weight=float(w.sum()),
+        n_battles=int(ok.sum()),
+        source=source,
+    )
+
+
+# ----------------------------------------------------------------------------- ranking a profile
+def _pairwise_rules() -> list[str]:
+    return [name for name, info in RULES.items() if info.pairwise_ok]
+
+
+def check_pairwise_rule(info: RuleInfo, what: str = "battle data") -> None:
+    """Refuse a rule that needs scores or full rankings, naming the rules that read pairwise data only."""
+    if not info.pairwise_ok:
+        raise RuleError(
+            f"rule {info.name!r} needs scores or full rankings, and {what} gives only pairwise preferences; use a "
+            f"rule that reads pairwise preferences: {', '.join(_pairwise_rules())}."
+        )
+
+
+def check_connected(profile: PairwiseProfile) -> None:
+    """Refuse a profile whose comparison graph is in several pieces, naming the groups."""
+    games = profile.wins + profile.wins.T + profile.ties
+    k, lab = connected_components(csr_matrix(games > 0), directed=False)
+    if k <= 1:
+        return
+    groups = [[profile.systems[i] for i in np.nonzero(lab == c)[0]] for c in range(k)]
+    groups.sort(key=len, reverse=True)
+    shown = "; ".join(f"{{{preview(g, 4)}}}" for g in groups[:3]) + (f"; ... ({k} groups)" if k > 3 else "")
+    raise BattleError(
+        f"battles: the systems fall into {k} groups that never met, directly or through others: {shown}. No rule "
+        "can order systems across groups; rank one group at a time (include=... / exclude=...; CLI: --include, "
+        "--exclude), or add battles between them."
+    )
+
+
+def run_pairwise_rule(
+    profile: PairwiseProfile,
+    info: RuleInfo,
+    params: Mapping[str, Any],
+    **fields: Any,
+) -> RankingResult:
+    """Apply a pairwise-only rule to a profile and package the :class:`~rankagg.RankingResult`.
+
+    ``fields`` fill the result's bookkeeping (``missing_policy``, ``tasks``,
+    ``level``...); defaults describe a battle log.
+    """
+    check_pairwise_rule(info, fields.pop("what", "battle data"))
+    full = info.check_params(params)
+    out = info.func(profile, **dict(params))
+    return finish_result(profile.systems, info, full, out, margins(profile), **fields)
+
+
+def finish_result(
+    systems: tuple[str, ...],
+    info: RuleInfo,
+    full_params: Mapping[str, Any],
+    out: Any,
+    margin: np.ndarray,
+    **fields: Any,
+) -> RankingResult:
+    """A :class:`~rankagg.RankingResult` from a rule's output (the scores checked, the ranks derived)."""
+    scores = np.asarray(out.scores, dtype=np.float64)
+    if scores.shape != (len(systems),) or not np.all(np.isfinite(scores)):
+        raise RuleError(f"rule {info.name!r} returned invalid scores {scores!r}; this is a bug in the rule.")
+    levels = out.levels if out.levels is not None else levels_from_scores(scores, higher_is_better=out.higher_is_better)
+    ranks = competition_ranks(np.asarray(levels))
+    scores.setflags(write=False)
+    ranks.setflags(write=False)
+    cw = condorcet_winner(margin)
+    diagnostics = {"condorcet_winner": None if cw is None else systems[cw]}
+    diagnostics.update(out.diagnostics)
+    defaults: dict[str, Any] = {
+        "missing_policy": "raise",
+        "dropped_systems": (),
+        "dropped_tasks": (),
+        "tasks": (),
+        "atol": 0.0,
+        "rtol": 0.0,
+        "level": "battles",
+    }
+    defaults.update(fields)
+    return RankingResult(
+        rule=info.name,
+        params=MappingProxyType(dict(full_params)),
+        systems=tuple(systems),
+        scores=scores,
+        score_name=info.score_name,
+        higher_is_better=out.higher_is_better,
+        ranks=ranks,
+        diagnostics=MappingProxyType(diagnostics),
+        **defaults,
+    )
+
+
+def aggregate_profile(profile: PairwiseProfile, rule: str, params: Mapping[str, Any]) -> RankingResult:
+    """Rank a battle profile with one pairwise rule (what :func:`rankagg.aggregate` does with battles)."""
+    info = get_rule(rule)
+    check_pairwise_rule(info)
+    check_connected(profile)
+    return run_pairwise_rule(profile, info, params)
