@@ -611,8 +611,20 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
     md = fmt == "markdown"
     pct = f"{100 * res.confidence:g}%"
     lines = [
-        f"Rule: {res.rule}; bootstrap over {res.resample}: {res.n_resamples} resamples of the {table.n_columns} "
-        f"task columns with replacement ({res.n_distinct} distinct), seed {res.seed}",
+        f"Rule: {res.rule}; bootstrap over {res.resample}: {res.n_resamples} resamples "
+        + (
+            f"of the {table.n_columns} task columns with replacement ({res.n_distinct} distinct)"
+            if res.resample == "tasks"
+            else "(the instances of each task drawn with replacement"
+            + (", after drawing the tasks)" if res.resample == "both" else ")")
+        )
+        + f", seed {res.seed}"
+        + (
+            f"; level {res.params['level']}"
+            + (f", inner {res.params['inner']}" if res.params.get("inner") else "")
+            if res.params.get("level")
+            else ""
+        ),
         *_header(table, _sources.source_label(args)),
         f"rank_low..rank_high: {pct} percentile interval of the rank; p_top1, p_top{args.top_k}: share of "
         f"resamples ranking the system first, in the top {args.top_k}",
@@ -645,10 +657,19 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         raise CLIError("--param rng: the bootstrap seeds randomised rules itself; use --seed.")
     get_rule(args.rule)
     table = _load(args)
+    from rankagg.instances import InstanceTable
+
+    level_kw: dict[str, Any] = {}
+    if isinstance(table, InstanceTable):
+        lk = _level_kwargs(args)
+        level_kw = {k: lk[k] for k in ("level", "inner", "inner_params", "instance_weighting") if lk[k] is not None}
+        if args.outer is not None:
+            level_kw["outer"] = args.outer
     res = bootstrap(
         table,
         args.rule,
         resample=args.resample,
+        **level_kw,
         n_resamples=args.resamples,
         confidence=args.confidence,
         atol=args.atol,
@@ -819,11 +840,13 @@ def build_parser() -> argparse.ArgumentParser:
         "system's rank interval, P(top 1) and P(top k), and the groups of systems that cannot be told apart.",
     )
     _add_table_args(p)
+    _add_level_args(p)
     p.add_argument("--rule", default="borda", help="rule name (see `rankagg rules`; default: borda)")
     p.add_argument(
         "--resample",
         default="tasks",
-        help="what to resample with replacement: tasks (instances, both and seeds need instance-level scores)",
+        help="what to resample with replacement: tasks (default); with instance-level files also instances "
+        "(stratified by task), both (tasks, then their instances) or seeds (instances that are seeds or folds)",
     )
     p.add_argument("-B", "--resamples", type=int, default=1000, help="number of resamples (default 1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="level of the rank intervals (default 0.95)")

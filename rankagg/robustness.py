@@ -32,7 +32,7 @@ from rankagg.table import ScoreTable, as_table
 __all__ = ["BootstrapResult", "bootstrap", "resample_counts"]
 
 RESAMPLE_KINDS = ("tasks",)
-# resampling schemes of the issue that need instance-level tables (not available yet), and what they resample
+# resampling schemes that need instance-level tables (an InstanceTable), and what they resample
 PLANNED_RESAMPLE_KINDS: Mapping[str, str] = MappingProxyType(
     {
         "instances": "resamples the instances of each task, stratified by task",
@@ -40,6 +40,7 @@ PLANNED_RESAMPLE_KINDS: Mapping[str, str] = MappingProxyType(
         "seeds": "resamples the seeds or folds of each system's runs",
     }
 )
+INSTANCE_RESAMPLE_KINDS = ("tasks", "instances", "both", "seeds")
 
 
 # ----------------------------------------------------------------------------- resampling
@@ -465,6 +466,11 @@ def bootstrap(
     n_jobs: int = 1,
     progress: bool | None = None,
     counts: Any = None,
+    level: str | None = None,
+    inner: str | None = None,
+    outer: str | None = None,
+    instance_weighting: str | None = None,
+    inner_params: Mapping[str, Any] | None = None,
     rng: int | np.random.Generator | None = None,
     **params: Any,
 ) -> BootstrapResult:
@@ -472,13 +478,21 @@ def bootstrap(
 
     Parameters
     ----------
-    table : ScoreTable
-        The scores.
+    table : ScoreTable or InstanceTable
+        The scores: one per system and task, or per system, task and
+        instance (or seed / fold).
     rule : str, default "borda"
         Registered rule name.
-    resample : {"tasks"}
+    resample : {"tasks", "instances", "both", "seeds"}
         What to resample with replacement. ``"tasks"`` asks how much the
-        ranking depends on which tasks the benchmark happens to contain.
+        ranking depends on which tasks the benchmark happens to contain;
+        ``"instances"`` (instance-level tables) how much it depends on which
+        test instances each task happens to contain (stratified: each task's
+        instances are resampled among themselves, keeping its size);
+        ``"both"`` draws the tasks, then the instances of the drawn tasks (a
+        task drawn several times weighs that many times, with one draw of its
+        instances); ``"seeds"`` is ``"instances"`` for tables whose instances
+        are seeds or folds of repeated runs. The result records it.
     n_resamples : int, default 1000
         Number of resamples (ignored when ``counts`` is given).
     confidence : float, default 0.95
@@ -503,6 +517,9 @@ def bootstrap(
         Source of randomness, for the resamples and for randomised rules
         (each resample gets its own spawned seed, so runs are reproducible
         whatever ``n_jobs``).
+    level, inner, outer, instance_weighting, inner_params
+        Instance-level tables only: how to aggregate each resample, as in
+        :func:`rankagg.aggregate`.
     **params
         Rule parameters.
 
@@ -521,6 +538,33 @@ def bootstrap(
     2  Kestrel     3         3          4
     """
     t0 = time.perf_counter()
+    from rankagg.instances import InstanceTable
+
+    if isinstance(table, InstanceTable):
+        return _bootstrap_instances(
+            table,
+            rule,
+            resample=resample,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            atol=atol,
+            rtol=rtol,
+            n_jobs=n_jobs,
+            progress=progress,
+            rng=rng,
+            level=level,
+            inner=inner,
+            outer=outer,
+            instance_weighting=instance_weighting,
+            inner_params=inner_params,
+            params=params,
+            t0=t0,
+        )
+    if level is not None or inner is not None or outer is not None or instance_weighting is not None:
+        raise RankaggError(
+            "level/inner/outer/instance_weighting apply to instance-level tables (rankagg.InstanceTable); "
+            "this table has one score per system and task."
+        )
     table = as_table(table)
     info = get_rule(rule)
     if resample in PLANNED_RESAMPLE_KINDS:
@@ -612,5 +656,162 @@ def bootstrap(
         missing_policy=table.missing_policy,
         seed=seed_record,
         n_distinct=n_distinct,
+        time_seconds=time.perf_counter() - t0,
+    )
+
+
+# ----------------------------------------------------------------------------- instance-level tables
+_INSTANCE_STATE: dict[str, Any] = {}
+
+
+def _resampled_instances(table: Any, task_counts: np.ndarray, picks: list[np.ndarray | None]) -> Any:
+    """The instance table of one resample: task columns with their counts as weight multipliers."""
+    from rankagg.instances import InstanceTable
+
+    cols = np.nonzero(task_counts)[0]
+    off = table.offsets
+    blocks, sizes = [], []
+    for j in cols:
+        idx = np.arange(off[j], off[j + 1]) if picks[j] is None else off[j] + picks[j]
+        blocks.append(table.scores[:, idx])
+        sizes.append(idx.size)
+    return InstanceTable._build(
+        np.concatenate(blocks, axis=1),
+        systems=table.systems,
+        tasks=[table.columns[j].task for j in cols],
+        metrics=[table.columns[j].metric for j in cols],
+        sizes=sizes,
+        ids=[None] * cols.size,
+        higher_is_better=None,
+        data_directions=[table.columns[j].higher_is_better for j in cols],
+        weights=[table.columns[j].weight * task_counts[j] for j in cols],
+        missing=table.missing_policy,
+    )
+
+
+def _instance_job(job: tuple[np.ndarray, list[np.ndarray | None], int | None]) -> np.ndarray:
+    st = _INSTANCE_STATE
+    task_counts, picks, seed = job
+    sub = _resampled_instances(st["table"], task_counts, picks)
+    params = dict(st["params"])
+    if seed is not None:
+        params["rng"] = seed
+    try:
+        res = aggregate(sub, rule=st["rule"], **st["kw"], **params)
+    except RankaggError as exc:
+        raise RankaggError(
+            f"bootstrap: a resample could not be ranked ({exc}); the data is too sparse for this resampling, "
+            "use missing='drop_systems' or 'drop_instances'."
+        ) from None
+    return np.asarray(res.ranks, dtype=np.int64)
+
+
+def _init_instance_worker(state: dict[str, Any]) -> None:
+    _INSTANCE_STATE.clear()
+    _INSTANCE_STATE.update(state)
+
+
+def _bootstrap_instances(
+    table: Any,
+    rule: str,
+    *,
+    resample: str,
+    n_resamples: int,
+    confidence: float,
+    atol: float,
+    rtol: float,
+    n_jobs: int,
+    progress: bool | None,
+    rng: Any,
+    level: str | None,
+    inner: str | None,
+    outer: str | None,
+    instance_weighting: str | None,
+    inner_params: Mapping[str, Any] | None,
+    params: dict[str, Any],
+    t0: float,
+) -> BootstrapResult:
+    info = get_rule(rule)
+    if resample not in INSTANCE_RESAMPLE_KINDS:
+        raise RankaggError(
+            f"resample={resample!r}: unknown; an InstanceTable can be resampled over "
+            f"{', '.join(map(repr, INSTANCE_RESAMPLE_KINDS))}.{did_you_mean(str(resample), INSTANCE_RESAMPLE_KINDS)}"
+        )
+    _check_k(n_resamples, "n_resamples")
+    confidence = _check_confidence(confidence)
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise RankaggError(f"n_jobs={n_jobs!r}: use a positive number of processes, or -1 for all cores.")
+    info.check_params({k: v for k, v in params.items()})
+    seed_record = rng if isinstance(rng, (int, np.integer)) or rng is None else "Generator"
+    gen = np.random.default_rng(rng)
+    kw: dict[str, Any] = {"atol": atol, "rtol": rtol}
+    for key, value in (
+        ("level", level),
+        ("inner", inner),
+        ("outer", outer),
+        ("instance_weighting", instance_weighting),
+        ("inner_params", inner_params),
+    ):
+        if value is not None:
+            kw[key] = value
+    run_params = {k: v for k, v in params.items() if k != "rng"}
+    uses_rng = "rng" in info.params
+    rule_seeds = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1))) if uses_rng else None
+    full_seed = {"rng": int(rule_seeds.spawn(1)[0].generate_state(1)[0])} if rule_seeds is not None else {}
+    full = aggregate(table, rule=info.name, **kw, **run_params, **full_seed)
+
+    m = table.n_columns
+    sizes = np.diff(table.offsets)
+    b = int(n_resamples)
+    if resample in ("tasks", "both"):
+        task_counts = resample_counts(m, b, rng=gen)
+    else:
+        task_counts = np.ones((b, m), dtype=np.int64)
+    jobs: list[tuple[np.ndarray, list[np.ndarray | None], int | None]] = []
+    seeds = [int(c.generate_state(1)[0]) for c in rule_seeds.spawn(b)] if rule_seeds is not None else [None] * b
+    for r in range(b):
+        picks: list[np.ndarray | None] = [None] * m
+        if resample != "tasks":
+            for j in range(m):
+                if task_counts[r, j]:
+                    picks[j] = np.sort(gen.integers(0, sizes[j], size=sizes[j]))
+        jobs.append((task_counts[r], picks, seeds[r]))
+    state = {"table": table, "rule": info.name, "kw": kw, "params": run_params}
+    bar = _Progress(b, progress, f"bootstrap {info.name}")
+    ranks = np.empty((b, table.n_systems), dtype=np.int64)
+    if n_jobs == 1 or b < 2 * n_jobs:
+        _init_instance_worker(state)
+        for k, job in enumerate(jobs):
+            ranks[k] = _instance_job(job)
+            if k % 10 == 0:
+                bar.update(k + 1)
+    else:
+        with ProcessPoolExecutor(max_workers=int(n_jobs), initializer=_init_instance_worker, initargs=(state,)) as ex:
+            chunk = max(1, b // (8 * int(n_jobs)))
+            for k, rk in enumerate(ex.map(_instance_job, jobs, chunksize=chunk)):
+                ranks[k] = rk
+                if k % 10 == 0:
+                    bar.update(k + 1)
+    bar.update(b)
+    bar.close()
+    ranks.setflags(write=False)
+    task_counts.setflags(write=False)
+    record = dict(full.params)
+    record.pop("rng", None)
+    record.update({k: v for k, v in kw.items() if k not in ("atol", "rtol")})
+    return BootstrapResult(
+        rule=info.name,
+        params=MappingProxyType(record),
+        resample=resample,
+        systems=table.systems,
+        full_ranks=np.asarray(full.ranks),
+        ranks=ranks,
+        counts=task_counts,
+        confidence=float(confidence),
+        missing_policy=table.missing_policy,
+        seed=seed_record,
+        n_distinct=b,
         time_seconds=time.perf_counter() - t0,
     )
