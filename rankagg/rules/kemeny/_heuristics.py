@@ -6,9 +6,18 @@ and return an order as an ``intp`` array of row indices, best first.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-__all__ = ["borda_order", "canonical_ties", "copeland_order", "kwiksort", "local_search"]
+__all__ = [
+    "borda_order",
+    "canonical_ties",
+    "copeland_order",
+    "iterated_local_search",
+    "kwiksort",
+    "local_search",
+]
 
 
 def _tol(margins: np.ndarray) -> float:
@@ -30,72 +39,68 @@ def copeland_order(margins: np.ndarray) -> np.ndarray:
 
 
 def local_search(
-    margins: np.ndarray, order: np.ndarray, *, block: int = 3, max_rounds: int = 100_000
+    margins: np.ndarray, order: np.ndarray, *, max_passes: int = 10_000, deadline: float | None = None
 ) -> np.ndarray:
-    """Insertion local search: move systems (or short blocks) to their best position until none improves.
+    """Insertion local search: move single systems to their best position until none improves.
 
-    For the system at position ``p`` with margin row ``r = M[e, order]`` and
-    ``C = [0, cumsum(r)]``, moving it so that exactly ``t`` other systems stay
-    above it changes the objective by ``C[t] - C[p]`` (each system it jumps
-    over changes one pair). So the best move of every system is found at once
-    from the row-wise cumulative sums of the permuted margin matrix, O(n^2)
-    with numpy per round; a block of ``L`` consecutive systems moves with the
-    sum of its rows' ``C`` (O(L n^2) for all blocks up to length ``block``).
-    Each round applies, greedily by gain, a set of improving moves whose
-    position ranges do not overlap (their gains then add up exactly). The
-    result is a local optimum for single-system and block moves (so in
-    particular for adjacent swaps).
+    For the system ``e`` at position ``p``, with margin row ``r = M[e, order]``
+    and ``C = [0, cumsum(r)]``, moving it so that exactly ``t`` other systems
+    stay above it changes the objective by ``C[t] - C[p]`` (each system it
+    jumps over flips one pair). So the best position of one system costs O(n)
+    and that of all systems O(n^2) (row-wise cumulative sums of the permuted
+    margin matrix). Up to 300 systems, each round computes every system's
+    best move at once and applies, greedily by gain, the improving moves
+    whose position ranges do not overlap (their gains then add up exactly);
+    above, systems are moved one at a time (O(n) memory). Rounds repeat until
+    no system moves (a local optimum for single-system moves, hence also for
+    adjacent swaps), or until ``deadline`` (a ``time.perf_counter`` value).
     """
     order = np.array(order, dtype=np.intp)
     n = order.size
-    if n < 2:
+    if n < 3:
+        if n == 2 and margins[order[1], order[0]] > 0:
+            order = order[::-1].copy()
         return order
-    if n > 2000:
-        return _local_search_rowwise(margins, order)
+    if n > _MATRIX_MAX:
+        return _local_search_rowwise(margins, order, max_passes, deadline)
     tol = _tol(margins)
+    ar = np.arange(n)
     csum = np.zeros((n, n + 1))
-    cols = np.arange(n + 1)
-    lengths = range(1, min(block, n - 1) + 1)
-    for _ in range(max_rounds):
+    for _ in range(max_passes * n):
         np.cumsum(margins[np.ix_(order, order)], axis=1, out=csum[:, 1:])
-        acc = np.zeros((n + 1, n + 1))
-        np.cumsum(csum, axis=0, out=acc[1:])
-        moves = []  # (gain, lo, hi, p, L, t)
-        for L in lengths:
-            S = acc[L:] - acc[:-L]  # S[p] = sum of C rows p..p+L-1, shape (n-L+1, n+1)
-            p = np.arange(n - L + 1)
-            up = S[p, p][:, None]
-            down = S[p, p + L][:, None]
-            delta = np.where(cols[None, :] <= p[:, None], S - up, np.where(cols[None, :] >= (p + L)[:, None], S - down, 0.0))
-            t = np.argmin(delta, axis=1)
-            gain = -delta[p, t]
-            ok = np.flatnonzero(gain > tol)
-            for q in ok.tolist():
-                tq = int(t[q])
-                lo, hi = (tq, q + L - 1) if tq <= q else (q, tq - 1)
-                moves.append((float(gain[q]), lo, hi, q, L, tq))
-        if not moves:
+        t = np.argmin(csum, axis=1)
+        gain = csum[ar, ar] - csum[ar, t]
+        cand = np.flatnonzero(gain > tol)
+        if cand.size == 0:
             break
-        moves.sort(key=lambda mv: -mv[0])
+        cand = cand[np.argsort(-gain[cand], kind="stable")]
         busy = np.zeros(n, dtype=bool)
         new = order.copy()
-        for _g, lo, hi, p0, L, tq in moves:
+        for p in cand.tolist():
+            q = int(t[p])
+            lo, hi = (q, p) if q <= p else (p, q - 1)
             if busy[lo : hi + 1].any():
                 continue
             busy[lo : hi + 1] = True
-            blk = order[p0 : p0 + L]
-            if tq <= p0:  # block moves up: order[tq:p0] shifts down by L
-                new[tq + L : p0 + L] = order[tq:p0]
-                new[tq : tq + L] = blk
-            else:  # block moves down below order[p0+L : tq]
-                new[p0 : tq - L] = order[p0 + L : tq]
-                new[tq - L : tq] = blk
+            if q <= p:  # up: lands at position q
+                new[q + 1 : p + 1] = order[q:p]
+                new[q] = order[p]
+            else:  # down: q - 1 systems stay above it once it is removed
+                new[p : q - 1] = order[p + 1 : q]
+                new[q - 1] = order[p]
         order = new
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
     return order
 
 
-def _local_search_rowwise(margins: np.ndarray, order: np.ndarray, max_passes: int = 1000) -> np.ndarray:
-    """Same local search, one system at a time (O(n) memory per step, for very large n)."""
+_MATRIX_MAX = 300
+
+
+def _local_search_rowwise(
+    margins: np.ndarray, order: np.ndarray, max_passes: int, deadline: float | None
+) -> np.ndarray:
+    """:func:`local_search` one system at a time (for large n)."""
     n = order.size
     tol = _tol(margins)
     pos = np.empty(n, dtype=np.intp)
@@ -109,15 +114,15 @@ def _local_search_rowwise(margins: np.ndarray, order: np.ndarray, max_passes: in
             t = int(np.argmin(csum))
             if csum[t] < csum[p] - tol:
                 moved = True
-                if t <= p:
+                if t <= p:  # up: e lands at position t
                     order[t + 1 : p + 1] = order[t:p]
                     order[t] = e
                     pos[order[t : p + 1]] = np.arange(t, p + 1)
-                else:
+                else:  # down: t - 1 systems stay above e once it is removed
                     order[p : t - 1] = order[p + 1 : t]
                     order[t - 1] = e
                     pos[order[p:t]] = np.arange(p, t)
-        if not moved:
+        if not moved or (deadline is not None and time.perf_counter() >= deadline):
             break
     return order
 
@@ -178,3 +183,47 @@ def canonical_ties(margins: np.ndarray, order: np.ndarray, key: np.ndarray) -> n
                 order[p], order[p + 1] = b, a
                 changed = True
     return order
+
+
+def iterated_local_search(
+    margins: np.ndarray,
+    order: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    kicks: int = 30,
+    segment: int = 8,
+    deadline: float | None = None,
+) -> np.ndarray:
+    """Iterated local search: shuffle a random segment, re-optimise, keep if not worse.
+
+    Starting from a local optimum, each of ``kicks`` rounds shuffles
+    ``segment`` consecutive systems at a random place and runs
+    :func:`local_search`; the new order is kept when its objective is not
+    worse (accepting equal moves lets the search drift across plateaus).
+    """
+    best = local_search(margins, order, deadline=deadline)
+    n = best.size
+    if n < 3:
+        return best
+    seg = min(segment, n)
+    tol = _tol(margins)
+    cur, cur_v = best, _excess(margins, best)
+    best_v = cur_v
+    for _ in range(kicks):
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        cand = cur.copy()
+        a = int(rng.integers(0, n - seg + 1))
+        cand[a : a + seg] = rng.permutation(cand[a : a + seg])
+        cand = local_search(margins, cand, deadline=deadline)
+        v = _excess(margins, cand)
+        if v <= cur_v + tol:
+            cur, cur_v = cand, v
+            if v < best_v - tol:
+                best, best_v = cand, v
+    return best
+
+
+def _excess(margins: np.ndarray, order: np.ndarray) -> float:
+    p = margins[np.ix_(order, order)]
+    return float(np.clip(np.tril(p, -1), 0.0, None).sum())

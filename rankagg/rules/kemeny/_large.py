@@ -11,6 +11,7 @@ partition are inside a block of the next.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -40,7 +41,7 @@ def window_search(
     for sweep in range(max_sweeps):
         shift = (sweep % 2) * (width // 2)
         cuts = sorted({0, k, *range(shift or width, k, width)})
-        segs = list(zip(cuts[:-1], cuts[1:]))
+        segs = list(itertools.pairwise(cuts))
         part_lb = 0.0
         complete = True
         new = order.copy()
@@ -62,7 +63,8 @@ def window_search(
             part_lb += out.lower
         if complete:
             lb = max(lb, part_lb)
-        new = local_search(margins, new)
+        if not (deadline is not None and time.perf_counter() >= deadline):
+            new = local_search(margins, new)
         v = order_excess(margins, new)
         if v < ub - 1e-9 * max(1.0, ub):
             order, ub, label = new, v, "window_ilp"

@@ -1,33 +1,49 @@
-"""Exact Kemeny on one component: triangle LP/ILP with lazy cuts (scipy.optimize / HiGHS).
+"""Exact Kemeny on one component: triangle LP with lazy cuts, then branch and bound.
 
 Variables ``y[p]``, one per pair ``i < j`` of the component (``y = 1``: ``i``
 above ``j``; ``x[j, i] = 1 - y`` is substituted away). The excess cost over
 the trivial bound is ``sum_{i<j} max(0, M[i, j]) - M[i, j] * y[i, j]``.
 Transitivity is the family of 3-cycle (triangle) inequalities, for
 ``i < j < k``: ``0 <= y[i, j] + y[j, k] - y[i, k] <= 1``; they are added
-lazily, only when violated by the current LP or ILP solution.
+lazily, only when violated by the current LP solution, and while solving the
+root LP the slack rows with a zero dual value are dropped again (they come
+back if violated later), which keeps each LP small (about 2x faster on
+uniform profiles).
 
 Every lower bound reported is *certified*: it is recomputed from the LP dual
-values ``lam <= 0`` as ``lam @ b + sum(min(0, c - A.T @ lam))``, which bounds
-the objective of every 0/1 point satisfying the rows in the pool (a
+values ``lam <= 0`` as ``lam @ b + sum(min over the box of (c - A.T @ lam) * y)``,
+a bound on the objective of every 0/1 point satisfying the rows in the LP (a
 relaxation of the Kemeny problem), whatever the solver's tolerances.
+
+When the LP optimum is fractional, the integer program is solved by a
+best-first branch and bound over the pair variables that reuses this LP (one
+``scipy.optimize.linprog`` HiGHS solve per node and cut round), with
+transitive propagation of the fixed pairs and reduced-cost fixing; the
+alternative (``integer_solver="milp"``) hands the program with the current
+cut pool to ``scipy.optimize.milp`` and re-separates its solutions.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix, vstack
 
 from rankagg.rules.kemeny._core import order_excess
-from rankagg.rules.kemeny._heuristics import local_search
+from rankagg.rules.kemeny._heuristics import iterated_local_search, local_search
 
-__all__ = ["SolveStats", "TriangleSolver"]
+__all__ = ["ComponentOutcome", "SolveStats", "TriangleSolver"]
 
-_EPS = 1e-6  # violation threshold for triangle rows (scaled units: y in [0, 1])
+_EPS = 1e-6  # violation threshold for triangle rows (y in [0, 1])
+_GROWTH = 2.0  # the number of cuts added per LP round grows geometrically
+_ILS_KICKS = 300  # iterated local search before branching ...
+_ILS_SECONDS = 0.3  # ... within this many seconds (at most 10% of the remaining time)
+INTEGER_SOLVERS = ("bb", "milp")
 
 
 @dataclass
@@ -36,9 +52,9 @@ class SolveStats:
 
     lp_solves: int = 0
     ilp_solves: int = 0
+    nodes: int = 0
     cuts: int = 0
     fixed: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,12 +69,27 @@ class ComponentOutcome:
     source: str = "local_search"
 
 
+@dataclass
+class _Relax:
+    """A solved LP relaxation (after the cut loop)."""
+
+    y: np.ndarray
+    lb: float  # certified, excess units
+    red: np.ndarray  # reduced costs (scaled units)
+    bound_s: float  # certified bound in scaled units (without offset)
+    exact: bool  # no triangle row violated (the LP over all triangles was solved)
+
+
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.perf_counter()
 
 
+def _expired(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 class TriangleSolver:
-    """Lazy-cut LP/ILP for one strongly connected component.
+    """Lazy-cut LP and branch and bound for one component.
 
     Parameters
     ----------
@@ -69,15 +100,26 @@ class TriangleSolver:
     stats : SolveStats
         Counters, updated in place.
     cuts_per_round : int, optional
-        Most violated triangle rows added per separation round.
+        Most violated triangle rows added in the first separation round
+        (growing by 50% per round).
+    integer_solver : {"bb", "milp"}
+        Branch and bound over the LP (default) or ``scipy.optimize.milp``.
     """
 
-    def __init__(self, margins: np.ndarray, lattice: float, stats: SolveStats, cuts_per_round: int | None = None):
+    def __init__(
+        self,
+        margins: np.ndarray,
+        lattice: float,
+        stats: SolveStats,
+        cuts_per_round: int | None = None,
+        integer_solver: str = "bb",
+    ):
         k = margins.shape[0]
         self.k = k
         self.margins = margins
         self.stats = stats
         self.lattice = lattice
+        self.integer_solver = integer_solver
         self.iu = np.triu_indices(k, 1)
         self.n_var = self.iu[0].size
         self.idx = np.full((k, k), -1, dtype=np.int64)
@@ -87,25 +129,25 @@ class TriangleSolver:
         self.scale = float(max(np.abs(m).max(initial=0.0), 1e-300))
         self.c = -m / self.scale
         self.tol = 1e-9 * max(1.0, self.scale)
-        self.cuts_per_round = cuts_per_round if cuts_per_round is not None else max(200, 2 * k)
-        # cut pool: triples (i < j < l) and side (+1: y_ij + y_jl - y_il <= 1, -1: -y_ij - y_jl + y_il <= 0)
-        self._seen: set[int] = set()
-        self._rows: list[np.ndarray] = []
+        self.first_cuts = int(cuts_per_round if cuts_per_round is not None else max(200, 2 * k))
+        self.growth = 1.0 if cuts_per_round is not None else _GROWTH
+        # cut pool: rows (i < j < l, side); side +1: y_ij + y_jl - y_il <= 1, side -1: -y_ij - y_jl + y_il <= 0
+        self.pool = np.zeros((0, 4), dtype=np.int64)
         self._A: csr_matrix | None = None
         self._b = np.zeros(0)
-        self.lb_lp = 0.0  # best certified bound (excess units)
-        self._last_dual: tuple[np.ndarray, float] | None = None  # reduced costs, bound (scaled)
-        self.lower = np.zeros(self.n_var)
-        self.upper = np.ones(self.n_var)
+        self.at_root = True  # rows are dropped only while solving the root LP
+        self.last_duals = np.zeros(0)  # duals and slacks of the pool rows at the last LP solve
+        self.last_slack = np.zeros(0)
 
     # ------------------------------------------------------------------ helpers
     def rounded(self, lb: float) -> float:
         """Round a lower bound up to the lattice of attainable values (if known)."""
         if self.lattice > 0:
-            return self.lattice * np.ceil(lb / self.lattice - 1e-6)
+            return float(self.lattice * np.ceil(lb / self.lattice - 1e-6))
         return lb
 
     def closed(self, lb: float, ub: float) -> bool:
+        """Whether no order can be better than ``ub`` given the lower bound ``lb``."""
         return ub <= self.rounded(lb) + self.tol
 
     def y_of(self, order: np.ndarray) -> np.ndarray:
@@ -114,6 +156,7 @@ class TriangleSolver:
         return (pos[self.iu[0]] < pos[self.iu[1]]).astype(np.float64)
 
     def order_of(self, y: np.ndarray) -> np.ndarray:
+        """Order by number of (fractional) wins in ``y``; exact inverse of :meth:`y_of` on orders."""
         x = np.zeros((self.k, self.k))
         x[self.iu] = y
         x[self.iu[1], self.iu[0]] = 1.0 - y
@@ -137,9 +180,6 @@ class TriangleSolver:
             return np.zeros((0, 4), dtype=np.int64)
         cand = np.concatenate(found).astype(np.int64)
         v = np.concatenate(viol)
-        codes = ((cand[:, 0] * k + cand[:, 1]) * k + cand[:, 2]) * 2 + (cand[:, 3] > 0)
-        fresh = np.fromiter((cd not in self._seen for cd in codes.tolist()), dtype=bool, count=codes.size)
-        cand, v = cand[fresh], v[fresh]
         if limit is not None and cand.shape[0] > limit:
             # prefer large violations, then cheap triangles (small total |margin|)
             w = np.abs(self.c)
@@ -150,18 +190,19 @@ class TriangleSolver:
         return cand
 
     def add(self, cuts: np.ndarray) -> None:
-        if cuts.shape[0] == 0:
-            return
-        k = self.k
-        codes = ((cuts[:, 0] * k + cuts[:, 1]) * k + cuts[:, 2]) * 2 + (cuts[:, 3] > 0)
-        self._seen.update(codes.tolist())
-        self._rows.append(cuts)
-        self.stats.cuts += cuts.shape[0]
-        self._A = None
+        if cuts.shape[0]:
+            self.pool = np.concatenate((self.pool, cuts))
+            self.stats.cuts += cuts.shape[0]
+            self._A = None
+
+    def drop(self, keep: np.ndarray) -> None:
+        if not keep.all():
+            self.pool = self.pool[keep]
+            self._A = None
 
     def matrix(self) -> tuple[csr_matrix, np.ndarray]:
         if self._A is None:
-            cuts = np.concatenate(self._rows) if self._rows else np.zeros((0, 4), dtype=np.int64)
+            cuts = self.pool
             r = cuts.shape[0]
             s = cuts[:, 3].astype(np.float64)
             cols = np.concatenate(
@@ -173,13 +214,34 @@ class TriangleSolver:
             self._b = np.where(s > 0, 1.0, 0.0)
         return self._A, self._b
 
-    # ------------------------------------------------------------------ LP
-    def _lp(self, deadline: float | None, extra: tuple[np.ndarray, float] | None = None):
-        """Solve the LP relaxation; return ``(x, lower_bound, reduced_costs, scaled_bound)``.
+    def propagate(self, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Transitive closure of the fixed pairs; None if they contain a cycle."""
+        k = self.k
+        f = np.zeros((k, k), dtype=np.float32)
+        a, b = self.iu
+        one, zero = lo > 0.5, up < 0.5
+        if not (one.any() or zero.any()):
+            return lo, up
+        f[a[one], b[one]] = 1.0
+        f[b[zero], a[zero]] = 1.0
+        count = int(f.sum())
+        while True:
+            f = np.minimum(f + (f @ f > 0), 1.0).astype(np.float32)
+            new = int(f.sum())
+            if new == count:
+                break
+            count = new
+        if np.any((f > 0) & (f.T > 0)):
+            return None
+        lo = lo.copy()
+        up = up.copy()
+        lo[f[a, b] > 0] = 1.0
+        up[f[b, a] > 0] = 0.0
+        return lo, up
 
-        Returns the string ``"infeasible"`` when the LP has no solution and
-        ``None`` when it was stopped (deadline) or failed.
-        """
+    # ------------------------------------------------------------------ LP
+    def _lp(self, lo: np.ndarray, up: np.ndarray, deadline: float | None, extra=None):
+        """One LP solve: ``(x, lb, red, bound_s, pool_duals)``, ``"infeasible"`` or None (stopped)."""
         A, b = self.matrix()
         if extra is not None:
             A = vstack([A, csr_matrix(extra[0][None, :])]).tocsr()
@@ -196,7 +258,7 @@ class TriangleSolver:
             self.c,
             A_ub=A if has_rows else None,
             b_ub=b if has_rows else None,
-            bounds=np.column_stack((self.lower, self.upper)),
+            bounds=np.column_stack((lo, up)),
             method="highs",
             options=opts,
         )
@@ -206,36 +268,232 @@ class TriangleSolver:
             return None
         lam = np.minimum(res.ineqlin.marginals, 0.0) if has_rows else np.zeros(0)
         red = self.c - (A.T @ lam if has_rows else 0.0)
-        # certified bound: lam @ b + min over the box of red @ y
-        box = np.where(red > 0, red * self.lower, red * self.upper)
+        box = np.where(red > 0, red * lo, red * up)  # min over the box of red @ y
         bound_s = float(lam @ b) + float(box.sum())
         lb = self.offset + self.scale * bound_s - 1e-12 * self.scale * self.n_var
-        return res.x, lb, red, bound_s
+        return res.x, lb, red, bound_s, lam[: self.pool.shape[0]], res.ineqlin.residual[: self.pool.shape[0]]
 
-    def _fix_by_reduced_cost(self, red: np.ndarray, bound_s: float, ub: float) -> None:
-        """Fix variables whose flip provably costs more than the incumbent ``ub``."""
-        free = self.lower < self.upper
+    def relax(
+        self,
+        lo: np.ndarray,
+        up: np.ndarray,
+        deadline: float | None,
+        *,
+        stop_at: float | None = None,
+        extra=None,
+        on_round: Callable[[np.ndarray], None] | None = None,
+    ) -> _Relax | str | None:
+        """LP relaxation with the lazy triangle loop.
+
+        Stops early (returning the current, valid, bound with ``exact=False``)
+        once the rounded bound reaches ``stop_at``. Returns ``"infeasible"``,
+        or None when stopped by the deadline before any LP was solved.
+        """
+        limit = float(self.first_cuts)
+        best: _Relax | None = None
+        stalled = 0
+        while True:
+            out = self._lp(lo, up, deadline, extra)
+            if out is None:
+                return best
+            if isinstance(out, str):
+                return out
+            y, lb, red, bound_s, duals, slack = out
+            improved = best is None or lb > best.lb + self.tol
+            stalled = 0 if improved else stalled + 1
+            cuts = self.separate(y, int(limit))
+            limit *= self.growth
+            best = _Relax(y, lb, red, bound_s, cuts.shape[0] == 0)
+            self.last_duals, self.last_slack = duals, slack
+            if cuts.shape[0] == 0 or (stop_at is not None and self.rounded(lb) >= stop_at - self.tol):
+                return best
+            if on_round is not None:
+                on_round(y)
+            if self.at_root and stalled < 3:
+                # drop slack rows with a zero dual (they come back if violated again); not inside the
+                # branch and bound, where re-separating them at every node costs more than it saves
+                self.drop((np.abs(duals) > 1e-12) | (slack < 1e-9))
+            self.add(cuts)
+            if _expired(deadline):
+                return best
+
+    # ------------------------------------------------------------------ driver
+    def solve(self, order: np.ndarray, deadline: float | None, *, integer: bool = True) -> ComponentOutcome:
+        """Prove ``order`` optimal or improve it; stop at ``deadline`` with the best bound.
+
+        With ``integer=False`` only the root LP is solved (for a lower bound).
+        """
+        M = self.margins
+        best = np.array(order, dtype=np.intp)
+        ub = order_excess(M, best)
+        source = "local_search"
+        lb = 0.0
+
+        def offer(cand: np.ndarray, label: str) -> None:
+            nonlocal best, ub, source
+            v = order_excess(M, cand)
+            if v < ub - self.tol:
+                best, ub, source = cand, v, label
+
+        def outcome() -> ComponentOutcome:
+            if self.closed(lb, ub):
+                return ComponentOutcome(best, ub, ub, True, None, source)
+            return ComponentOutcome(best, ub, min(self.rounded(lb), ub), False, None, source)
+
+        lo, up = np.zeros(self.n_var), np.ones(self.n_var)
+        if self.closed(lb, ub):
+            return outcome()
+        root = self.relax(
+            lo, up, deadline, stop_at=ub, on_round=lambda y: offer(local_search(M, self.order_of(y)), "lp_rounding")
+        )
+        if root is None or isinstance(root, str):
+            return outcome()
+        lb = max(lb, root.lb)
+        if root.exact and np.all(np.abs(root.y - np.round(root.y)) < 1e-6):
+            offer(self.order_of(np.round(root.y)), "lp_rounding")
+            lb = max(lb, ub)  # the LP optimum is an order: it is optimal
+            return outcome()
+        offer(local_search(M, self.order_of(root.y)), "lp_rounding")
+        if self.closed(lb, ub) or not integer or not root.exact:
+            return outcome()
+        # a stronger incumbent may close the gap with the (lattice-rounded) LP bound, and fixes more variables
+        rem = _remaining(deadline)
+        budget = _ILS_SECONDS if rem is None else min(_ILS_SECONDS, 0.1 * rem)
+        cand = iterated_local_search(
+            M, best, np.random.default_rng(0), kicks=_ILS_KICKS, deadline=time.perf_counter() + budget
+        )
+        offer(cand, "iterated_local_search")
+        if self.closed(lb, ub):
+            return outcome()
+        self.at_root = False
+        self.drop((np.abs(self.last_duals) > 1e-12) | (self.last_slack < 1e-9))
+        if self.integer_solver == "milp":
+            best2, ub2, lb2 = self._milp_loop(root, best, ub, deadline)
+        else:
+            best2, ub2, lb2 = self._branch_and_bound(root, best, ub, deadline)
+        if ub2 < ub - self.tol:
+            best, ub, source = best2, ub2, "branch_and_bound"
+        lb = max(lb, lb2)
+        return outcome()
+
+    def _fix(self, lo, up, red, bound_s, threshold) -> tuple[np.ndarray, np.ndarray]:
+        """Reduced-cost fixing: flip a variable only if that provably reaches ``threshold``."""
         gain = np.abs(red)
-        flip_lb = self.offset + self.scale * (bound_s + gain) - 1e-12 * self.scale * self.n_var
-        if self.lattice > 0:
-            flip_lb = self.lattice * np.ceil(flip_lb / self.lattice - 1e-6)
-        fix = free & (flip_lb > ub + self.tol) & (gain > 1e-9)
-        to0 = fix & (red > 0)
-        to1 = fix & (red < 0)
-        self.upper[to0] = 0.0
-        self.lower[to1] = 1.0
-        self.stats.fixed += int(fix.sum())
+        flip_lb = self.rounded_vec(self.offset + self.scale * (bound_s + gain) - 1e-12 * self.scale * self.n_var)
+        free = lo < up
+        fix = free & (flip_lb >= threshold - self.tol) & (gain > 1e-9)
+        if fix.any():
+            lo = lo.copy()
+            up = up.copy()
+            up[fix & (red > 0)] = 0.0
+            lo[fix & (red < 0)] = 1.0
+            self.stats.fixed += int(fix.sum())
+        return lo, up
 
-    # ------------------------------------------------------------------ MIP
-    def _mip(self, deadline: float | None, extra: tuple[np.ndarray, float] | None = None):
+    def rounded_vec(self, v: np.ndarray) -> np.ndarray:
+        if self.lattice > 0:
+            return self.lattice * np.ceil(v / self.lattice - 1e-6)
+        return v
+
+    def _search(
+        self,
+        root: _Relax,
+        threshold: float,
+        deadline: float | None,
+        found: Callable[[np.ndarray, float], float | None],
+        extra=None,
+    ) -> tuple[bool, float]:
+        """Best-first branch and bound for orders with excess below ``threshold``.
+
+        ``found(order, value)`` is called for each order found with value
+        ``< threshold``; it returns the new threshold, or None to stop the
+        search. Returns ``(finished, lower_bound_of_the_open_nodes)``, the
+        bound being ``threshold`` when the tree was exhausted.
+        """
+        M = self.margins
+        heap: list[tuple[float, int, np.ndarray, np.ndarray]] = []
+        counter = 0
+        lo0, up0 = self._fix(np.zeros(self.n_var), np.ones(self.n_var), root.red, root.bound_s, threshold)
+        heap.append((root.lb, counter, lo0.astype(np.int8), up0.astype(np.int8)))
+        first = root
+        while heap:
+            if _expired(deadline):
+                return False, min(threshold, min(h[0] for h in heap))
+            node_lb, _, lo8, up8 = heapq.heappop(heap)
+            if self.rounded(node_lb) >= threshold - self.tol:
+                continue
+            prop = self.propagate(lo8.astype(np.float64), up8.astype(np.float64))
+            if prop is None:
+                continue
+            lo, up = prop
+            self.stats.nodes += 1
+            if first is not None:
+                rel: _Relax | str | None = first
+                first = None
+            else:
+                rel = self.relax(lo, up, deadline, stop_at=threshold, extra=extra)
+            if rel is None:  # deadline
+                heapq.heappush(heap, (node_lb, counter, lo8, up8))
+                return False, min(threshold, min(h[0] for h in heap))
+            if isinstance(rel, str):
+                continue
+            if self.rounded(rel.lb) >= threshold - self.tol:
+                continue
+            if not rel.exact:  # stopped by the deadline inside the cut loop
+                heapq.heappush(heap, (max(node_lb, rel.lb), counter, lo8, up8))
+                return False, min(threshold, min(h[0] for h in heap))
+            y = rel.y
+            frac = np.minimum(y, 1.0 - y)
+            if frac.max() < 1e-6:
+                cand = self.order_of(np.round(y))
+                v = order_excess(M, cand)
+                if v < threshold - self.tol:
+                    t = found(cand, v)
+                    if t is None:
+                        return True, threshold
+                    threshold = t
+                continue
+            cand = local_search(M, self.order_of(y))
+            v = order_excess(M, cand)
+            if v < threshold - self.tol and (extra is None or extra[0] @ self.y_of(cand) <= extra[1] + 0.5):
+                t = found(cand, v)
+                if t is None:
+                    return True, threshold
+                threshold = t
+                if self.rounded(rel.lb) >= threshold - self.tol:
+                    continue
+            lo, up = self._fix(lo, up, rel.red, rel.bound_s, threshold)
+            free = lo < up
+            score = np.where(free, frac * np.abs(self.c), -1.0)
+            p = int(np.argmax(score))
+            if score[p] <= 0:  # every fractional variable is fixed: re-solve the node
+                heapq.heappush(heap, (rel.lb, counter, lo.astype(np.int8), up.astype(np.int8)))
+                counter += 1
+                continue
+            for val in (1, 0) if y[p] >= 0.5 else (0, 1):
+                lo_c, up_c = lo.astype(np.int8), up.astype(np.int8)
+                lo_c[p] = val
+                up_c[p] = val
+                counter += 1
+                heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
+        return True, threshold
+
+    def _branch_and_bound(self, root: _Relax, best: np.ndarray, ub: float, deadline: float | None):
+        state = {"order": best, "ub": ub}
+
+        def found(order: np.ndarray, value: float) -> float:
+            state["order"], state["ub"] = order, value
+            return value
+
+        finished, lb = self._search(root, ub, deadline, found)
+        return state["order"], state["ub"], (state["ub"] if finished else lb)
+
+    # ------------------------------------------------------------------ scipy.optimize.milp alternative
+    def _mip(self, deadline: float | None, extra=None):
         A, b = self.matrix()
-        rows = [A]
-        ub_rows = [b]
         if extra is not None:
-            rows.append(csr_matrix(extra[0][None, :]))
-            ub_rows.append(np.array([extra[1]]))
-        AA = vstack(rows).tocsr() if len(rows) > 1 else A
-        bb = np.concatenate(ub_rows)
+            A = vstack([A, csr_matrix(extra[0][None, :])]).tocsr()
+            b = np.append(b, extra[1])
         opts: dict = {"mip_rel_gap": 0.0, "presolve": True}
         rem = _remaining(deadline)
         if rem is not None:
@@ -243,75 +501,23 @@ class TriangleSolver:
                 return None
             opts["time_limit"] = rem
         self.stats.ilp_solves += 1
-        cons = LinearConstraint(AA, -np.inf, bb) if AA.shape[0] else None
-        res = milp(
+        cons = LinearConstraint(A, -np.inf, b) if A.shape[0] else None
+        return milp(
             self.c,
             integrality=np.ones(self.n_var),
-            bounds=Bounds(self.lower, self.upper),
+            bounds=Bounds(self.lo_fix, self.up_fix),
             constraints=cons,
             options=opts,
         )
-        return res
 
-    # ------------------------------------------------------------------ driver
-    def solve(self, order: np.ndarray, deadline: float | None, *, integer: bool = True) -> ComponentOutcome:
-        """Prove ``order`` optimal or improve it; stop at ``deadline`` with the best bound.
-
-        With ``integer=False`` only the LP rounds are run (for a lower bound).
-        """
+    def _milp_loop(self, root: _Relax, best: np.ndarray, ub: float, deadline: float | None):
+        self.lo_fix, self.up_fix = self._fix(np.zeros(self.n_var), np.ones(self.n_var), root.red, root.bound_s, ub)
+        lb = root.lb
         M = self.margins
-        best = np.array(order, dtype=np.intp)
-        ub = order_excess(M, best)
-        lb = 0.0
-        source = "local_search"
-
-        def improve(cand: np.ndarray, label: str = "lp_rounding") -> None:
-            nonlocal best, ub, source
-            cand = local_search(M, cand)
-            v = order_excess(M, cand)
-            if v < ub - self.tol:
-                best, ub, source = cand, v, label
-
-        def done(optimal: bool) -> ComponentOutcome:
-            if optimal:
-                return ComponentOutcome(best, ub, ub, True, None, source)
-            return ComponentOutcome(best, ub, min(self.rounded(lb), ub), self.closed(lb, ub), None, source)
-
-        # --- LP rounds
-        lp_done = False
-        last = None
-        while True:
-            if self.closed(lb, ub):
-                return done(True)
-            out = self._lp(deadline)
-            if out is None or isinstance(out, str):
-                break
-            y, lb_r, red, bound_s = out
-            last = (red, bound_s)
-            lb = max(lb, lb_r)
-            cuts = self.separate(y, self.cuts_per_round)
-            integral = bool(np.all(np.abs(y - np.round(y)) < 1e-6))
-            if cuts.shape[0] == 0 and integral:
-                cand = self.order_of(np.round(y))
-                v = order_excess(M, cand)
-                if v < ub - self.tol:
-                    best, ub, source = cand, v, "lp_rounding"
-                return done(True)
-            improve(self.order_of(y))
-            if cuts.shape[0] == 0:
-                lp_done = True
-                break
-            self.add(cuts)
-        self.lb_lp = lb
-        if not lp_done or not integer or self.closed(lb, ub):
-            return done(self.closed(lb, ub))
-        if last is not None:
-            self._fix_by_reduced_cost(last[0], last[1], ub)
-        # --- ILP rounds
         while True:
             res = self._mip(deadline)
             if res is None:
-                break
+                return best, ub, lb
             if res.status == 0:
                 lb = max(lb, self.offset + self.scale * float(res.fun) - self.tol)
                 y = np.round(res.x)
@@ -320,60 +526,56 @@ class TriangleSolver:
                 if cuts.shape[0] == 0:
                     v = order_excess(M, cand)
                     if v < ub - self.tol:
-                        best, ub, source = cand, v, "lp_rounding"
-                    return done(True)
-                improve(cand)
+                        best, ub = cand, v
+                    return best, ub, ub
+                cand = local_search(M, cand)
+                v = order_excess(M, cand)
+                if v < ub - self.tol:
+                    best, ub = cand, v
                 if self.closed(lb, ub):
-                    return done(True)
+                    return best, ub, ub
                 self.add(cuts)
                 continue
-            # time limit or other stop: keep the solver's dual bound and incumbent
             if res.mip_dual_bound is not None and np.isfinite(res.mip_dual_bound):
                 lb = max(lb, self.offset + self.scale * float(res.mip_dual_bound) - self.tol)
             if res.x is not None:
-                improve(self.order_of(np.round(res.x)))
-            break
-        return done(self.closed(lb, ub))
+                cand = local_search(M, self.order_of(np.round(res.x)))
+                v = order_excess(M, cand)
+                if v < ub - self.tol:
+                    best, ub = cand, v
+            return best, ub, lb
 
+    # ------------------------------------------------------------------ uniqueness
     def is_unique(self, order: np.ndarray, value: float, deadline: float | None) -> bool | None:
         """Whether ``order`` (of excess ``value``, proven optimal) is the only optimal order.
 
-        Solves the program again with a *no-good* row that excludes exactly
-        ``order``: ``sum_{p: y*_p = 1} y_p - sum_{p: y*_p = 0} y_p <= |y*| - 1``.
-        The order is unique iff that program's optimum exceeds ``value``. The
-        LP relaxation is tried first (it settles the common case where the LP
-        optimum is unique); ``None`` when the deadline passes first.
+        Searches again with a *no-good* row that excludes exactly ``order``:
+        ``sum_{p: y*_p = 1} y_p - sum_{p: y*_p = 0} y_p <= |y*| - 1``. The
+        order is unique iff no order satisfying that row reaches ``value``.
+        The LP relaxation settles the common case (its optimum is unique);
+        otherwise the branch and bound runs with the row. ``None`` when the
+        deadline passes first.
         """
         ystar = self.y_of(order)
-        if np.any((ystar < self.lower) | (ystar > self.upper)):  # pragma: no cover - fixing keeps optima
-            return None
         row = np.where(ystar > 0.5, 1.0, -1.0)
         extra = (row, float(ystar.sum()) - 1.0)
-        out = self._lp(deadline, extra)
-        if out is None:
+        threshold = value + (self.lattice if self.lattice > 0 else 2 * self.tol)
+        lo, up = np.zeros(self.n_var), np.ones(self.n_var)
+        rel = self.relax(lo, up, deadline, stop_at=threshold, extra=extra)
+        if isinstance(rel, str):
+            return True
+        if rel is None:
             return None
-        if isinstance(out, str):  # infeasible: no other order survives the fixing
+        if self.rounded(rel.lb) >= threshold - self.tol:
             return True
-        if self.rounded(out[1]) > value + self.tol:
-            return True
-        while True:
-            res = self._mip(deadline, extra)
-            if res is None:
-                return None
-            if res.status != 0:
-                if res.status == 2:  # infeasible: no other order survives the fixing
-                    return True
-                db = res.mip_dual_bound
-                if db is not None and np.isfinite(db):
-                    if self.rounded(self.offset + self.scale * float(db) - self.tol) > value + self.tol:
-                        return True
-                return None
-            lbv = self.offset + self.scale * float(res.fun) - self.tol
-            if self.rounded(lbv) > value + self.tol:
-                return True
-            y = np.round(res.x)
-            cuts = self.separate(y, None)
-            if cuts.shape[0] == 0:
-                return order_excess(self.margins, self.order_of(y)) > value + self.tol
-            self.add(cuts)
+        if not rel.exact:
+            return None
+        hits: list[np.ndarray] = []
 
+        def found(order: np.ndarray, value: float) -> None:
+            hits.append(order)
+
+        finished, _ = self._search(rel, threshold, deadline, found, extra=extra)
+        if hits:
+            return False
+        return True if finished else None

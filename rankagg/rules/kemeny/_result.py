@@ -45,8 +45,13 @@ class KemenyResult:
         (each solved separately; 1 when ``decompose=False``).
     largest_component : int
         Size of the largest component.
-    n_lp_solves, n_ilp_solves : int
-        Linear / integer programs solved.
+    n_lp_solves : int
+        Linear programs solved (``scipy.optimize.linprog``, HiGHS).
+    n_nodes : int
+        Branch-and-bound nodes explored.
+    n_ilp_solves : int
+        Integer programs solved with ``scipy.optimize.milp`` (0 with the
+        default branch and bound).
     n_cuts : int
         Triangle (3-cycle) rows added lazily.
     n_fixed : int
@@ -70,6 +75,7 @@ class KemenyResult:
     n_components: int
     largest_component: int
     n_lp_solves: int
+    n_nodes: int
     n_ilp_solves: int
     n_cuts: int
     n_fixed: int

@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean
-from rankagg.rules.kemeny._core import as_wins, kemeny_score, margin_lattice, order_excess
+from rankagg.rules.kemeny._core import as_wins, margin_lattice, order_excess
 from rankagg.rules.kemeny._dp import SubsetDP
 from rankagg.rules.kemeny._graph import strict_components, weak_components
 from rankagg.rules.kemeny._heuristics import (
     borda_order,
     canonical_ties,
     copeland_order,
+    iterated_local_search,
     kwiksort,
     local_search,
 )
@@ -27,7 +28,7 @@ from rankagg.rules.kemeny._result import KemenyResult
 
 __all__ = ["BOUNDS", "METHODS", "kemeny"]
 
-METHODS = ("auto", "exact", "local_search", "kwiksort", "borda", "copeland")
+METHODS = ("auto", "exact", "local_search", "ils", "kwiksort", "borda", "copeland")
 BOUNDS = ("auto", "lp", "trivial")
 
 _DP_MAX = 10  # components up to this size are solved by subset dynamic programming
@@ -35,6 +36,7 @@ _LP_MAX = 250  # larger components: window ILPs + partition bound instead of one
 _WINDOW = 100  # window width for large components
 _ALL_OPTIMA_MAX = 12  # all_optima: largest block of systems not separated by strict majorities
 _FALLBACK_SHARE = 0.1  # auto: share of time_limit kept for the heuristic fallback
+_INTEGER_SOLVER = "bb"  # "bb": branch and bound over the LP; "milp": scipy.optimize.milp (for comparison)
 
 
 @dataclass
@@ -43,6 +45,8 @@ class _Options:
     bound: str
     restarts: int
     check_unique: bool
+    kicks: int
+    integer_solver: str
     dp_max: int
     lp_max: int
     window: int
@@ -58,7 +62,7 @@ class _Part:
     label: str
 
 
-def _check_options(method: Any, time_limit: Any, bound: Any, restarts: Any, max_optima: Any) -> None:
+def _check_options(method: Any, time_limit: Any, bound: Any, restarts: Any, kicks: Any, max_optima: Any) -> None:
     if not isinstance(method, str) or method not in METHODS:
         raise RuleError(
             f"method={method!r}: unknown Kemeny method; choose one of {', '.join(map(repr, METHODS))}."
@@ -71,10 +75,8 @@ def _check_options(method: Any, time_limit: Any, bound: Any, restarts: Any, max_
     if time_limit is not None:
         ok = isinstance(time_limit, (int, float, np.integer, np.floating)) and not isinstance(time_limit, bool)
         if not ok or not (float(time_limit) > 0 and math.isfinite(float(time_limit))):
-            raise RuleError(
-                f"time_limit={time_limit!r}: must be a positive number of seconds, or None for no limit."
-            )
-    for name, v in (("restarts", restarts), ("max_optima", max_optima)):
+            raise RuleError(f"time_limit={time_limit!r}: must be a positive number of seconds, or None for no limit.")
+    for name, v in (("restarts", restarts), ("kicks", kicks), ("max_optima", max_optima)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
             raise RuleError(f"{name}={v!r}: must be a positive integer.")
 
@@ -83,9 +85,7 @@ def _as_rng(rng: Any) -> np.random.Generator:
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
-        raise RuleError(
-            f"rng={rng!r}: expected None, an int seed or a numpy.random.Generator ({exc})."
-        ) from None
+        raise RuleError(f"rng={rng!r}: expected None, an int seed or a numpy.random.Generator ({exc}).") from None
 
 
 def _best(margins: np.ndarray, orders: list[tuple[np.ndarray, str]]) -> tuple[np.ndarray, float, str]:
@@ -95,11 +95,12 @@ def _best(margins: np.ndarray, orders: list[tuple[np.ndarray, str]]) -> tuple[np
 
 
 def _kwik(margins: np.ndarray, rng: np.random.Generator, restarts: int, deadline: float | None):
+    """``restarts`` KwikSort orders, each improved by local search (fewer if the deadline passes)."""
     out: list[tuple[np.ndarray, str]] = []
-    for r in range(restarts):
-        if r and deadline is not None and time.perf_counter() >= deadline:
+    for _ in range(restarts):
+        if deadline is not None and time.perf_counter() >= deadline:
             break
-        out.append((local_search(margins, kwiksort(margins, rng)), "kwiksort"))
+        out.append((local_search(margins, kwiksort(margins, rng), deadline=deadline), "kwiksort"))
     return out
 
 
@@ -110,6 +111,32 @@ def _lp_bound(margins: np.ndarray, order: np.ndarray, deadline: float | None, st
         return window_search(margins, order, deadline, stats, width=_WINDOW, max_sweeps=1)[0].lower
     solver = TriangleSolver(margins, margin_lattice(margins), stats)
     return solver.solve(order, deadline, integer=False).lower
+
+
+def _starts(margins: np.ndarray, deadline: float | None) -> list[tuple[np.ndarray, str]]:
+    return [
+        (local_search(margins, borda_order(margins), deadline=deadline), "local_search"),
+        (local_search(margins, copeland_order(margins), deadline=deadline), "local_search"),
+    ]
+
+
+def _heuristic(
+    margins: np.ndarray, opts: _Options, deadline: float | None, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
+    method = opts.method
+    if method == "borda":
+        return borda_order(margins), "borda"
+    if method == "copeland":
+        return copeland_order(margins), "copeland"
+    if method == "local_search":
+        order, _, label = _best(margins, _starts(margins, deadline))
+        return order, label
+    if method == "kwiksort":
+        order, _, label = _best(margins, _kwik(margins, rng, opts.restarts, deadline))
+        return order, label
+    # iterated local search from the best start
+    order, _, _ = _best(margins, _starts(margins, deadline))
+    return iterated_local_search(margins, order, rng, kicks=opts.kicks, deadline=deadline), "iterated_local_search"
 
 
 def _solve_part(
@@ -130,62 +157,43 @@ def _solve_part(
     method = opts.method
     tol = 1e-9 * max(1.0, float(np.abs(margins).max()))
 
-    if method in ("borda", "copeland", "local_search", "kwiksort"):
-        if method == "borda":
-            order, val, label = borda_order(margins), None, "borda"
-        elif method == "copeland":
-            order, val, label = copeland_order(margins), None, "copeland"
-        elif method == "local_search":
-            order, val, label = _best(
-                margins,
-                [
-                    (local_search(margins, borda_order(margins)), "local_search"),
-                    (local_search(margins, copeland_order(margins)), "local_search"),
-                ],
-            )
-        else:
-            order, val, label = _best(margins, _kwik(margins, rng, opts.restarts, None))
+    if method not in ("auto", "exact"):
+        order, label = _heuristic(margins, opts, deadline, rng)
         val = order_excess(margins, order)
         lower = 0.0
         if opts.bound == "lp":
             lower = min(val, _lp_bound(margins, order, deadline, stats))
         return _Part(order, val, lower, val <= lower + tol, None, label)
 
-    # exact / auto
     if k <= opts.dp_max:
         dp = SubsetDP(margins, tol)
         order = dp.best(key)
         return _Part(order, dp.value, dp.value, True, dp.n_optima == 1 if opts.check_unique else None, "exact")
-    start, _, label = _best(
-        margins,
-        [
-            (local_search(margins, borda_order(margins)), "local_search"),
-            (local_search(margins, copeland_order(margins)), "local_search"),
-        ],
-    )
+    start, start_val, label = _best(margins, _starts(margins, deadline))
     exact_deadline = deadline
-    t_now = time.perf_counter()
     if method == "auto" and deadline is not None:
-        exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - t_now)
+        exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - time.perf_counter())
     solver = None
     if k > opts.lp_max:
         out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window)
     else:
-        solver = TriangleSolver(margins, margin_lattice(margins), stats)
+        solver = TriangleSolver(margins, margin_lattice(margins), stats, integer_solver=opts.integer_solver)
         out = solver.solve(start, exact_deadline)
         label2 = out.source
-    if out.excess < order_excess(margins, start) - tol:
+    if out.excess < start_val - tol:
         label = label2
     order, val, lower = out.order, out.excess, out.lower
     if out.optimal:
         unique = None
-        if opts.check_unique and solver is not None:
-            pairs_tied = np.any(margins[order[:-1], order[1:]] == 0)
-            unique = False if pairs_tied else solver.is_unique(order, val, deadline)
+        if solver is not None and opts.check_unique:
+            tied = bool(np.any(margins[order[:-1], order[1:]] == 0))
+            unique = False if tied else solver.is_unique(order, val, deadline)
         return _Part(order, val, val, True, unique, "exact")
-    if method == "auto":
+    if method == "auto" and solver is not None:  # heuristic fallback in the reserved time
         cands = [(order, label), *_kwik(margins, rng, opts.restarts, deadline)]
         order, val, label = _best(margins, cands)
+        ils = iterated_local_search(margins, order, rng, kicks=opts.kicks, deadline=deadline)
+        order, val, label = _best(margins, [(order, label), (ils, "iterated_local_search")])
     return _Part(order, val, min(lower, val), val <= lower + tol, None, label)
 
 
@@ -197,6 +205,7 @@ def kemeny(
     all_optima: bool = False,
     rng: int | np.random.Generator | None = None,
     restarts: int = 16,
+    kicks: int = 25,
     bound: str = "auto",
     check_unique: bool = True,
     decompose: bool = True,
@@ -212,16 +221,19 @@ def kemeny(
         ``i`` and ``j`` or do not rank both count in neither ``wins[i, j]``
         nor ``wins[j, i]``. Build it with
         ``rankagg.ranking.pairwise_counts(ranks, weights=...)[0]``.
-    method : {"auto", "exact", "local_search", "kwiksort", "borda", "copeland"}
-        ``"exact"``: prove optimality (subset dynamic programming for small
-        components, lazy triangle LP/ILP otherwise; window ILPs with a
-        partition bound above 250 systems per component) within
-        ``time_limit``. ``"auto"`` (default): the same, and if the time runs
-        out, also KwikSort restarts, returning the best order with its gap.
-        ``"local_search"``: Borda and Copeland starts improved by single-system
-        moves. ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each
-        improved by local search. ``"borda"``, ``"copeland"``: the starting
-        orders alone (baselines).
+    method : {"auto", "exact", "local_search", "ils", "kwiksort", "borda", "copeland"}
+        ``"exact"``: prove optimality within ``time_limit`` (subset dynamic
+        programming for components of at most 10 systems, the lazy triangle
+        LP and an LP-based branch and bound up to 250, window ILPs with a
+        partition lower bound above; see Notes). ``"auto"`` (default): the
+        same, keeping 10% of the remaining time for a heuristic fallback
+        (KwikSort restarts and iterated local search) when a component is not
+        closed. ``"local_search"``: Borda and Copeland starts improved by
+        single-system moves (the fastest). ``"ils"``: iterated local search,
+        ``kicks`` random segment shuffles each followed by local search.
+        ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each improved
+        by local search. ``"borda"``, ``"copeland"``: the starting orders
+        alone (baselines).
     time_limit : float or None, default 60
         Wall-clock budget in seconds for the whole call (None = no limit).
         When it runs out, the best order found is returned with
@@ -232,10 +244,14 @@ def kemeny(
         majorities has at most 12 systems (always true for ``n <= 12``) and
         there are at most ``max_optima`` optimal orders.
     rng : int, numpy.random.Generator or None
-        Randomness for KwikSort (methods "kwiksort", and "auto" when it falls
-        back to heuristics). The exact path is deterministic.
+        Randomness of the heuristics ("ils", "kwiksort", and "auto" when it
+        falls back to them); converted once with ``numpy.random.default_rng``.
+        The exact path is deterministic whatever ``rng``.
     restarts : int, default 16
-        KwikSort restarts per component.
+        KwikSort restarts per component (methods "kwiksort" and "auto").
+    kicks : int, default 25
+        Perturbation rounds of the iterated local search (methods "ils" and
+        "auto").
     bound : {"auto", "lp", "trivial"}
         Lower bound reported by the heuristic methods: ``"trivial"``
         (:math:`\\sum_{i<j} \\min(w_{ij}, w_{ji})`, the default for
@@ -279,7 +295,7 @@ def kemeny(
     bound :math:`\\sum_{i<j}\\min(w_{ij}, w_{ji})` + *excess*, the sum of
     :math:`M_{ab} > 0` over pairs ranked against their strict majority.
 
-    **Integer program.** One binary variable :math:`y_{ij}` per pair
+    **Integer program** (per component). One binary variable :math:`y_{ij}` per pair
     :math:`i<j` (:math:`y_{ij} = 1`: :math:`i` above :math:`j`; the reverse
     variable is :math:`1 - y_{ij}`):
 
@@ -292,16 +308,30 @@ def kemeny(
 
     (the two sides forbid the 3-cycles :math:`i \\succ j \\succ k \\succ i`
     and :math:`i \\succ k \\succ j \\succ i`; excluding all 3-cycles makes a
-    tournament transitive). The triangle rows are added lazily: the LP
-    relaxation is solved with the rows in the pool, the violated rows are
-    added, and so on until none is violated; then, if the LP solution is
-    fractional and the LP bound does not already match the best heuristic
-    order, the integer program is solved (``scipy.optimize.milp``, HiGHS)
-    with the same lazy loop, after fixing variables whose LP reduced cost
-    exceeds the gap. Lower bounds are certified from the LP duals (any
-    :math:`\\lambda \\le 0` gives :math:`\\lambda^T b + \\sum \\min(0, c -
-    A^T\\lambda)` over the box), and are rounded up to the lattice of
-    attainable scores when the margins are integers.
+    tournament transitive). Solving it:
+
+    1. an upper bound from local search started at the Borda and Copeland
+       orders;
+    2. the LP relaxation (``scipy.optimize.linprog``, HiGHS) with the
+       triangle rows added lazily: solve, add the most violated rows (their
+       number doubling each round), drop rows that are slack with a zero
+       dual, repeat until none is violated. Each LP solution is rounded
+       (sort by fractional wins) and improved by local search. Stop as soon
+       as the bound meets the incumbent;
+    3. if the LP optimum is fractional and the gap is still open: iterated
+       local search, then reduced-cost fixing (a variable whose flip would
+       provably cost more than the gap is fixed), then a best-first branch
+       and bound on the pair variables that re-solves this LP at each node,
+       with transitive propagation of the fixed pairs (``scipy.optimize.milp``
+       on the same program is available as an alternative; it was 3-8x
+       slower on uniform profiles).
+
+    Lower bounds are certified from the LP duals (any :math:`\\lambda \\le 0`
+    gives :math:`\\lambda^T b + \\sum \\min_{y \\in box} (c - A^T\\lambda) y`,
+    whatever the solver tolerances), and are rounded up to the lattice of
+    attainable scores when the margins are integers (e.g. to even numbers
+    for an even number of complete rankings). ``optimal=True`` means the
+    incumbent meets the bound within ``1e-9`` times the largest margin.
 
     **Decomposition (extended Condorcet criterion).** Let the strict
     majority graph have an arc :math:`i \\to j` when :math:`M_{ij} > 0`, and
@@ -324,13 +354,14 @@ def kemeny(
     unique optimum if and only if (a) no two adjacent systems in it are tied
     (:math:`M_{ab} = 0`: swapping them keeps the score) and (b) each
     component's optimum is unique. (b) is read off the dynamic program (it
-    counts optima) for small components; otherwise the integer program is
-    solved again with a *no-good* row excluding exactly the found order
-    (:math:`\\sum_{y^*_p = 1} y_p - \\sum_{y^*_p = 0} y_p \\le |y^*| - 1`),
-    first as an LP (which settles it when the LP optimum is unique) and the
-    order is unique iff that optimum is worse. ``unique`` is ``None`` when
-    not proven optimal, when that check runs out of time, or for windowed
-    components.
+    counts optima) for small components; otherwise the program is solved
+    again with a *no-good* row excluding exactly the found order
+    (:math:`\\sum_{y^*_p = 1} y_p - \\sum_{y^*_p = 0} y_p \\le |y^*| - 1`):
+    first its LP relaxation (which settles it when the LP optimum is unique,
+    the common case), then the branch and bound, stopped at the first order
+    reaching the optimal score. The order is unique iff none does.
+    ``unique`` is ``None`` when not proven optimal, when that check runs out
+    of time (it shares ``time_limit``), or for windowed components.
 
     **Large components** (more than 250 systems; e.g. the Open LLM
     Leaderboard with 1,192 models and 4 tasks): the heuristic order is cut
@@ -376,11 +407,9 @@ def kemeny(
     ((0, 1, 2), 1.0, 0.0)
     """
     t0 = time.perf_counter()
-    _check_options(method, time_limit, bound, restarts, max_optima)
+    _check_options(method, time_limit, bound, restarts, kicks, max_optima)
     if all_optima and method not in ("auto", "exact"):
-        raise RuleError(
-            f"all_optima=True needs an exact method (method='auto' or 'exact'), got method={method!r}."
-        )
+        raise RuleError(f"all_optima=True needs an exact method (method='auto' or 'exact'), got method={method!r}.")
     W = as_wins(wins)
     gen = _as_rng(rng)
     n = W.shape[0]
@@ -390,7 +419,9 @@ def kemeny(
     iu = np.triu_indices(n, 1)
     trivial = float(np.minimum(W[iu], W.T[iu]).sum())
     eff_bound = ("lp" if method in ("auto", "exact") else "trivial") if bound == "auto" else bound
-    opts = _Options(method, eff_bound, int(restarts), bool(check_unique), _DP_MAX, _LP_MAX, _WINDOW)
+    opts = _Options(
+        method, eff_bound, int(restarts), bool(check_unique), int(kicks), _INTEGER_SOLVER, _DP_MAX, _LP_MAX, _WINDOW
+    )
     stats = SolveStats()
 
     if all_optima:
@@ -404,12 +435,14 @@ def kemeny(
             )
 
     comps = strict_components(M) if decompose else [np.arange(n, dtype=np.intp)]
-    parts: list[tuple[np.ndarray, _Part]] = []
-    for c in comps:
-        parts.append((c, _solve_part(M[np.ix_(c, c)], key[c], opts, deadline, gen, stats)))
+    solved: dict[int, _Part] = {}
+    for i in sorted(range(len(comps)), key=lambda i: comps[i].size):  # small components first
+        c = comps[i]
+        solved[i] = _solve_part(M[np.ix_(c, c)], key[c], opts, deadline, gen, stats)
+    parts = [(c, solved[i]) for i, c in enumerate(comps)]
     order = np.concatenate([c[p.order] for c, p in parts]) if parts else np.zeros(0, dtype=np.intp)
     order = canonical_ties(M, order, key)
-    score = kemeny_score(W, order)
+    score = float(np.tril(W[np.ix_(order, order)], -1).sum())  # = kemeny_score(W, order)
     proven = all(p.optimal for _, p in parts)
     lower = score if proven else min(score, trivial + sum(p.lower for _, p in parts))
 
@@ -456,6 +489,7 @@ def kemeny(
         n_components=len(comps),
         largest_component=max((c.size for c in comps), default=0),
         n_lp_solves=stats.lp_solves,
+        n_nodes=stats.nodes,
         n_ilp_solves=stats.ilp_solves,
         n_cuts=stats.cuts,
         n_fixed=stats.fixed,
@@ -483,4 +517,3 @@ def _all_optima(M: np.ndarray, decompose: bool, max_optima: int) -> tuple[tuple[
         per_block.append([tuple(int(b[i]) for i in o) for o in dp.all()])
     combos = (tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*per_block))
     return tuple(sorted(combos))
-
