@@ -235,7 +235,7 @@ def _load(args: argparse.Namespace) -> Any:
     levels = hasattr(args, "instance_col")  # rank and compare read instance-level files and battle logs
     kind = _sources.source_kind(args)
     if kind == "battles":
-        if not levels:
+        if args.command not in ("rank", "compare"):
             raise CLIError(
                 f"--from battles: battle logs are ranked by `rankagg rank` and `rankagg compare`, not {args.command}."
             )

@@ -24,6 +24,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from rankagg.rules.kemeny._core import transitive_closure
+
 __all__ = ["strict_components", "weak_components"]
 
 
@@ -62,20 +64,13 @@ def _ordered_groups(adj: np.ndarray, labels: np.ndarray, k: int, key: np.ndarray
 
 
 def _closure_components(adj: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
-    """Components of a small digraph from its transitive closure (vectorised; O(n^3 log n)).
+    """Components of a small digraph from its transitive closure (vectorised; O(n^3)).
 
     Components are sorted by decreasing number of systems they reach, which
     is a topological order (a component reaching another reaches strictly
     more), then by decreasing mean ``key``, then by smallest index.
     """
-    n = adj.shape[0]
-    reach = (adj | np.eye(n, dtype=bool)).astype(np.float32)
-    while True:
-        nxt = (reach @ reach > 0).astype(np.float32)
-        if np.array_equal(nxt, reach):
-            break
-        reach = nxt
-    r = reach > 0
+    r = transitive_closure(adj)
     same = r & r.T
     label = np.argmax(same, axis=1)  # smallest index of each system's component
     heads = np.unique(label)

@@ -29,7 +29,7 @@ def window_search(
     deadline: float | None,
     stats: SolveStats,
     *,
-    width: int = 100,
+    width: int = 150,
     max_sweeps: int = 4,
 ) -> tuple[ComponentOutcome, str]:
     """Improve ``order`` by exact window solves; return it with the best partition lower bound."""

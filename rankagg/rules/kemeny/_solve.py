@@ -31,9 +31,9 @@ __all__ = ["BOUNDS", "METHODS", "kemeny"]
 METHODS = ("auto", "exact", "local_search", "ils", "kwiksort", "borda", "copeland")
 BOUNDS = ("auto", "lp", "trivial")
 
-_DP_MAX = 10  # components up to this size are solved by subset dynamic programming
+_DP_MAX = 12  # components up to this size are solved by subset dynamic programming
 _LP_MAX = 250  # larger components: window ILPs + partition bound instead of one LP
-_WINDOW = 100  # window width for large components
+_WINDOW = 150  # window width for large components
 _ALL_OPTIMA_MAX = 12  # all_optima: largest block of systems not separated by strict majorities
 _FALLBACK_SHARE = 0.1  # auto: share of time_limit kept for the heuristic fallback
 _INTEGER_SOLVER = "bb"  # "bb": branch and bound over the LP; "milp": scipy.optimize.milp (for comparison)
@@ -223,7 +223,7 @@ def kemeny(
         ``rankagg.ranking.pairwise_counts(ranks, weights=...)[0]``.
     method : {"auto", "exact", "local_search", "ils", "kwiksort", "borda", "copeland"}
         ``"exact"``: prove optimality within ``time_limit`` (subset dynamic
-        programming for components of at most 10 systems, the lazy triangle
+        programming for components of at most 12 systems, the lazy triangle
         LP and an LP-based branch and bound up to 250, window ILPs with a
         partition lower bound above; see Notes). ``"auto"`` (default): the
         same, keeping 10% of the remaining time for a heuristic fallback
@@ -365,11 +365,15 @@ def kemeny(
 
     **Large components** (more than 250 systems; e.g. the Open LLM
     Leaderboard with 1,192 models and 4 tasks): the heuristic order is cut
-    into windows of 100 consecutive systems, each solved exactly (which
+    into windows of 150 consecutive systems, each solved exactly (which
     improves the order: reordering inside a window only changes pairs inside
-    it), with windows shifted by half a width between sweeps. The sum of the
-    windows' lower bounds is a valid lower bound, since any order costs at
-    least the optimum of each block of a partition of the systems.
+    it), with windows shifted by half a width between sweeps (at most 4,
+    stopping when a sweep brings no improvement; the remaining time is
+    shared among the windows). The sum of the windows' lower bounds is a
+    valid lower bound, since any order costs at least the optimum of each
+    block of a partition of the systems (pairs across blocks cost at least
+    0 excess); a window stopped by the time limit contributes its certified
+    LP bound so far.
 
     Ties in the returned order are broken deterministically: among optimal
     orders differing by swaps of adjacent tied systems, the one agreeing with
