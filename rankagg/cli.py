@@ -620,8 +620,7 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
         )
         + f", seed {res.seed}"
         + (
-            f"; level {res.params['level']}"
-            + (f", inner {res.params['inner']}" if res.params.get("inner") else "")
+            f"; level {res.params['level']}" + (f", inner {res.params['inner']}" if res.params.get("inner") else "")
             if res.params.get("level")
             else ""
         ),

@@ -238,10 +238,32 @@ def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int 
     p = dict(params)
     if seed is not None:
         p["rng"] = seed
+    warm = p.pop(_WARM_START, None)
+    if warm is not None:
+        return _kemeny_levels(sub, p, warm)
     out = info.func(sub, **p)
     if out.levels is not None:
         return np.asarray(out.levels, dtype=np.int64)
     return levels_from_scores(np.asarray(out.scores, dtype=np.float64), higher_is_better=out.higher_is_better)
+
+
+_WARM_START = "__kemeny_initial__"  # internal run parameter: the full-data Kemeny order
+
+
+def _kemeny_levels(sub: RuleInput, params: dict[str, Any], initial: np.ndarray) -> np.ndarray:
+    """The Kemeny rule on one resample, warm-started from the full-data order.
+
+    Same objective and options as the registry's rule; the full-data order
+    replaces the Borda / Copeland starts, and uniqueness (not needed for
+    ranks) is not checked. A proven optimum is exact whatever the start.
+    """
+    from rankagg.rules.kemeny import kemeny
+
+    wins, _ = sub.pairwise
+    res = kemeny(wins, initial=initial, check_unique=False, **params)
+    levels = np.empty(wins.shape[0], dtype=np.int64)
+    levels[np.asarray(res.order, dtype=np.intp)] = np.arange(wins.shape[0])
+    return levels
 
 
 def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
@@ -501,8 +523,11 @@ def bootstrap(
         Tie tolerances for ranking each task.
     fast : bool, default True
         Use the vectorised path for rules that have one (mean family,
-        positional rules, Copeland); ``False`` runs the rule on each
-        distinct resample (the results are the same).
+        positional rules, Copeland; the results are the same), and solve
+        Kemeny on each resample warm-started from the full-data order
+        (proven optima are the same; when several orders are optimal, which
+        one is returned may differ). ``False`` runs the registered rule on
+        each distinct resample from scratch.
     n_jobs : int, default 1
         Worker processes for rules solved per resample (-1: all cores).
         Results do not depend on it.
@@ -605,6 +630,8 @@ def bootstrap(
     base_params = {k: v for k, v in full_params.items() if k != "rng"}
     run_params = dict(params)
     run_params.pop("rng", None)
+    if info.name == "kemeny" and fast:
+        run_params[_WARM_START] = np.argsort(np.asarray(full.ranks), kind="stable").astype(np.intp)
 
     if fast and info.name in FAST_PATHS and not (table.has_missing and not info.partial_ok):
         w = counts * table.weights[None, :]

@@ -36,8 +36,9 @@ class KemenyResult:
     method : str
         What produced ``order``: ``"exact"`` when proven optimal (LP/ILP or
         dynamic programming), else the heuristic (``"local_search"``,
-        ``"kwiksort"``, ``"lp_rounding"``, ``"window_ilp"``, ``"borda"``,
-        ``"copeland"``).
+        ``"iterated_local_search"``, ``"kwiksort"``, ``"lp_rounding"``,
+        ``"window_ilp"``, ``"borda"``, ``"copeland"``, or ``"initial"`` for
+        the warm start given as ``initial``, improved by local search).
     time_seconds : float
         Wall-clock time of the call.
     n_components : int
