@@ -148,6 +148,36 @@ def test_lp_branch_and_bound_path_equals_brute_force(kind, monkeypatch):
     check_against_brute_force(profiles)
 
 
+@pytest.mark.parametrize("dp_max", [12, 0])
+def test_warm_start_never_changes_the_optimal_score(dp_max, monkeypatch):
+    """Any ``initial`` order (random, reversed optimum, optimum) gives the brute-force optimum."""
+    monkeypatch.setattr(kemeny_solve, "_DP_MAX", dp_max)
+    rng = np.random.default_rng(31)
+    profiles = make_profiles(seed=31, count=120, sizes=range(3, 9), kinds=("strict", "ties", "mixed"))
+    by_n: dict[int, list[int]] = {}
+    for i, p in enumerate(profiles):
+        by_n.setdefault(p[2].shape[0], []).append(i)
+    for n, idx in by_n.items():
+        truth = brute_force_many([profiles[i][2] for i in idx])
+        for i, (best, optima) in zip(idx, truth):
+            wins = profiles[i][2]
+            some_optimum = sorted(optima)[0]
+            for initial in (rng.permutation(n), some_optimum[::-1], some_optimum):
+                res = kemeny(wins, initial=initial, check_unique=False)
+                assert res.optimal and res.score == pytest.approx(best, abs=1e-9), (i, initial, res)
+                assert res.order in optima
+            heur = kemeny(wins, method="local_search", initial=some_optimum)
+            assert heur.score == pytest.approx(best, abs=1e-9)  # local search cannot leave an optimum
+
+
+def test_warm_start_errors():
+    wins = np.array([[0, 2, 1], [1, 0, 2], [2, 1, 0]], dtype=float)
+    with pytest.raises(RankaggError, match=r"initial: must be a permutation of 0\.\.2"):
+        kemeny(wins, initial=[0, 0, 1])
+    with pytest.raises(RankaggError, match=r"initial: expected a sequence of the 3 system indices"):
+        kemeny(wins, initial=[0, 1])
+
+
 def random_wins(rng: np.random.Generator, n: int, integer: bool) -> np.ndarray:
     """A random weighted tournament-like wins matrix (not necessarily from a profile)."""
     w = rng.integers(0, 4, size=(n, n)).astype(float) if integer else rng.random((n, n))
