@@ -376,7 +376,12 @@ def _describe_diag(res: RankingResult) -> list[str]:
     cw = d.get("condorcet_winner")
     out.append(f"Condorcet winner: {cw if cw is not None else 'none'}")
     if res.rule == "kemeny":
-        status = "proven optimal" if d.get("optimal") else f"gap {fmt_value(d.get('gap'))} (not proven)"
+        if d.get("optimal"):
+            status = "proven optimal"
+        else:
+            gap, score = d.get("gap") or 0.0, d.get("kemeny_score") or 0.0
+            rel = f" = {100 * gap / score:.3g}% of the score" if score > 0 else ""
+            status = f"not proven optimal: gap {fmt_value(gap)}{rel}, lower bound {fmt_value(d.get('lower_bound'))}"
         uniq = d.get("unique")
         u = "unique" if uniq else ("not unique" if uniq is False else "uniqueness unknown")
         out.append(
