@@ -535,3 +535,29 @@ def test_open_llm_leaderboard_v1_with_a_stated_gap():
     assert res.largest_component > 1000
     assert res.lower_bound > res.trivial_bound  # the window bound certifies more than the trivial one
     assert res.relative_gap < 0.01, res.status
+
+
+def test_linprog_fallback_equals_brute_force(monkeypatch):
+    """Without scipy's private HiGHS bindings, the public ``linprog`` path gives the same optima."""
+    monkeypatch.setattr(lp_module, "_CORE", None)
+    monkeypatch.setattr(kemeny_solve, "_DP_MAX", 0)
+    profiles = make_profiles(seed=99, count=60, sizes=range(5, 9), kinds=("strict", "ties", "mixed"))
+    check_against_brute_force(profiles)
+
+
+def test_both_lp_backends_give_the_same_certified_bound():
+    """The HiGHS bindings and ``linprog`` solve the same root LP: equal certified bounds on a hard instance."""
+    if lp_module._CORE is None:
+        pytest.skip("scipy without its HiGHS bindings module")
+    rng = np.random.default_rng(8)
+    ranks = np.column_stack([rng.permutation(40) + 1.0 for _ in range(50)])
+    wins = pairwise_counts(ranks)[0]
+    fast = kemeny(wins, method="local_search", bound="lp")
+    core = lp_module._CORE
+    try:
+        lp_module._CORE = None
+        slow = kemeny(wins, method="local_search", bound="lp")
+    finally:
+        lp_module._CORE = core
+    assert fast.score == slow.score and fast.lower_bound < fast.score
+    assert fast.lower_bound == pytest.approx(slow.lower_bound, rel=1e-9)

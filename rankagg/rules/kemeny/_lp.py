@@ -17,7 +17,7 @@ relaxation of the Kemeny problem), whatever the solver's tolerances.
 
 When the LP optimum is fractional, the integer program is solved by a
 best-first branch and bound over the pair variables that reuses this LP (one
-HiGHS LP solve per node and cut round, through ``highspy``), with
+HiGHS LP solve per node and cut round), with
 transitive propagation of the fixed pairs and reduced-cost fixing; the
 alternative (``integer_solver="milp"``) hands the program with the current
 cut pool to ``scipy.optimize.milp`` and re-separates its solutions.
@@ -30,10 +30,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix, vstack
 
 from rankagg.rules.kemeny._core import order_excess, transitive_closure
@@ -49,13 +49,35 @@ _ILS_SECONDS = 0.3  # ... within this many seconds (at most 10% of the remaining
 INTEGER_SOLVERS = ("bb", "milp")
 
 
+def _scipy_highs() -> Any:
+    """The HiGHS bindings scipy ships (``scipy.optimize._highspy._core``, scipy >= 1.15), or None.
+
+    This private module is the same HiGHS solver ``scipy.optimize.linprog``
+    wraps, with the API of the official ``highspy`` package. Calling it
+    directly, on one reused instance without presolve, makes the many small
+    LPs of the lazy-cut loop 3-5x faster than ``linprog`` (which validates its
+    inputs and rebuilds the solver at every call). The standalone ``highspy``
+    package is not used: its HiGHS library clashes with the copy bundled by
+    other packages (e.g. ortools) loaded in the same process. When the module
+    is missing or its API differs, ``linprog`` is used (same results).
+    """
+    try:
+        from scipy.optimize._highspy import _core
+
+        needed = ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "kHighsInf")
+        return _core if all(hasattr(_core, a) for a in needed) else None
+    except ImportError:  # pragma: no cover - scipy < 1.15
+        return None
+
+
+_CORE = _scipy_highs()
 _HIGHS = threading.local()  # one HiGHS instance per thread, reused across LP solves
 
 
-def _highs() -> highspy.Highs:
+def _highs() -> Any:
     h = getattr(_HIGHS, "h", None)
     if h is None:
-        h = highspy.Highs()
+        h = _CORE._Highs()
         h.setOptionValue("output_flag", False)
         # the LPs here are small and sparse: presolve costs more than it saves (about 2x per solve)
         h.setOptionValue("presolve", "off")
@@ -66,23 +88,21 @@ def _highs() -> highspy.Highs:
 def _solve_lp(
     c: np.ndarray, A: csr_matrix, b: np.ndarray, lo: np.ndarray, up: np.ndarray, time_limit: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str | None:
-    """``min c @ y`` s.t. ``A @ y <= b``, ``lo <= y <= up`` with HiGHS (dual simplex, no presolve).
+    """``min c @ y`` s.t. ``A @ y <= b``, ``lo <= y <= up`` with HiGHS.
 
     Returns ``(y, row_duals, row_values)`` (row duals <= 0, as
     ``scipy.optimize.linprog`` reports them), ``"infeasible"``, or None when
-    stopped by ``time_limit`` or on any other solver status. The ``highspy``
-    bindings are used directly rather than through ``scipy.optimize.linprog``
-    (the same HiGHS solver): one reused instance and no input re-validation
-    make each of these small solves 3-5x faster.
+    stopped by ``time_limit`` or on any other solver status.
     """
+    if _CORE is None:
+        return _solve_lp_linprog(c, A, b, lo, up, time_limit)
     h = _highs()
     h.clearModel()
     # HiGHS compares time_limit with the run time accumulated by this instance over all its solves
     limit = float("inf") if time_limit is None else h.getRunTime() + max(float(time_limit), 1e-3)
     h.setOptionValue("time_limit", limit)
-    lp = highspy.HighsLp()
-    n = c.size
-    lp.num_col_ = n
+    lp = _CORE.HighsLp()
+    lp.num_col_ = c.size
     lp.col_cost_ = c
     lp.col_lower_ = lo
     lp.col_upper_ = up
@@ -90,22 +110,47 @@ def _solve_lp(
     if r:
         csc = A.tocsc()
         lp.num_row_ = r
-        lp.row_lower_ = np.full(r, -highspy.kHighsInf)
+        lp.row_lower_ = np.full(r, -_CORE.kHighsInf)
         lp.row_upper_ = b
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.format_ = _CORE.MatrixFormat.kColwise
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
+    if status == _CORE.HighsModelStatus.kInfeasible:
         return "infeasible"
-    if status != highspy.HighsModelStatus.kOptimal:
+    if status != _CORE.HighsModelStatus.kOptimal:
         return None
     sol = h.getSolution()
     x = np.clip(np.asarray(sol.col_value, dtype=np.float64), lo, up)
     return x, np.asarray(sol.row_dual, dtype=np.float64), np.asarray(sol.row_value, dtype=np.float64)
+
+
+def _solve_lp_linprog(
+    c: np.ndarray, A: csr_matrix, b: np.ndarray, lo: np.ndarray, up: np.ndarray, time_limit: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str | None:
+    """:func:`_solve_lp` through the public ``scipy.optimize.linprog`` (the fallback)."""
+    opts: dict[str, Any] = {"presolve": False}
+    if time_limit is not None:
+        opts["time_limit"] = max(float(time_limit), 1e-3)
+    r = A.shape[0]
+    res = linprog(
+        c,
+        A_ub=A if r else None,
+        b_ub=b if r else None,
+        bounds=np.column_stack((lo, up)),
+        method="highs",
+        options=opts,
+    )
+    if res.status == 2:
+        return "infeasible"
+    if res.status != 0:
+        return None
+    if not r:
+        return res.x, np.zeros(0), np.zeros(0)
+    return res.x, np.asarray(res.ineqlin.marginals), b - np.asarray(res.ineqlin.residual)
 
 
 @dataclass
