@@ -3,9 +3,9 @@
 Run from the repository root, with the peers installed in the same environment
 so that rankagg and the peers run under the same interpreter::
 
-    /tmp/benchvenv/bin/pip install -q -e .
-    /tmp/benchvenv/bin/python benchmarks/bench_kemeny.py --quick
-    /tmp/benchvenv/bin/python benchmarks/bench_kemeny.py --full --out benchmarks/RESULTS_kemeny.md
+    pip install -e ".[bench]"
+    python benchmarks/bench_kemeny.py --quick
+    python benchmarks/bench_kemeny.py --full --out benchmarks/RESULTS_kemeny.md
 
 Profiles (complete strict rankings, so that every library optimises the same
 objective): Mallows with dispersion ``phi`` in {0.5, 0.8, 0.95, 1.0 (uniform)}
