@@ -10,10 +10,36 @@ Time and memory are O(2^k k); used for k <= 16 or so.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
 __all__ = ["SubsetDP"]
+
+
+@lru_cache(maxsize=20)
+def _layout(k: int) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """What the DP on ``k`` systems shares whatever the margins (computed once per ``k``; read-only).
+
+    ``bits[S, e]``: 1.0 if ``e`` is in subset ``S``; per subset size ``c``, the
+    subsets of that size, which systems they contain, and each ``S - e``
+    (0 where ``e`` is not in ``S``).
+    """
+    size = 1 << k
+    masks = np.arange(size, dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)  # (2^k, k)
+    popc = bits.sum(axis=1).astype(np.int64)
+    one = 1 << np.arange(k, dtype=np.int64)
+    layers = []
+    for c in range(1, k + 1):
+        layer = masks[popc == c]
+        inside = bits[layer] > 0  # e in S
+        prev = np.where(inside, layer[:, None] ^ one[None, :], 0)
+        for a in (layer, inside, prev):
+            a.setflags(write=False)
+        layers.append((layer, inside, prev))
+    bits.setflags(write=False)
+    return bits, layers
 
 
 class SubsetDP:
@@ -24,8 +50,7 @@ class SubsetDP:
         self.k = k
         self.tol = tol
         size = 1 << k
-        masks = np.arange(size, dtype=np.int64)
-        bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)  # (2^k, k)
+        bits, layers = _layout(k)
         below = np.clip(margins, 0.0, None)  # below[r, e] = cost of e above r
         # place[S, e] = sum_{r in S} max(0, M[r, e])
         self.place = bits @ below
@@ -33,17 +58,12 @@ class SubsetDP:
         f[0] = 0.0
         count = np.zeros(size, dtype=np.float64)
         count[0] = 1.0
-        popc = bits.sum(axis=1).astype(np.int64)
-        one = 1 << np.arange(k, dtype=np.int64)
-        for c in range(1, k + 1):
-            layer = masks[popc == c]
-            inside = bits[layer] > 0  # e in S
-            prev = layer[:, None] ^ one[None, :]
-            cand = np.where(inside, self.place[layer] + f[np.where(inside, prev, 0)], np.inf)
+        for layer, inside, prev in layers:
+            cand = np.where(inside, self.place[layer] + f[prev], np.inf)
             best = cand.min(axis=1)
             f[layer] = best
             hit = inside & (cand <= best[:, None] + tol)
-            count[layer] = np.where(hit, count[np.where(inside, prev, 0)], 0.0).sum(axis=1)
+            count[layer] = np.where(hit, count[prev], 0.0).sum(axis=1)
         self.f = f
         self.count = count
         self.full = size - 1

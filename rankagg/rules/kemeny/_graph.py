@@ -73,11 +73,13 @@ def _closure_components(adj: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
     r = transitive_closure(adj)
     same = r & r.T
     label = np.argmax(same, axis=1)  # smallest index of each system's component
-    heads = np.unique(label)
+    heads, inv, sizes = np.unique(label, return_inverse=True, return_counts=True)
     count = r.sum(axis=1)[heads]
-    means = np.array([key[label == h].mean() for h in heads])
+    means = np.bincount(inv, weights=key, minlength=heads.size) / sizes
     order = np.lexsort((heads, -means, -count))
-    return [np.flatnonzero(label == heads[i]) for i in order]
+    members = np.argsort(inv, kind="stable")  # systems grouped by component, increasing index within each
+    groups = np.split(members, np.cumsum(sizes)[:-1])
+    return [groups[i] for i in order]
 
 
 _SMALL = 150  # below this size the closure is cheaper than scipy's sparse machinery
