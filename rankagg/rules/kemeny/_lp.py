@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,28 @@ def _scipy_highs() -> Any:
         return None
 
 
+_TRIPLES_MAX = 150  # up to this many systems, separation checks every triple at once (<= 551k triples, 9 MB)
+
+
+@lru_cache(maxsize=32)
+def _triples(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All triples ``i < j < l`` of ``k`` systems and the indices of pairs ij, jl, il among ``triu_indices(k, 1)``."""
+    i, j = np.triu_indices(k, 1)
+    cnt = k - 1 - j  # number of l > j for each pair (i, j)
+    total = int(cnt.sum())
+    start = np.repeat(np.cumsum(cnt) - cnt, cnt)
+    J = np.repeat(j, cnt)
+    tri = np.column_stack((np.repeat(i, cnt), J, J + 1 + (np.arange(total) - start))).astype(np.int64)
+
+    def pair(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # position of (i, j), i < j, in row-major upper triangle
+        return (i * (2 * k - i - 1) // 2 + (j - i - 1)).astype(np.intp)
+
+    out = (tri, pair(tri[:, 0], tri[:, 1]), pair(tri[:, 1], tri[:, 2]), pair(tri[:, 0], tri[:, 2]))
+    for arr in out:
+        arr.setflags(write=False)
+    return out
+
+
 _CORE = _scipy_highs()
 _HIGHS = threading.local()  # one HiGHS instance per thread, reused across LP solves
 
@@ -108,14 +131,14 @@ def _solve_lp(
     lp.col_upper_ = up
     r = A.shape[0]
     if r:
-        csc = A.tocsc()
+        csr = A.tocsr()
         lp.num_row_ = r
         lp.row_lower_ = np.full(r, -_CORE.kHighsInf)
         lp.row_upper_ = b
-        lp.a_matrix_.format_ = _CORE.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = csc.indptr
-        lp.a_matrix_.index_ = csc.indices
-        lp.a_matrix_.value_ = csc.data
+        lp.a_matrix_.format_ = _CORE.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = csr.indptr
+        lp.a_matrix_.index_ = csr.indices
+        lp.a_matrix_.value_ = csr.data
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
@@ -275,6 +298,19 @@ class TriangleSolver:
     def separate(self, y: np.ndarray, limit: int | None) -> np.ndarray:
         """Triangle rows violated by ``y``: array (r, 4) of (i, j, l, side), most violated first."""
         k = self.k
+        if k <= _TRIPLES_MAX:
+            tri, pij, pjl, pil = _triples(k)
+            t = y[pij] + y[pjl] - y[pil]
+            over, under = t - 1.0, -t
+            a, b = np.flatnonzero(over > _EPS), np.flatnonzero(under > _EPS)
+            if a.size + b.size == 0:
+                return np.zeros((0, 4), dtype=np.int64)
+            cand = np.empty((a.size + b.size, 4), dtype=np.int64)
+            cand[: a.size, :3] = tri[a]
+            cand[: a.size, 3] = 1
+            cand[a.size :, :3] = tri[b]
+            cand[a.size :, 3] = -1
+            return self._most_violated(cand, np.concatenate((over[a], under[b])), limit)
         Y = np.zeros((k, k))
         Y[self.iu] = y
         found = []
@@ -288,8 +324,9 @@ class TriangleSolver:
                     viol.append(v[ii, ll])
         if not found:
             return np.zeros((0, 4), dtype=np.int64)
-        cand = np.concatenate(found).astype(np.int64)
-        v = np.concatenate(viol)
+        return self._most_violated(np.concatenate(found).astype(np.int64), np.concatenate(viol), limit)
+
+    def _most_violated(self, cand: np.ndarray, v: np.ndarray, limit: int | None) -> np.ndarray:
         if limit is not None and cand.shape[0] > limit:
             # prefer large violations, then cheap triangles (small total |margin|)
             w = np.abs(self.c)
@@ -315,12 +352,14 @@ class TriangleSolver:
             cuts = self.pool
             r = cuts.shape[0]
             s = cuts[:, 3].astype(np.float64)
-            cols = np.concatenate(
-                (self.idx[cuts[:, 0], cuts[:, 1]], self.idx[cuts[:, 1], cuts[:, 2]], self.idx[cuts[:, 0], cuts[:, 2]])
+            # row (i, j, l, side): side * (y_ij - y_il + y_jl); columns in increasing order ij < il < jl
+            cols = np.column_stack(
+                (self.idx[cuts[:, 0], cuts[:, 1]], self.idx[cuts[:, 0], cuts[:, 2]], self.idx[cuts[:, 1], cuts[:, 2]])
+            ).ravel()
+            vals = np.column_stack((s, -s, s)).ravel()
+            self._A = csr_matrix(
+                (vals, cols.astype(np.int32), np.arange(0, 3 * r + 1, 3, dtype=np.int32)), shape=(r, self.n_var)
             )
-            vals = np.concatenate((s, s, -s))
-            rows = np.tile(np.arange(r), 3)
-            self._A = csr_matrix((vals, (rows, cols)), shape=(r, self.n_var))
             self._b = np.where(s > 0, 1.0, 0.0)
         return self._A, self._b
 
