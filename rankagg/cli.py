@@ -356,7 +356,7 @@ def _header(table: Any, source: str) -> list[str]:
             f"{table.n_instances_total} instances; missing={table.missing_policy!r}"
         ]
         if table.dropped_systems:
-            lines.append(f"Dropped systems (missing scores): {', '.join(table.dropped_systems)}")
+            lines.append(_dropped("systems", table.dropped_systems))
         if table.dropped_instances:
             lines.append(f"Dropped instances (missing scores): {len(table.dropped_instances)}")
         return lines
@@ -364,10 +364,20 @@ def _header(table: Any, source: str) -> list[str]:
         f"Table: {source}: {table.n_systems} systems x {table.n_columns} task columns; missing={table.missing_policy!r}"
     ]
     if table.dropped_systems:
-        lines.append(f"Dropped systems (missing scores): {', '.join(table.dropped_systems)}")
+        lines.append(_dropped("systems", table.dropped_systems))
     if table.dropped_tasks:
-        lines.append(f"Dropped tasks (missing scores): {', '.join(table.dropped_tasks)}")
+        lines.append(_dropped("tasks", table.dropped_tasks))
     return lines
+
+
+_DROPPED_SHOWN = 12  # names listed in the text header; --format json lists them all
+
+
+def _dropped(what: str, names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_DROPPED_SHOWN])
+    more = len(names) - _DROPPED_SHOWN
+    tail = f", ... and {more} more (--format json lists them all)" if more > 0 else ""
+    return f"Dropped {what} (missing scores): {len(names)}: {shown}{tail}"
 
 
 def _describe_diag(res: RankingResult) -> list[str]:

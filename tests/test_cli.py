@@ -289,7 +289,7 @@ def test_missing_option(capsys, partial):
     )
     assert out["missing_policy"] == "partial" and [r["system"] for r in out["ranking"]] == ["B", "A", "C"]
     text = ok(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_systems")
-    assert "Dropped systems (missing scores): A" in text
+    assert "Dropped systems (missing scores): 1: A" in text
 
 
 def test_atol_option(capsys, tmp_path):
@@ -555,3 +555,17 @@ def test_error_unwritable_output(capsys, toy, tmp_path):
 def test_error_long_file_with_a_differently_named_column(capsys, toy):
     line = fails(capsys, "rank", toy, "--layout", "long", "--score-col", "value")
     assert "score: no column 'value' in the data" in line and "(CLI: --score-col)." in line
+
+
+def test_long_lists_of_dropped_systems_are_shortened_in_text_but_complete_in_json(capsys, tmp_path):
+    rows = [f"S{i:02d},t1,{i}\nS{i:02d},t2,{i}" for i in range(20)]
+    rows += [f"G{i:02d},t1,{i}" for i in range(15)]  # 15 systems without a t2 score
+    path = tmp_path / "holes.csv"
+    path.write_text("system,task,score\n" + "\n".join(rows) + "\n")
+    assert main(["rank", str(path), "--direction", "higher", "--missing", "drop_systems"]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if x.startswith("Dropped systems"))
+    assert line.startswith("Dropped systems (missing scores): 15: G00, G01,")
+    assert line.endswith("G11, ... and 3 more (--format json lists them all)")
+    assert main(["rank", str(path), "--direction", "higher", "--missing", "drop_systems", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dropped_systems"] == [f"G{i:02d}" for i in range(15)]

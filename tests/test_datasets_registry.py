@@ -255,7 +255,7 @@ def test_cli_rank_and_compare_a_dataset(mirror, shared_cache, capsys):
     assert main(["compare", *argv, "--missing", "drop_tasks", "--rules", "mean,borda"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("Table: dataset glue: 100 systems x 12 task columns; missing='drop_tasks'")
-    assert "Dropped tasks (missing scores): STS-B:pearson, QNLI" in captured.out
+    assert "Dropped tasks (missing scores): 2: STS-B:pearson, QNLI" in captured.out
 
 
 def test_cli_datasets_command(capsys):
