@@ -79,16 +79,7 @@ def loop_ranks(table: ScoreTable, rule: str, counts: np.ndarray, **params: Any) 
     """The straightforward loop: build each resampled table and aggregate it."""
     out = np.empty((counts.shape[0], table.n_systems), dtype=np.int64)
     for b, c in enumerate(counts):
-        cols = np.nonzero(c)[0]
-        sub = ScoreTable(
-            table.scores[:, cols],
-            systems=table.systems,
-            tasks=[table.labels[j] for j in cols],
-            higher_is_better={table.labels[j]: bool(table.higher_is_better[j]) for j in cols},
-            weights=list(table.weights[cols] * c[cols]),
-            missing=table.missing_policy,
-        )
-        out[b] = aggregate(sub, rule, **params).ranks
+        out[b] = aggregate(resampled_table(table, c), rule, **params).ranks
     return out
 
 

@@ -221,9 +221,9 @@ def test_warm_started_kemeny_reaches_the_same_optimal_scores():
     warm = bootstrap(table, "kemeny", n_resamples=40, rng=3)
     cold = bootstrap(table, "kemeny", n_resamples=40, rng=3, fast=False)
     assert np.array_equal(warm.counts, cold.counts)
+    rk = rank_table(table)
     for c, rw, rc in zip(warm.counts, warm.ranks, cold.ranks):
         cols = np.nonzero(c)[0]
-        rk = rank_table(table)
         wins = rankagg.pairwise_counts(rk.ranks[:, cols], weights=table.weights[cols] * c[cols])[0]
         sw, sc = (kemeny_score(wins, np.argsort(r, kind="stable")) for r in (rw, rc))
         assert sw == pytest.approx(sc, rel=1e-12)

@@ -74,6 +74,14 @@ def _scipy_highs() -> Any:
 _TRIPLES_MAX = 150  # up to this many systems, separation checks every triple at once (<= 551k triples, 9 MB)
 
 
+def _pair_index(k: int) -> np.ndarray:
+    """``idx[i, j]``: position of the pair ``i < j`` among ``triu_indices(k, 1)`` (-1 elsewhere)."""
+    idx = np.full((k, k), -1, dtype=np.int64)
+    iu = np.triu_indices(k, 1)
+    idx[iu] = np.arange(iu[0].size)
+    return idx
+
+
 @lru_cache(maxsize=32)
 def _triples(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All triples ``i < j < l`` of ``k`` systems and the indices of pairs ij, jl, il among ``triu_indices(k, 1)``."""
@@ -84,10 +92,8 @@ def _triples(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     J = np.repeat(j, cnt)
     tri = np.column_stack((np.repeat(i, cnt), J, J + 1 + (np.arange(total) - start))).astype(np.int64)
 
-    def pair(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # position of (i, j), i < j, in row-major upper triangle
-        return (i * (2 * k - i - 1) // 2 + (j - i - 1)).astype(np.intp)
-
-    out = (tri, pair(tri[:, 0], tri[:, 1]), pair(tri[:, 1], tri[:, 2]), pair(tri[:, 0], tri[:, 2]))
+    idx = _pair_index(k)
+    out = (tri, idx[tri[:, 0], tri[:, 1]], idx[tri[:, 1], tri[:, 2]], idx[tri[:, 0], tri[:, 2]])
     for arr in out:
         arr.setflags(write=False)
     return out
@@ -252,8 +258,7 @@ class TriangleSolver:
         self.integer_solver = integer_solver
         self.iu = np.triu_indices(k, 1)
         self.n_var = self.iu[0].size
-        self.idx = np.full((k, k), -1, dtype=np.int64)
-        self.idx[self.iu] = np.arange(self.n_var)
+        self.idx = _pair_index(k)
         m = margins[self.iu]
         self.offset = float(np.clip(m, 0.0, None).sum())
         self.scale = float(max(np.abs(m).max(initial=0.0), 1e-300))
