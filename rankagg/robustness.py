@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from rankagg._errors import RankaggError, did_you_mean, preview
 from rankagg.aggregate import aggregate
@@ -222,7 +223,14 @@ def _subset_input(inp: RuleInput, cols: np.ndarray, weights: np.ndarray) -> Rule
 _WORKER: dict[str, Any] = {}
 
 
+def _one_blas_thread() -> Any:
+    """Limit BLAS to one thread (returned object restores it): resamples are many small products, and
+    worker processes already use every core; threads of the BLAS on top only compete and spin."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _init_worker(inp: RuleInput, info: RuleInfo, params: dict[str, Any]) -> None:
+    _one_blas_thread()
     _WORKER.update(inp=inp, info=info, params=params)
 
 
@@ -233,14 +241,21 @@ def _solve_job(job: tuple[np.ndarray, int | None]) -> np.ndarray:
 
 def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int | None]) -> np.ndarray:
     inp, info, params, counts, seed = args
-    cols = np.nonzero(counts)[0]
-    sub = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols])
     p = dict(params)
     if seed is not None:
         p["rng"] = seed
     warm = p.pop(_WARM_START, None)
+    task_wins = p.pop(_TASK_WINS, None)
     if warm is not None:
-        return _kemeny_levels(sub, p, warm)
+        if task_wins is not None:  # the resample's pairwise counts as one matrix-vector product
+            n = inp.table.n_systems
+            wins = (task_wins @ (inp.table.weights * counts)).reshape(n, n)
+        else:
+            cols = np.nonzero(counts)[0]
+            wins = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols]).pairwise[0]
+        return _kemeny_levels(wins, p, warm)
+    cols = np.nonzero(counts)[0]
+    sub = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols])
     out = info.func(sub, **p)
     if out.levels is not None:
         return np.asarray(out.levels, dtype=np.int64)
@@ -248,10 +263,26 @@ def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int 
 
 
 _WARM_START = "__kemeny_initial__"  # internal run parameter: the full-data Kemeny order
+_TASK_WINS = "__kemeny_task_wins__"  # internal run parameter: per-task strict preferences, see _task_wins
+_TASK_WINS_MAX_BYTES = 256 * 2**20
 
 
-def _kemeny_levels(sub: RuleInput, params: dict[str, Any], initial: np.ndarray) -> np.ndarray:
-    """The Kemeny rule on one resample, warm-started from the full-data order.
+def _task_wins(ranks: np.ndarray) -> np.ndarray | None:
+    """``P[i * n + j, t] = 1.0`` where task ``t`` ranks ``i`` strictly above ``j`` (None if over 256 MiB).
+
+    The pairwise wins of any reweighting ``w`` of the tasks are then
+    ``(P @ w).reshape(n, n)``: the product :func:`rankagg.pairwise_counts`
+    computes, once per resample instead of re-comparing every pair.
+    """
+    n, m = ranks.shape
+    if n * n * m * 8 > _TASK_WINS_MAX_BYTES:
+        return None
+    less = ranks[:, None, :] < ranks[None, :, :]  # NaN compares False: unranked pairs never count
+    return less.reshape(n * n, m).astype(np.float64)
+
+
+def _kemeny_levels(wins: np.ndarray, params: dict[str, Any], initial: np.ndarray) -> np.ndarray:
+    """The Kemeny rule on one resample's pairwise ``wins``, warm-started from the full-data order.
 
     Same objective and options as the registry's rule; the full-data order
     replaces the Borda / Copeland starts, and uniqueness (not needed for
@@ -259,7 +290,6 @@ def _kemeny_levels(sub: RuleInput, params: dict[str, Any], initial: np.ndarray) 
     """
     from rankagg.rules.kemeny import kemeny
 
-    wins, _ = sub.pairwise
     res = kemeny(wins, initial=initial, check_unique=False, **params)
     levels = np.empty(wins.shape[0], dtype=np.int64)
     levels[np.asarray(res.order, dtype=np.intp)] = np.arange(wins.shape[0])
@@ -632,6 +662,9 @@ def bootstrap(
     run_params.pop("rng", None)
     if info.name == "kemeny" and fast:
         run_params[_WARM_START] = np.argsort(np.asarray(full.ranks), kind="stable").astype(np.intp)
+        task_wins = _task_wins(inp.rankings.ranks)
+        if task_wins is not None:
+            run_params[_TASK_WINS] = task_wins
 
     if fast and info.name in FAST_PATHS and not (table.has_missing and not info.partial_ok):
         w = counts * table.weights[None, :]
@@ -652,10 +685,11 @@ def bootstrap(
         bar = _Progress(n_distinct, progress, f"bootstrap {info.name}")
         levels_u = np.empty((n_distinct, table.n_systems), dtype=np.int64)
         if n_jobs == 1 or n_distinct < 2 * n_jobs:
-            for k, (cnt, seed) in enumerate(jobs):
-                levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))
-                if k % 10 == 0:
-                    bar.update(k + 1)
+            with _one_blas_thread():
+                for k, (cnt, seed) in enumerate(jobs):
+                    levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))
+                    if k % 10 == 0:
+                        bar.update(k + 1)
         else:
             with ProcessPoolExecutor(
                 max_workers=int(n_jobs), initializer=_init_worker, initargs=(inp, info, run_params)
@@ -731,6 +765,11 @@ def _instance_job(job: tuple[np.ndarray, list[np.ndarray | None], int | None]) -
             "use missing='drop_systems' or 'drop_instances'."
         ) from None
     return np.asarray(res.ranks, dtype=np.int64)
+
+
+def _init_instance_process(state: dict[str, Any]) -> None:
+    _one_blas_thread()
+    _init_instance_worker(state)
 
 
 def _init_instance_worker(state: dict[str, Any]) -> None:
@@ -815,7 +854,7 @@ def _bootstrap_instances(
             if k % 10 == 0:
                 bar.update(k + 1)
     else:
-        with ProcessPoolExecutor(max_workers=int(n_jobs), initializer=_init_instance_worker, initargs=(state,)) as ex:
+        with ProcessPoolExecutor(max_workers=int(n_jobs), initializer=_init_instance_process, initargs=(state,)) as ex:
             chunk = max(1, b // (8 * int(n_jobs)))
             for k, rk in enumerate(ex.map(_instance_job, jobs, chunksize=chunk)):
                 ranks[k] = rk

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from rankagg._errors import RankaggError
 
-__all__ = ["as_wins", "check_order", "kemeny_score", "margin_lattice", "order_excess", "transitive_closure"]
+__all__ = [
+    "as_wins",
+    "check_order",
+    "kemeny_score",
+    "margin_lattice",
+    "order_excess",
+    "pairs",
+    "transitive_closure",
+]
+
+
+@lru_cache(maxsize=64)
+def pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.triu_indices(n, 1)``, cached per ``n`` (read-only arrays)."""
+    i, j = np.triu_indices(n, 1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
 
 
 def as_wins(wins: Any) -> np.ndarray:
@@ -108,12 +125,12 @@ def kemeny_score(wins: Any, order: Sequence[int] | np.ndarray) -> float:
     """
     w = as_wins(wins)
     o = check_order(order, w.shape[0])
-    return float(np.tril(w[np.ix_(o, o)], -1).sum())
+    return float(np.tril(w.take(o, 0).take(o, 1), -1).sum())
 
 
 def order_excess(margins: np.ndarray, order: np.ndarray) -> float:
     """Excess cost of ``order`` over the trivial bound: sum of positive margins it reverses."""
-    p = margins[np.ix_(order, order)]
+    p = margins.take(order, 0).take(order, 1)
     return float(np.clip(np.tril(p, -1), 0.0, None).sum())
 
 
@@ -124,11 +141,11 @@ def margin_lattice(margins: np.ndarray) -> float:
     a multiple of their greatest common divisor, so lower bounds can be
     rounded up to that lattice.
     """
-    a = np.abs(margins[np.triu_indices(margins.shape[0], 1)])
+    a = np.abs(margins).ravel()  # antisymmetric: each pair twice, the diagonal 0
     a = a[a > 0]
     if a.size == 0 or a.max() > 2.0**52 or not np.all(a == np.round(a)):
         return 0.0
-    return float(math.gcd(*np.unique(a).astype(np.int64).tolist()))
+    return float(np.gcd.reduce(a.astype(np.int64)))
 
 
 def transitive_closure(adj: np.ndarray) -> np.ndarray:

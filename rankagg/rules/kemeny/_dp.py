@@ -9,12 +9,13 @@ Time and memory are O(2^k k); used for k <= 16 or so.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["SubsetDP"]
+__all__ = ["SubsetDP", "small_exact"]
 
 
 @lru_cache(maxsize=20)
@@ -108,3 +109,36 @@ class SubsetDP:
                 continue
             for e in reversed(self._choices(s)):
                 stack.append((s ^ (1 << e), (*prefix, e)))
+
+
+_PERM_MAX = 6  # up to this size, every order is scored at once (faster than the subset DP)
+
+
+@lru_cache(maxsize=8)
+def _perm_layout(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """All orders of ``k`` items in lexicographic order, and ``before[p, u * k + v]`` = 1.0 if ``u`` precedes ``v``."""
+    perms = np.array(list(itertools.permutations(range(k))), dtype=np.intp).reshape(-1, k)
+    pos = np.argsort(perms, axis=1)  # pos[p, u]: position of u in order p
+    before = (pos[:, :, None] < pos[:, None, :]).reshape(perms.shape[0], k * k).astype(np.float64)
+    perms.setflags(write=False)
+    before.setflags(write=False)
+    return perms, before
+
+
+def small_exact(margins: np.ndarray, tol: float, key: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """Optimal order, optimal excess and number of optima of at most ``_PERM_MAX`` systems, by enumeration.
+
+    Returns the same order as ``SubsetDP(margins, tol).best(key)``: among the
+    optimal orders, the lexicographically first once systems are ranked by
+    decreasing ``key``, then increasing index (the DP's greedy choice).
+    """
+    k = margins.shape[0]
+    sigma = np.lexsort((np.arange(k), -key))  # sigma[r]: the system of preference rank r
+    perms, before = _perm_layout(k)
+    mr = margins.take(sigma, 0).take(sigma, 1)
+    # u above v costs max(0, M[v, u])
+    cost = before @ np.clip(mr, 0.0, None).T.ravel()
+    value = float(cost.min())
+    hit = cost <= value + tol
+    first = int(np.argmax(hit))
+    return sigma[perms[first]].astype(np.intp), value, int(hit.sum())

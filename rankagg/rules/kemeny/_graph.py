@@ -70,16 +70,23 @@ def _closure_components(adj: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
     is a topological order (a component reaching another reaches strictly
     more), then by decreasing mean ``key``, then by smallest index.
     """
+    n = adj.shape[0]
     r = transitive_closure(adj)
-    same = r & r.T
-    label = np.argmax(same, axis=1)  # smallest index of each system's component
-    heads, inv, sizes = np.unique(label, return_inverse=True, return_counts=True)
+    label = np.argmax(r & r.T, axis=1)  # smallest index of each system's component
+    heads = np.flatnonzero(label == np.arange(n))  # increasing
+    if heads.size == n:  # every system alone (a strict order): no grouping needed
+        order = np.lexsort((heads, -key, -r.sum(axis=1)))
+        return [order[i : i + 1] for i in range(n)]
+    where = np.empty(n, dtype=np.intp)
+    where[heads] = np.arange(heads.size)
+    inv = where[label]
+    sizes = np.bincount(inv, minlength=heads.size)
     count = r.sum(axis=1)[heads]
     means = np.bincount(inv, weights=key, minlength=heads.size) / sizes
     order = np.lexsort((heads, -means, -count))
     members = np.argsort(inv, kind="stable")  # systems grouped by component, increasing index within each
-    groups = np.split(members, np.cumsum(sizes)[:-1])
-    return [groups[i] for i in order]
+    bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
+    return [members[bounds[i] : bounds[i + 1]] for i in order.tolist()]
 
 
 _SMALL = 150  # below this size the closure is cheaper than scipy's sparse machinery

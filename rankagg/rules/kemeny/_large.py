@@ -56,7 +56,7 @@ def window_search(
                 if sub.size == 2 and margins[sub[0], sub[1]] < 0:
                     new[a:b] = sub[::-1]
                 continue
-            ms = margins[np.ix_(sub, sub)]
+            ms = margins.take(sub, 0).take(sub, 1)
             solver = TriangleSolver(ms, margin_lattice(ms), stats)
             out = solver.solve(np.arange(sub.size), seg_deadline)
             new[a:b] = sub[out.order]

@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix
 
-from rankagg.rules.kemeny._core import order_excess, transitive_closure
+from rankagg.rules.kemeny._core import order_excess, pairs, transitive_closure
 from rankagg.rules.kemeny._heuristics import iterated_local_search, local_search
 
 __all__ = ["ComponentOutcome", "SolveStats", "TriangleSolver"]
@@ -74,18 +74,20 @@ def _scipy_highs() -> Any:
 _TRIPLES_MAX = 150  # up to this many systems, separation checks every triple at once (<= 551k triples, 9 MB)
 
 
+@lru_cache(maxsize=32)
 def _pair_index(k: int) -> np.ndarray:
-    """``idx[i, j]``: position of the pair ``i < j`` among ``triu_indices(k, 1)`` (-1 elsewhere)."""
+    """``idx[i, j]``: position of the pair ``i < j`` among ``triu_indices(k, 1)`` (-1 elsewhere; read-only)."""
     idx = np.full((k, k), -1, dtype=np.int64)
-    iu = np.triu_indices(k, 1)
+    iu = pairs(k)
     idx[iu] = np.arange(iu[0].size)
+    idx.setflags(write=False)
     return idx
 
 
 @lru_cache(maxsize=32)
 def _triples(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All triples ``i < j < l`` of ``k`` systems and the indices of pairs ij, jl, il among ``triu_indices(k, 1)``."""
-    i, j = np.triu_indices(k, 1)
+    i, j = pairs(k)
     cnt = k - 1 - j  # number of l > j for each pair (i, j)
     total = int(cnt.sum())
     start = np.repeat(np.cumsum(cnt) - cnt, cnt)
@@ -114,17 +116,49 @@ def _highs() -> Any:
     return h
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Constraint rows ``A @ y <= b`` in CSR form (plain arrays: no scipy.sparse overhead per LP)."""
+
+    indptr: np.ndarray  # int32, size r + 1
+    indices: np.ndarray  # int32
+    data: np.ndarray  # float64
+    b: np.ndarray  # float64, size r
+
+    @property
+    def n_rows(self) -> int:
+        return self.b.size
+
+    def rmatvec(self, lam: np.ndarray, n_var: int) -> np.ndarray:
+        """``A.T @ lam``."""
+        per_row = np.repeat(lam, np.diff(self.indptr))
+        return np.bincount(self.indices, weights=self.data * per_row, minlength=n_var)
+
+    def with_row(self, row: np.ndarray, rhs: float) -> _Rows:
+        """These rows and one more (dense) row ``row @ y <= rhs``."""
+        nz = np.flatnonzero(row)
+        return _Rows(
+            np.append(self.indptr, self.indptr[-1] + nz.size).astype(np.int32),
+            np.concatenate((self.indices, nz.astype(np.int32))),
+            np.concatenate((self.data, row[nz])),
+            np.append(self.b, rhs),
+        )
+
+    def csr(self, n_var: int) -> csr_matrix:
+        return csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_rows, n_var))
+
+
 def _solve_lp(
-    c: np.ndarray, A: csr_matrix, b: np.ndarray, lo: np.ndarray, up: np.ndarray, time_limit: float | None
+    c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray, time_limit: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str | None:
-    """``min c @ y`` s.t. ``A @ y <= b``, ``lo <= y <= up`` with HiGHS.
+    """``min c @ y`` s.t. ``A @ y <= A.b``, ``lo <= y <= up`` with HiGHS.
 
     Returns ``(y, row_duals, row_values)`` (row duals <= 0, as
     ``scipy.optimize.linprog`` reports them), ``"infeasible"``, or None when
     stopped by ``time_limit`` or on any other solver status.
     """
     if _CORE is None:
-        return _solve_lp_linprog(c, A, b, lo, up, time_limit)
+        return _solve_lp_linprog(c, A, lo, up, time_limit)
     h = _highs()
     h.clearModel()
     # HiGHS compares time_limit with the run time accumulated by this instance over all its solves
@@ -135,16 +169,15 @@ def _solve_lp(
     lp.col_cost_ = c
     lp.col_lower_ = lo
     lp.col_upper_ = up
-    r = A.shape[0]
+    r = A.n_rows
     if r:
-        csr = A.tocsr()
         lp.num_row_ = r
         lp.row_lower_ = np.full(r, -_CORE.kHighsInf)
-        lp.row_upper_ = b
+        lp.row_upper_ = A.b
         lp.a_matrix_.format_ = _CORE.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = csr.indptr
-        lp.a_matrix_.index_ = csr.indices
-        lp.a_matrix_.value_ = csr.data
+        lp.a_matrix_.start_ = A.indptr
+        lp.a_matrix_.index_ = A.indices
+        lp.a_matrix_.value_ = A.data
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
@@ -158,16 +191,17 @@ def _solve_lp(
 
 
 def _solve_lp_linprog(
-    c: np.ndarray, A: csr_matrix, b: np.ndarray, lo: np.ndarray, up: np.ndarray, time_limit: float | None
+    c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray, time_limit: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str | None:
     """:func:`_solve_lp` through the public ``scipy.optimize.linprog`` (the fallback)."""
     opts: dict[str, Any] = {"presolve": False}
     if time_limit is not None:
         opts["time_limit"] = max(float(time_limit), 1e-3)
-    r = A.shape[0]
+    r = A.n_rows
+    b = A.b
     res = linprog(
         c,
-        A_ub=A if r else None,
+        A_ub=A.csr(c.size) if r else None,
         b_ub=b if r else None,
         bounds=np.column_stack((lo, up)),
         method="highs",
@@ -256,7 +290,7 @@ class TriangleSolver:
         self.stats = stats
         self.lattice = lattice
         self.integer_solver = integer_solver
-        self.iu = np.triu_indices(k, 1)
+        self.iu = pairs(k)
         self.n_var = self.iu[0].size
         self.idx = _pair_index(k)
         m = margins[self.iu]
@@ -271,8 +305,7 @@ class TriangleSolver:
         self.growth = 1.0 if cuts_per_round is not None else _GROWTH
         # cut pool: rows (i < j < l, side); side +1: y_ij + y_jl - y_il <= 1, side -1: -y_ij - y_jl + y_il <= 0
         self.pool = np.zeros((0, 4), dtype=np.int64)
-        self._A: csr_matrix | None = None
-        self._b = np.zeros(0)
+        self._A: _Rows | None = None
         self.at_root = True  # rows are dropped only while solving the root LP
         self.last_duals = np.zeros(0)  # duals and slacks of the pool rows at the last LP solve
         self.last_slack = np.zeros(0)
@@ -352,7 +385,8 @@ class TriangleSolver:
             self.pool = self.pool[keep]
             self._A = None
 
-    def matrix(self) -> tuple[csr_matrix, np.ndarray]:
+    def matrix(self) -> _Rows:
+        """The pool's rows (cached until the pool changes)."""
         if self._A is None:
             cuts = self.pool
             r = cuts.shape[0]
@@ -362,11 +396,10 @@ class TriangleSolver:
                 (self.idx[cuts[:, 0], cuts[:, 1]], self.idx[cuts[:, 0], cuts[:, 2]], self.idx[cuts[:, 1], cuts[:, 2]])
             ).ravel()
             vals = np.column_stack((s, -s, s)).ravel()
-            self._A = csr_matrix(
-                (vals, cols.astype(np.int32), np.arange(0, 3 * r + 1, 3, dtype=np.int32)), shape=(r, self.n_var)
+            self._A = _Rows(
+                np.arange(0, 3 * r + 1, 3, dtype=np.int32), cols.astype(np.int32), vals, np.where(s > 0, 1.0, 0.0)
             )
-            self._b = np.where(s > 0, 1.0, 0.0)
-        return self._A, self._b
+        return self._A
 
     def propagate(self, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Transitive closure of the fixed pairs; None if they contain a cycle."""
@@ -390,21 +423,21 @@ class TriangleSolver:
     # ------------------------------------------------------------------ LP
     def _lp(self, lo: np.ndarray, up: np.ndarray, deadline: float | None, extra=None):
         """One LP solve: ``(x, lb, red, bound_s, pool_duals)``, ``"infeasible"`` or None (stopped)."""
-        A, b = self.matrix()
+        A = self.matrix()
         if extra is not None:
-            A = vstack([A, csr_matrix(extra[0][None, :])]).tocsr()
-            b = np.append(b, extra[1])
+            A = A.with_row(extra[0], extra[1])
         rem = _remaining(deadline)
         if rem is not None and rem <= 0:
             return None
         self.stats.lp_solves += 1
-        has_rows = A.shape[0] > 0
-        res = _solve_lp(self.c, A, b, lo, up, rem)
+        has_rows = A.n_rows > 0
+        res = _solve_lp(self.c, A, lo, up, rem)
         if res is None or isinstance(res, str):
             return res
         x, row_dual, row_value = res
+        b = A.b
         lam = np.minimum(row_dual, 0.0) if has_rows else np.zeros(0)
-        red = self.c - (A.T @ lam if has_rows else 0.0)
+        red = self.c - A.rmatvec(lam, self.n_var) if has_rows else self.c.copy()
         box = np.where(red > 0, red * lo, red * up)  # min over the box of red @ y
         bound_s = float(lam @ b) + float(box.sum())
         lb = self.offset + self.scale * bound_s - 1e-12 * self.scale * self.n_var
@@ -633,10 +666,10 @@ class TriangleSolver:
 
     # ------------------------------------------------------------------ scipy.optimize.milp alternative
     def _mip(self, deadline: float | None, extra=None):
-        A, b = self.matrix()
+        rows = self.matrix()
         if extra is not None:
-            A = vstack([A, csr_matrix(extra[0][None, :])]).tocsr()
-            b = np.append(b, extra[1])
+            rows = rows.with_row(extra[0], extra[1])
+        A, b = rows.csr(self.n_var), rows.b
         opts: dict = {"mip_rel_gap": 0.0, "presolve": True}
         rem = _remaining(deadline)
         if rem is not None:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean
-from rankagg.rules.kemeny._core import as_wins, check_order, margin_lattice, order_excess
-from rankagg.rules.kemeny._dp import SubsetDP
+from rankagg.rules.kemeny._core import as_wins, check_order, margin_lattice, order_excess, pairs
+from rankagg.rules.kemeny._dp import _PERM_MAX, SubsetDP, small_exact
 from rankagg.rules.kemeny._graph import strict_components, weak_components
 from rankagg.rules.kemeny._heuristics import (
     borda_order,
@@ -34,6 +34,7 @@ BOUNDS = ("auto", "lp", "trivial")
 _DP_MAX = 12  # components up to this size are solved by subset dynamic programming
 _LP_MAX = 250  # larger components: window ILPs + partition bound instead of one LP
 _WINDOW = 150  # window width for large components
+_HEURISTIC_EXACT_MAX = 10  # heuristic methods solve components up to this size exactly (cheaper, and optimal)
 _ALL_OPTIMA_MAX = 12  # all_optima: largest block of systems not separated by strict majorities
 _FALLBACK_SHARE = 0.1  # auto: share of time_limit kept for the heuristic fallback
 _INTEGER_SOLVER = "bb"  # "bb": branch and bound over the LP; "milp": scipy.optimize.milp (for comparison)
@@ -47,6 +48,7 @@ class _Options:
     check_unique: bool
     kicks: int
     integer_solver: str
+    n_total: int
     dp_max: int
     lp_max: int
     window: int
@@ -86,6 +88,28 @@ def _as_rng(rng: Any) -> np.random.Generator:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
         raise RuleError(f"rng={rng!r}: expected None, an int seed or a numpy.random.Generator ({exc}).") from None
+
+
+class _LazyRng:
+    """``numpy.random.default_rng(seed)``, created on first use (the exact path rarely needs it).
+
+    Seeds that could fail (anything but None, a non-negative int or a
+    Generator) are converted at once, so a bad ``rng`` is reported whatever
+    the path taken.
+    """
+
+    def __init__(self, seed: Any) -> None:
+        self._seed = seed
+        self._gen: np.random.Generator | None = None
+        plain = seed is None or isinstance(seed, np.random.Generator)
+        plain = plain or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)
+        if not plain:
+            self._gen = _as_rng(seed)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._gen is None:
+            self._gen = _as_rng(self._seed)
+        return getattr(self._gen, name)
 
 
 def _best(margins: np.ndarray, orders: list[tuple[np.ndarray, str]]) -> tuple[np.ndarray, float, str]:
@@ -142,7 +166,9 @@ def _heuristic(
     if method == "local_search":
         return order, label
     # iterated local search from the best start
-    return iterated_local_search(margins, order, rng, kicks=opts.kicks, deadline=deadline), "iterated_local_search"
+    # the kicks are shared among components in proportion to their size
+    kicks = max(1, math.ceil(opts.kicks * margins.shape[0] / max(opts.n_total, 1)))
+    return iterated_local_search(margins, order, rng, kicks=kicks, deadline=deadline), "iterated_local_search"
 
 
 def _solve_part(
@@ -164,6 +190,8 @@ def _solve_part(
     method = opts.method
     tol = 1e-9 * max(1.0, float(np.abs(margins).max()))
 
+    if method in ("local_search", "ils", "kwiksort") and k <= min(_HEURISTIC_EXACT_MAX, opts.dp_max):
+        method = "exact"  # a small component: enumeration / DP costs less than the heuristic
     if method not in ("auto", "exact"):
         order, label = _heuristic(margins, opts, deadline, rng, init)
         val = order_excess(margins, order)
@@ -172,14 +200,18 @@ def _solve_part(
             lower = min(val, _lp_bound(margins, order, deadline, stats))
         return _Part(order, val, lower, val <= lower + tol, None, label)
 
+    if k <= min(_PERM_MAX, opts.dp_max):
+        order, value, n_opt = small_exact(margins, tol, key)
+        return _Part(order, value, value, True, n_opt == 1 if opts.check_unique else None, "exact")
     if k <= opts.dp_max:
         dp = SubsetDP(margins, tol)
         order = dp.best(key)
         return _Part(order, dp.value, dp.value, True, dp.n_optima == 1 if opts.check_unique else None, "exact")
     if init is None:
         start, start_val, label = _best(margins, _starts(margins, deadline))
-    else:  # warm start: the given order, improved by local search (replaces the Borda / Copeland starts)
-        start, start_val, label = _best(margins, [(local_search(margins, init, deadline=deadline), "initial")])
+    else:  # warm start (replaces the Borda / Copeland starts); the LP improves it, windows need a local optimum
+        start = init if k <= opts.lp_max else local_search(margins, init, deadline=deadline)
+        start_val, label = order_excess(margins, start), "initial"
     exact_deadline = deadline
     if method == "auto" and deadline is not None:
         exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - time.perf_counter())
@@ -215,7 +247,7 @@ def kemeny(
     all_optima: bool = False,
     rng: int | np.random.Generator | None = None,
     restarts: int = 16,
-    kicks: int = 25,
+    kicks: int = 50,
     bound: str = "auto",
     check_unique: bool = True,
     decompose: bool = True,
@@ -242,6 +274,8 @@ def kemeny(
         closed. ``"local_search"``: Borda and Copeland starts improved by
         single-system moves (the fastest). ``"ils"``: iterated local search,
         ``kicks`` random segment shuffles each followed by local search.
+        The heuristic methods solve components of at most 10 systems exactly
+        (cheaper than the heuristic there).
         ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each improved
         by local search. ``"borda"``, ``"copeland"``: the starting orders
         alone (baselines).
@@ -260,9 +294,11 @@ def kemeny(
         The exact path is deterministic whatever ``rng``.
     restarts : int, default 16
         KwikSort restarts per component (methods "kwiksort" and "auto").
-    kicks : int, default 25
+    kicks : int, default 50
         Perturbation rounds of the iterated local search (methods "ils" and
-        "auto").
+        "auto"). With "ils" they are shared among the components in
+        proportion to their size (a component of ``k`` of the ``n`` systems
+        gets ``ceil(kicks * k / n)``).
     bound : {"auto", "lp", "trivial"}
         Lower bound reported by the heuristic methods: ``"trivial"``
         (:math:`\\sum_{i<j} \\min(w_{ij}, w_{ji})`, the default for
@@ -280,8 +316,9 @@ def kemeny(
         A warm start for the exact methods: an order of all ``n`` systems
         (row indices, best first), e.g. the optimum of a similar profile
         (the bootstrap passes the full-data order to every resample). Each
-        component starts from this order, improved by local search, instead
-        of the Borda and Copeland starts; methods "local_search" and "ils"
+        component starts from this order instead of the Borda and Copeland
+        starts (improved by local search first on components of more than
+        250 systems, solved by windows); methods "local_search" and "ils"
         add it to their starts. It changes the work done, never the optimal
         score: a proven result is exact whatever the start.
 
@@ -434,7 +471,7 @@ def kemeny(
     if all_optima and method not in ("auto", "exact"):
         raise RuleError(f"all_optima=True needs an exact method (method='auto' or 'exact'), got method={method!r}.")
     W = as_wins(wins)
-    gen = _as_rng(rng)
+    gen: Any = _LazyRng(rng)
     n = W.shape[0]
     init_pos: np.ndarray | None = None
     if initial is not None:
@@ -444,11 +481,20 @@ def kemeny(
     deadline = None if time_limit is None else t0 + float(time_limit)
     M = W - W.T
     key = M.sum(axis=1)
-    iu = np.triu_indices(n, 1)
+    iu = pairs(n)
     trivial = float(np.minimum(W[iu], W.T[iu]).sum())
     eff_bound = ("lp" if method in ("auto", "exact") else "trivial") if bound == "auto" else bound
     opts = _Options(
-        method, eff_bound, int(restarts), bool(check_unique), int(kicks), _INTEGER_SOLVER, _DP_MAX, _LP_MAX, _WINDOW
+        method,
+        eff_bound,
+        int(restarts),
+        bool(check_unique),
+        int(kicks),
+        _INTEGER_SOLVER,
+        n,
+        _DP_MAX,
+        _LP_MAX,
+        _WINDOW,
     )
     stats = SolveStats()
 
@@ -463,18 +509,17 @@ def kemeny(
             )
 
     comps = strict_components(M) if decompose else [np.arange(n, dtype=np.intp)]
-    solved: dict[int, _Part] = {}
-    for i in sorted(range(len(comps)), key=lambda i: comps[i].size):  # small components first
+    # components of one system (most components of real leaderboards) need nothing: no _Part
+    solved: list[_Part | None] = [None] * len(comps)
+    for i in sorted((i for i, c in enumerate(comps) if c.size > 1), key=lambda i: comps[i].size):  # small first
         c = comps[i]
-        if c.size == 1:  # most components of real leaderboards: nothing to solve
-            solved[i] = _Part(np.zeros(1, dtype=np.intp), 0.0, 0.0, True, True, "exact")
-            continue
         init = None if init_pos is None else np.argsort(init_pos[c], kind="stable").astype(np.intp)
-        solved[i] = _solve_part(M[np.ix_(c, c)], key[c], opts, deadline, gen, stats, init)
-    parts = [(c, solved[i]) for i, c in enumerate(comps)]
-    order = np.concatenate([c[p.order] for c, p in parts]) if parts else np.zeros(0, dtype=np.intp)
+        solved[i] = _solve_part(M.take(c, 0).take(c, 1), key[c], opts, deadline, gen, stats, init)
+    parts = [(c, p) for c, p in zip(comps, solved) if p is not None]
+    pieces = [c if p is None else c[p.order] for c, p in zip(comps, solved)]
+    order = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
     order = canonical_ties(M, order, key)
-    score = float(np.tril(W[np.ix_(order, order)], -1).sum())  # = kemeny_score(W, order)
+    score = float(np.tril(W.take(order, 0).take(order, 1), -1).sum())  # = kemeny_score(W, order)
     proven = all(p.optimal for _, p in parts)
     lower = score if proven else min(score, trivial + sum(p.lower for _, p in parts))
 
@@ -502,7 +547,7 @@ def kemeny(
         method_used = max(unproven)[1]
         stopped = deadline is not None and time.perf_counter() >= deadline
         status = (
-            f"not proven optimal ({len(unproven)} of {len(parts)} components open"
+            f"not proven optimal ({len(unproven)} of {len(comps)} components open"
             + (", time limit reached" if stopped else "")
             + ")"
         )
@@ -537,7 +582,7 @@ def _all_optima(M: np.ndarray, decompose: bool, max_optima: int) -> tuple[tuple[
     per_block: list[list[tuple[int, ...]]] = []
     total = 1
     for b in blocks:
-        mb = M[np.ix_(b, b)]
+        mb = M.take(b, 0).take(b, 1)
         tol = 1e-9 * max(1.0, float(np.abs(mb).max(initial=0.0)))
         dp = SubsetDP(mb, tol)
         total *= dp.n_optima
