@@ -139,6 +139,11 @@ def _peer_bioconsert(perms: np.ndarray) -> tuple[int, ...]:
     return _corankco_order(c, perms.shape[1])
 
 
+# calls faster than this are timed as the best of _REPEATS runs (rankagg's and the peers' alike): a single
+# sub-millisecond call mostly measures the state of the caches after the previous (peer) process
+_REPEAT_BELOW = 0.1
+_REPEATS = 3
+
 PEERS = {
     "pref_voting": ("pref_voting", _peer_pref_voting),
     "corankco_exact": ("corankco", _peer_corankco_exact),
@@ -153,6 +158,10 @@ def _child(fn, perms, conn) -> None:
         t = time.perf_counter()
         order = fn(perms)
         elapsed = time.perf_counter() - t
+        for _ in range(_REPEATS - 1 if elapsed < _REPEAT_BELOW else 0):  # quick calls: best of 3, as for rankagg
+            t = time.perf_counter()
+            fn(perms)
+            elapsed = min(elapsed, time.perf_counter() - t)
         peak = max(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
@@ -201,11 +210,18 @@ def available_peers() -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- rankagg
 def run_rankagg(perms_or_ranks: np.ndarray, method: str, limit: float, *, is_ranks: bool = False) -> dict:
+    def call():
+        ranks = perms_or_ranks if is_ranks else ranks_of(perms_or_ranks)
+        wins, _ = pairwise_counts(ranks)
+        return wins, kemeny(wins, method=method, time_limit=limit, rng=0)
+
     t = time.perf_counter()
-    ranks = perms_or_ranks if is_ranks else ranks_of(perms_or_ranks)
-    wins, _ = pairwise_counts(ranks)
-    res = kemeny(wins, method=method, time_limit=limit, rng=0)
+    wins, res = call()
     elapsed = time.perf_counter() - t
+    for _ in range(_REPEATS - 1 if elapsed < _REPEAT_BELOW else 0):  # quick calls: best of 3 (same result)
+        t = time.perf_counter()
+        call()
+        elapsed = min(elapsed, time.perf_counter() - t)
     return {"status": "ok", "time": elapsed, "order": res.order, "res": res, "wins": wins}
 
 

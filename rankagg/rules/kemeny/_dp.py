@@ -22,23 +22,25 @@ __all__ = ["SubsetDP", "small_exact"]
 def _layout(k: int) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """What the DP on ``k`` systems shares whatever the margins (computed once per ``k``; read-only).
 
-    ``bits[S, e]``: 1.0 if ``e`` is in subset ``S``; per subset size ``c``, the
-    subsets of that size, which systems they contain, and each ``S - e``
-    (0 where ``e`` is not in ``S``).
+    ``bits[S, e]``: 1.0 if ``e`` is in subset ``S``. Per subset size ``c``:
+    the subsets ``S`` of that size, and for each ``(S, e in S)``, listed
+    subset by subset (``c`` entries each), the flat index ``S * k + e`` of
+    ``place[S, e]`` and the subset ``S - e``.
     """
     size = 1 << k
     masks = np.arange(size, dtype=np.int64)
     bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)  # (2^k, k)
     popc = bits.sum(axis=1).astype(np.int64)
-    one = 1 << np.arange(k, dtype=np.int64)
     layers = []
     for c in range(1, k + 1):
         layer = masks[popc == c]
-        inside = bits[layer] > 0  # e in S
-        prev = np.where(inside, layer[:, None] ^ one[None, :], 0)
-        for a in (layer, inside, prev):
+        row, e = np.nonzero(bits[layer])  # row-major: each subset's c members, in increasing order
+        s = layer[row]
+        flat = s * k + e
+        prev = s ^ (np.int64(1) << e)
+        for a in (layer, flat, prev):
             a.setflags(write=False)
-        layers.append((layer, inside, prev))
+        layers.append((layer, flat, prev))
     bits.setflags(write=False)
     return bits, layers
 
@@ -59,12 +61,13 @@ class SubsetDP:
         f[0] = 0.0
         count = np.zeros(size, dtype=np.float64)
         count[0] = 1.0
-        for layer, inside, prev in layers:
-            cand = np.where(inside, self.place[layer] + f[prev], np.inf)
+        flat_place = self.place.ravel()
+        for c, (layer, flat, prev) in enumerate(layers, start=1):
+            cand = (flat_place[flat] + f[prev]).reshape(-1, c)
             best = cand.min(axis=1)
             f[layer] = best
-            hit = inside & (cand <= best[:, None] + tol)
-            count[layer] = np.where(hit, count[prev], 0.0).sum(axis=1)
+            hit = cand <= best[:, None] + tol
+            count[layer] = (count[prev].reshape(-1, c) * hit).sum(axis=1)
         self.f = f
         self.count = count
         self.full = size - 1

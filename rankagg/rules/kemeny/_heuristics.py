@@ -233,24 +233,26 @@ def iterated_local_search(
     order: np.ndarray,
     rng: np.random.Generator,
     *,
-    kicks: int = 30,
-    segment: int = 8,
+    kicks: int = 40,
+    segment: int = 16,
     deadline: float | None = None,
 ) -> np.ndarray:
     """Iterated local search: shuffle a random segment, re-optimise, keep if not worse.
 
     Starting from a local optimum, each of ``kicks`` rounds shuffles
-    ``segment`` consecutive systems at a random place, moves the shuffled
-    systems to their best positions, then runs :func:`local_search`; the new
-    order is kept when its objective is not worse (accepting equal moves lets
-    the search drift across plateaus). The objective is tracked from the
-    segment's change and the moves' gains (no full re-evaluation per kick).
+    ``segment`` consecutive systems (at most a third of them) at a random
+    place, moves the shuffled systems to their best positions, then runs
+    :func:`local_search` (skipped when the repair restores the current
+    order); the new order is kept when its objective is not worse (accepting
+    equal moves lets the search drift across plateaus). The objective is
+    tracked from the segment's change and the moves' gains (no full
+    re-evaluation per kick).
     """
     best = local_search(margins, order, deadline=deadline)
     n = best.size
     if n < 3:
         return best
-    seg = min(segment, n)
+    seg = min(segment, max(3, n // 3))
     tol = _tol(margins)
     cur, cur_v = best, _excess(margins, best)
     best_v = cur_v
@@ -270,6 +272,8 @@ def iterated_local_search(
             v = _excess(margins, cand)
         else:
             cand, g1 = _matrix_search(margins, cand, tol, 10_000, deadline, systems=cand[a : a + seg].copy())
+            if np.array_equal(cand, cur):  # the repair undid the kick: cur is a local optimum already
+                continue
             cand, g2 = _matrix_search(margins, cand, tol, 10_000, deadline)
             v -= g1 + g2
         if v <= cur_v + tol:

@@ -534,7 +534,7 @@ class TriangleSolver:
         rem = _remaining(deadline)
         budget = _ILS_SECONDS if rem is None else min(_ILS_SECONDS, 0.1 * rem)
         cand = iterated_local_search(
-            M, best, np.random.default_rng(0), kicks=_ILS_KICKS, deadline=time.perf_counter() + budget
+            M, best, np.random.default_rng(0), kicks=_ILS_KICKS, segment=8, deadline=time.perf_counter() + budget
         )
         offer(cand, "iterated_local_search")
         if self.closed(lb, ub):

@@ -247,7 +247,7 @@ def kemeny(
     all_optima: bool = False,
     rng: int | np.random.Generator | None = None,
     restarts: int = 16,
-    kicks: int = 50,
+    kicks: int = 40,
     bound: str = "auto",
     check_unique: bool = True,
     decompose: bool = True,
@@ -273,7 +273,8 @@ def kemeny(
         (KwikSort restarts and iterated local search) when a component is not
         closed. ``"local_search"``: Borda and Copeland starts improved by
         single-system moves (the fastest). ``"ils"``: iterated local search,
-        ``kicks`` random segment shuffles each followed by local search.
+        ``kicks`` random shuffles of 16 consecutive systems, each followed
+        by local search.
         The heuristic methods solve components of at most 10 systems exactly
         (cheaper than the heuristic there).
         ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each improved
@@ -294,7 +295,7 @@ def kemeny(
         The exact path is deterministic whatever ``rng``.
     restarts : int, default 16
         KwikSort restarts per component (methods "kwiksort" and "auto").
-    kicks : int, default 50
+    kicks : int, default 40
         Perturbation rounds of the iterated local search (methods "ils" and
         "auto"). With "ils" they are shared among the components in
         proportion to their size (a component of ``k`` of the ``n`` systems
