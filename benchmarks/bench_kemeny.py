@@ -139,10 +139,12 @@ def _peer_bioconsert(perms: np.ndarray) -> tuple[int, ...]:
     return _corankco_order(c, perms.shape[1])
 
 
-# calls faster than this are timed as the best of _REPEATS runs (rankagg's and the peers' alike): a single
-# sub-millisecond call mostly measures the state of the caches after the previous (peer) process
+# calls faster than _REPEAT_BELOW are timed as the best of at least _REPEATS runs that fill _REPEAT_FOR seconds
+# (rankagg's and the peers' alike, like timeit's autorange): a few sub-millisecond calls mostly measure the
+# caches and the clock speed left by the previous (peer) process. --repeat-for 0 gives the best of 3.
 _REPEAT_BELOW = 0.1
 _REPEATS = 3
+_REPEAT_FOR = 0.2
 
 PEERS = {
     "pref_voting": ("pref_voting", _peer_pref_voting),
@@ -158,10 +160,13 @@ def _child(fn, perms, conn) -> None:
         t = time.perf_counter()
         order = fn(perms)
         elapsed = time.perf_counter() - t
-        for _ in range(_REPEATS - 1 if elapsed < _REPEAT_BELOW else 0):  # quick calls: best of 3, as for rankagg
+        start, runs = time.perf_counter(), 1
+        # quick calls: best of at least 3 runs filling _REPEAT_FOR seconds, as for rankagg
+        while elapsed < _REPEAT_BELOW and (runs < _REPEATS or time.perf_counter() - start < _REPEAT_FOR):
             t = time.perf_counter()
             fn(perms)
             elapsed = min(elapsed, time.perf_counter() - t)
+            runs += 1
         peak = max(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
@@ -218,10 +223,13 @@ def run_rankagg(perms_or_ranks: np.ndarray, method: str, limit: float, *, is_ran
     t = time.perf_counter()
     wins, res = call()
     elapsed = time.perf_counter() - t
-    for _ in range(_REPEATS - 1 if elapsed < _REPEAT_BELOW else 0):  # quick calls: best of 3 (same result)
+    start, runs = time.perf_counter(), 1
+    # quick calls: best of at least 3 runs filling _REPEAT_FOR seconds (same result every run)
+    while elapsed < _REPEAT_BELOW and (runs < _REPEATS or time.perf_counter() - start < _REPEAT_FOR):
         t = time.perf_counter()
         call()
         elapsed = min(elapsed, time.perf_counter() - t)
+        runs += 1
     return {"status": "ok", "time": elapsed, "order": res.order, "res": res, "wins": wins}
 
 
@@ -469,8 +477,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-real", action="store_true", help="skip the real leaderboards")
     p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic profiles")
     p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument(
+        "--repeat-for", type=float, default=_REPEAT_FOR, help="seconds of repeats for calls under 0.1 s (default 0.2)"
+    )
     p.add_argument("--out", type=Path, help="write the markdown tables there")
     args = p.parse_args(argv)
+    globals()["_REPEAT_FOR"] = args.repeat_for  # read by run_rankagg and by the forked peer children
     if args.full:
         args.n = args.n or [8, 15, 30, 40, 60, 80, 120, 200]
         args.m = args.m or [10, 50]
