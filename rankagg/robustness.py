@@ -246,16 +246,13 @@ def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int 
         p["rng"] = seed
     warm = p.pop(_WARM_START, None)
     task_wins = p.pop(_TASK_WINS, None)
-    if warm is not None:
-        if task_wins is not None:  # the resample's pairwise counts as one matrix-vector product
-            n = inp.table.n_systems
-            wins = (task_wins @ (inp.table.weights * counts)).reshape(n, n)
-        else:
-            cols = np.nonzero(counts)[0]
-            wins = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols]).pairwise[0]
-        return _kemeny_levels(wins, p, warm)
+    if warm is not None and task_wins is not None:  # the resample's pairwise counts as one matrix-vector product
+        n = inp.table.n_systems
+        return _kemeny_levels((task_wins @ (inp.table.weights * counts)).reshape(n, n), p, warm)
     cols = np.nonzero(counts)[0]
     sub = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols])
+    if warm is not None:
+        return _kemeny_levels(sub.pairwise[0], p, warm)
     out = info.func(sub, **p)
     if out.levels is not None:
         return np.asarray(out.levels, dtype=np.int64)

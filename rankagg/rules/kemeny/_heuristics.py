@@ -7,6 +7,7 @@ and return an order as an ``intp`` array of row indices, best first.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -129,30 +130,37 @@ def _local_search_rowwise(
     margins: np.ndarray, order: np.ndarray, max_passes: int, deadline: float | None
 ) -> np.ndarray:
     """:func:`local_search` one system at a time (for large n)."""
-    n = order.size
     tol = _tol(margins)
-    pos = np.empty(n, dtype=np.intp)
-    pos[order] = np.arange(n)
-    csum = np.zeros(n + 1)
+    pos = np.empty(order.size, dtype=np.intp)
+    pos[order] = np.arange(order.size)
     for _ in range(max_passes):
-        moved = False
-        for e in order.copy():
-            p = int(pos[e])
-            np.cumsum(margins[e, order], out=csum[1:])
-            t = int(np.argmin(csum))
-            if csum[t] < csum[p] - tol:
-                moved = True
-                if t <= p:  # up: e lands at position t
-                    order[t + 1 : p + 1] = order[t:p]
-                    order[t] = e
-                    pos[order[t : p + 1]] = np.arange(t, p + 1)
-                else:  # down: t - 1 systems stay above e once it is removed
-                    order[p : t - 1] = order[p + 1 : t]
-                    order[t - 1] = e
-                    pos[order[p:t]] = np.arange(p, t)
+        moved = _rowwise_pass(margins, order, pos, order.copy(), tol) > 0
         if not moved or (deadline is not None and time.perf_counter() >= deadline):
             break
     return order
+
+
+def _rowwise_pass(margins: np.ndarray, order: np.ndarray, pos: np.ndarray, systems: Any, tol: float) -> float:
+    """Move each of ``systems`` in turn to its best position (O(n) each), updating ``order`` and ``pos``
+    (``pos[order] == arange(n)``) in place; returns the total decrease of the objective."""
+    n = order.size
+    csum = np.zeros(n + 1)
+    total = 0.0
+    for e in systems:
+        p = int(pos[e])
+        np.cumsum(margins[e, order], out=csum[1:])
+        t = int(np.argmin(csum))
+        if csum[t] < csum[p] - tol:
+            total += float(csum[p] - csum[t])
+            if t <= p:  # up: e lands at position t
+                order[t + 1 : p + 1] = order[t:p]
+                order[t] = e
+                pos[order[t : p + 1]] = np.arange(t, p + 1)
+            else:  # down: t - 1 systems stay above e once it is removed
+                order[p : t - 1] = order[p + 1 : t]
+                order[t - 1] = e
+                pos[order[p:t]] = np.arange(p, t)
+    return total
 
 
 def kwiksort(margins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -267,7 +275,9 @@ def iterated_local_search(
         # (cheap, one row each), then full rounds to a local optimum. The objective is tracked by the gains.
         v = cur_v + _excess(margins, cand[a : a + seg]) - _excess(margins, old)
         if n > _MATRIX_MAX:
-            cand, g1 = _move_each(margins, cand, cand[a : a + seg].tolist(), tol)
+            pos = np.empty(n, dtype=np.intp)
+            pos[cand] = np.arange(n)
+            _rowwise_pass(margins, cand, pos, cand[a : a + seg].tolist(), tol)
             cand = _local_search_rowwise(margins, cand, 10_000, deadline)
             v = _excess(margins, cand)
         else:
@@ -281,29 +291,6 @@ def iterated_local_search(
             if v < best_v - tol:
                 best, best_v = cand, v
     return best
-
-
-def _move_each(margins: np.ndarray, order: np.ndarray, systems: list[int], tol: float) -> tuple[np.ndarray, float]:
-    """Move each of ``systems`` in turn to its best position (one insertion move each; O(n) per system).
-
-    Returns the order (changed in place) and the total decrease of the objective.
-    """
-    n = order.size
-    csum = np.zeros(n + 1)
-    total = 0.0
-    for e in systems:
-        p = int(np.flatnonzero(order == e)[0])
-        np.cumsum(margins[e].take(order), out=csum[1:])
-        t = int(np.argmin(csum))
-        if csum[t] < csum[p] - tol:
-            total += float(csum[p] - csum[t])
-            if t <= p:
-                order[t + 1 : p + 1] = order[t:p].copy()
-                order[t] = e
-            else:
-                order[p : t - 1] = order[p + 1 : t].copy()
-                order[t - 1] = e
-    return order, total
 
 
 def _excess(margins: np.ndarray, order: np.ndarray) -> float:
