@@ -285,11 +285,10 @@ def _kemeny_levels(wins: np.ndarray, params: dict[str, Any], initial: np.ndarray
     replaces the Borda / Copeland starts, and uniqueness (not needed for
     ranks) is not checked. A proven optimum is exact whatever the start.
     """
-    from rankagg.rules.kemeny import kemeny
+    from rankagg.rules.kemeny._solve import warm_order
 
-    res = kemeny(wins, initial=initial, check_unique=False, **params)
     levels = np.empty(wins.shape[0], dtype=np.int64)
-    levels[np.asarray(res.order, dtype=np.intp)] = np.arange(wins.shape[0])
+    levels[warm_order(wins, initial, **params)] = np.arange(wins.shape[0])
     return levels
 
 

@@ -561,3 +561,70 @@ def test_both_lp_backends_give_the_same_certified_bound():
         lp_module._CORE = core
     assert fast.score == slow.score and fast.lower_bound < fast.score
     assert fast.lower_bound == pytest.approx(slow.lower_bound, rel=1e-9)
+
+
+def test_highs_model_object_path_equals_brute_force(monkeypatch):
+    """Where scipy's binding lacks the plain-array ``passModel``, the ``HighsLp`` route gives the same optima."""
+    if lp_module._CORE is None:
+        pytest.skip("scipy without its HiGHS bindings module")
+    monkeypatch.setattr(lp_module, "_PASS_ARRAYS", [False])
+    monkeypatch.setattr(kemeny_solve, "_DP_MAX", 0)
+    profiles = make_profiles(seed=98, count=60, sizes=range(5, 9), kinds=("strict", "ties", "mixed"))
+    check_against_brute_force(profiles)
+
+
+def test_hot_started_lps_equal_lps_from_scratch(monkeypatch):
+    """Modifying the loaded model (new rows, bounds; HiGHS restarts from its last basis) gives the same
+    certified bound and optimum as loading every LP afresh, on instances needing cut rounds and branching."""
+    if lp_module._CORE is None:
+        pytest.skip("scipy without its HiGHS bindings module")
+    rng = np.random.default_rng(21)
+    profiles = [np.column_stack([rng.permutation(n) + 1.0 for _ in range(m)]) for n, m in ((30, 50), (24, 9))]
+    cases = [pairwise_counts(ranks)[0] for ranks in profiles]
+    hot = [kemeny(w, method="exact", check_unique=True) for w in cases]
+    hot_lp = [kemeny(w, method="local_search", bound="lp") for w in cases]
+    monkeypatch.setattr(lp_module.TriangleSolver, "_owns_highs", lambda self: False)
+    cold = [kemeny(w, method="exact", check_unique=True) for w in cases]
+    cold_lp = [kemeny(w, method="local_search", bound="lp") for w in cases]
+    for h, c in zip(hot, cold):
+        assert h.optimal and c.optimal and h.score == c.score and h.unique == c.unique
+    assert any(h.n_nodes > 0 for h in hot)  # the branch and bound ran (bounds changed between LPs)
+    for h, c in zip(hot_lp, cold_lp):
+        assert h.lower_bound == pytest.approx(c.lower_bound, rel=1e-9)
+    assert any(h.lower_bound < h.score for h in hot_lp)  # a fractional LP optimum: the bound is the LP's
+
+
+def test_a_solver_reloads_its_model_after_another_used_the_solver_instance():
+    """Two components' solvers alternate on the thread's one HiGHS instance: each LP still solves its own model."""
+    if lp_module._CORE is None:
+        pytest.skip("scipy without its HiGHS bindings module")
+    rng = np.random.default_rng(4)
+    margins = []
+    for n in (18, 22):
+        w = pairwise_counts(np.column_stack([rng.permutation(n) + 1.0 for _ in range(15)]))[0]
+        margins.append(w - w.T)
+    solvers = [lp_module.TriangleSolver(m, 2.0, lp_module.SolveStats()) for m in margins]
+    fresh = [lp_module.TriangleSolver(m, 2.0, lp_module.SolveStats()) for m in margins]
+    for s in (*solvers, *fresh):
+        s.add(s.separate(np.full(s.n_var, 0.5), None))
+    for _ in range(2):  # alternate: each call finds the other's model loaded
+        for s, f in zip(solvers, fresh):
+            lo, up = np.zeros(s.n_var), np.ones(s.n_var)
+            a = s.relax(lo, up, None)
+            f._hrows = -1  # always from scratch
+            b = f.relax(lo, up, None)
+            assert a.lb == pytest.approx(b.lb, rel=1e-9) and a.exact and b.exact
+
+
+def test_warm_order_is_the_order_kemeny_returns():
+    """The bootstrap's lean entry point returns exactly ``kemeny(..., initial=..., check_unique=False).order``."""
+    rng = np.random.default_rng(12)
+    for kind in ("strict", "ties", "mixed"):
+        for n in (1, 2, 7, 15, 30):
+            ranks, weights = random_ranks(rng, n, 9, kind)
+            wins = pairwise_counts(ranks, weights=weights)[0]
+            initial = rng.permutation(n)
+            for method in ("exact", "auto", "ils"):
+                want = kemeny(wins, method=method, initial=initial, check_unique=False, rng=3).order
+                got = kemeny_solve.warm_order(wins, initial, method=method, rng=3)
+                assert tuple(int(i) for i in got) == want, (kind, n, method)
