@@ -628,6 +628,8 @@ class TriangleSolver:
         if root is None or isinstance(root, str):
             return outcome()
         lb = max(lb, root.lb)
+        if self.closed(lb, ub):  # the incumbent (improved by the roundings) meets the bound
+            return outcome()
         if root.exact and np.all(np.abs(root.y - np.round(root.y)) < 1e-6):
             offer(self.order_of(np.round(root.y)), "lp_rounding")
             lb = max(lb, ub)  # the LP optimum is an order: it is optimal
