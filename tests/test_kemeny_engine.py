@@ -628,3 +628,16 @@ def test_warm_order_is_the_order_kemeny_returns():
                 want = kemeny(wins, method=method, initial=initial, check_unique=False, rng=3).order
                 got = kemeny_solve.warm_order(wins, initial, method=method, rng=3)
                 assert tuple(int(i) for i in got) == want, (kind, n, method)
+
+
+def test_subset_dp_without_counting_finds_the_same_optimum():
+    """``count=False`` (used when uniqueness is not asked) skips only the counting of optima."""
+    from rankagg.rules.kemeny._dp import SubsetDP
+
+    for _, _, wins, _ in make_profiles(seed=5, count=40, sizes=range(2, 10), kinds=("strict", "ties", "mixed")):
+        M = wins - wins.T
+        key = M.sum(axis=1)
+        full, lean = SubsetDP(M, 1e-9), SubsetDP(M, 1e-9, count=False)
+        assert lean.value == full.value and np.array_equal(lean.best(key), full.best(key))
+        with pytest.raises(ValueError, match="count=False"):
+            _ = lean.n_optima

@@ -48,7 +48,7 @@ def _layout(k: int) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.n
 class SubsetDP:
     """Optimal value, one optimum, the number of optima and all optima of a small instance."""
 
-    def __init__(self, margins: np.ndarray, tol: float) -> None:
+    def __init__(self, margins: np.ndarray, tol: float, *, count: bool = True) -> None:
         k = margins.shape[0]
         self.k = k
         self.tol = tol
@@ -59,17 +59,19 @@ class SubsetDP:
         self.place = bits @ below
         f = np.full(size, np.inf)
         f[0] = 0.0
-        count = np.zeros(size, dtype=np.float64)
-        count[0] = 1.0
+        counts = np.zeros(size if count else 0, dtype=np.float64)  # number of optimal orders of each subset
+        if count:
+            counts[0] = 1.0
         flat_place = self.place.ravel()
         for c, (layer, flat, prev) in enumerate(layers, start=1):
             cand = (flat_place[flat] + f[prev]).reshape(-1, c)
             best = cand.min(axis=1)
             f[layer] = best
-            hit = cand <= best[:, None] + tol
-            count[layer] = (count[prev].reshape(-1, c) * hit).sum(axis=1)
+            if count:
+                hit = cand <= best[:, None] + tol
+                counts[layer] = (counts[prev].reshape(-1, c) * hit).sum(axis=1)
         self.f = f
-        self.count = count
+        self.count = counts
         self.full = size - 1
 
     @property
@@ -79,7 +81,9 @@ class SubsetDP:
 
     @property
     def n_optima(self) -> int:
-        """Number of optimal orders (exact up to 2**53)."""
+        """Number of optimal orders (exact up to 2**53; built with ``count=True``)."""
+        if not self.count.size:
+            raise ValueError("SubsetDP(..., count=False) does not count the optima")
         return int(self.count[self.full])
 
     def _choices(self, s: int) -> list[int]:

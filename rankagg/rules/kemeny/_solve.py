@@ -213,7 +213,7 @@ def _solve_part(
         order, value, n_opt = small_exact(margins, tol, key)
         return _Part(order, value, value, True, n_opt == 1 if opts.check_unique else None, "exact")
     if k <= opts.dp_max:
-        dp = SubsetDP(margins, tol)
+        dp = SubsetDP(margins, tol, count=opts.check_unique)
         order = dp.best(key)
         return _Part(order, dp.value, dp.value, True, dp.n_optima == 1 if opts.check_unique else None, "exact")
     if init is None:
