@@ -272,9 +272,12 @@ def kemeny(
         same, keeping 10% of the remaining time for a heuristic fallback
         (KwikSort restarts and iterated local search) when a component is not
         closed. ``"local_search"``: Borda and Copeland starts improved by
-        single-system moves (the fastest). ``"ils"``: iterated local search,
-        ``kicks`` random shuffles of 16 consecutive systems, each followed
-        by local search.
+        single-system moves (the fastest). ``"ils"``: iterated local search
+        from the better of those two: ``kicks`` perturbations, each
+        re-sorting up to 32 consecutive systems (at most a third of the
+        component) by their net margins among themselves plus random noise,
+        followed by local search; a perturbed order is kept when it is not
+        worse.
         The heuristic methods solve components of at most 10 systems exactly
         (cheaper than the heuristic there).
         ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each improved
