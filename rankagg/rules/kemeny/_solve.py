@@ -247,7 +247,7 @@ def kemeny(
     all_optima: bool = False,
     rng: int | np.random.Generator | None = None,
     restarts: int = 16,
-    kicks: int = 40,
+    kicks: int = 30,
     bound: str = "auto",
     check_unique: bool = True,
     decompose: bool = True,
@@ -274,7 +274,7 @@ def kemeny(
         closed. ``"local_search"``: Borda and Copeland starts improved by
         single-system moves (the fastest). ``"ils"``: iterated local search
         from the better of those two: ``kicks`` perturbations, each
-        re-sorting up to 32 consecutive systems (at most a third of the
+        re-sorting up to 32 consecutive systems (at most half of the
         component) by their net margins among themselves plus random noise,
         followed by local search; a perturbed order is kept when it is not
         worse.
@@ -298,7 +298,7 @@ def kemeny(
         The exact path is deterministic whatever ``rng``.
     restarts : int, default 16
         KwikSort restarts per component (methods "kwiksort" and "auto").
-    kicks : int, default 40
+    kicks : int, default 30
         Perturbation rounds of the iterated local search (methods "ils" and
         "auto"). With "ils" they are shared among the components in
         proportion to their size (a component of ``k`` of the ``n`` systems
