@@ -690,7 +690,8 @@ def bootstrap(
             with ProcessPoolExecutor(
                 max_workers=int(n_jobs), initializer=_init_worker, initargs=(inp, info, run_params)
             ) as ex:
-                chunk = max(1, n_distinct // (8 * int(n_jobs)))
+                # small chunks: the last one, which one worker finishes while the others wait, stays short
+                chunk = max(1, n_distinct // (32 * int(n_jobs)))
                 for k, lev in enumerate(ex.map(_solve_job, jobs, chunksize=chunk)):
                     levels_u[k] = lev
                     if k % 10 == 0:
