@@ -17,7 +17,8 @@ relaxation of the Kemeny problem), whatever the solver's tolerances.
 
 When the LP optimum is fractional, the integer program is solved by a
 best-first branch and bound over the pair variables that reuses this LP (one
-HiGHS LP solve per node and cut round), with
+HiGHS LP solve per node and cut round; each modifies the model loaded for the
+component, new rows or bounds, so HiGHS restarts from its last basis), with
 transitive propagation of the fixed pairs and reduced-cost fixing; the
 alternative (``integer_solver="milp"``) hands the program with the current
 cut pool to ``scipy.optimize.milp`` and re-separates its solutions.

@@ -381,12 +381,13 @@ def kemeny(
 
     1. an upper bound from local search started at the Borda and Copeland
        orders;
-    2. the LP relaxation (``scipy.optimize.linprog``, HiGHS) with the
-       triangle rows added lazily: solve, add the most violated rows (their
-       number doubling each round), drop rows that are slack with a zero
-       dual, repeat until none is violated. Each LP solution is rounded
-       (sort by fractional wins) and improved by local search. Stop as soon
-       as the bound meets the incumbent;
+    2. the LP relaxation (HiGHS, the solver behind ``scipy.optimize.linprog``)
+       with the triangle rows added lazily: solve, add the most violated rows
+       (their number doubling each round), drop rows that are slack with a
+       zero dual, repeat until none is violated. Each round modifies the
+       loaded model, so HiGHS restarts from its last basis. Each LP solution
+       is rounded (sort by fractional wins) and improved by local search.
+       Stop as soon as the bound meets the incumbent so improved;
     3. if the LP optimum is fractional and the gap is still open: iterated
        local search, then reduced-cost fixing (a variable whose flip would
        provably cost more than the gap is fixed), then a best-first branch
