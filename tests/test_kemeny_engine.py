@@ -631,13 +631,22 @@ def test_warm_order_is_the_order_kemeny_returns():
 
 
 def test_subset_dp_without_counting_finds_the_same_optimum():
-    """``count=False`` (used when uniqueness is not asked) skips only the counting of optima."""
+    """``count=False`` (used when uniqueness is not asked) still returns a brute-force optimum, the same
+    order as with counting; only the number of optima is unavailable."""
     from rankagg.rules.kemeny._dp import SubsetDP
 
-    for _, _, wins, _ in make_profiles(seed=5, count=40, sizes=range(2, 10), kinds=("strict", "ties", "mixed")):
-        M = wins - wins.T
-        key = M.sum(axis=1)
-        full, lean = SubsetDP(M, 1e-9), SubsetDP(M, 1e-9, count=False)
-        assert lean.value == full.value and np.array_equal(lean.best(key), full.best(key))
-        with pytest.raises(ValueError, match="count=False"):
-            _ = lean.n_optima
+    profiles = make_profiles(seed=5, count=60, sizes=range(2, 9), kinds=("strict", "ties", "mixed"))
+    by_n: dict[int, list[np.ndarray]] = {}
+    for _, _, wins, _ in profiles:
+        by_n.setdefault(wins.shape[0], []).append(wins)
+    for group in by_n.values():
+        for wins, (best, optima) in zip(group, brute_force_many(group)):
+            M = wins - wins.T
+            key = M.sum(axis=1)
+            full, lean = SubsetDP(M, 1e-9), SubsetDP(M, 1e-9, count=False)
+            order = lean.best(key)
+            assert tuple(int(i) for i in order) in optima
+            assert kemeny_score(wins, order) == pytest.approx(best, abs=1e-9)
+            assert np.array_equal(order, full.best(key)) and full.n_optima == len(optima)
+            with pytest.raises(ValueError, match="count=False"):
+                _ = lean.n_optima

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from rankagg.rules.kemeny._core import order_excess
+
 __all__ = [
     "borda_order",
     "canonical_ties",
@@ -285,16 +287,16 @@ def iterated_local_search(
     full re-evaluation per kick); integral margins are searched as integers
     (exact, and faster). Never returns an order worse than ``order``.
     """
+    n = len(order)
+    if n <= _MATRIX_MAX:
+        margins, tol = _integral(margins)  # once: local_search keeps integer margins as they are
+    else:
+        tol = _tol(margins)
     best = local_search(margins, order, deadline=deadline)
-    n = best.size
     if n < 3:
         return best
     seg = min(segment, max(3, n // 2))
-    if n <= _MATRIX_MAX:
-        margins, tol = _integral(margins)
-    else:
-        tol = _tol(margins)
-    cur, cur_v = best, _excess(margins, best)
+    cur, cur_v = best, order_excess(margins, best)
     best_v = cur_v
     i, j = np.tril_indices(seg, -1)
     lower = i * seg + j  # flat indices of the pairs (i below j) of a segment
@@ -317,7 +319,7 @@ def iterated_local_search(
             pos[cand] = np.arange(n)
             _rowwise_pass(margins, cand, pos, cand[a : a + seg].tolist(), tol)
             cand = _local_search_rowwise(margins, cand, 10_000, deadline)
-            v = _excess(margins, cand)
+            v = order_excess(margins, cand)
         else:
             cand, g1 = _matrix_search(margins, cand, tol, 10_000, deadline, systems=cand[a : a + seg].copy())
             if np.array_equal(cand, cur):  # the repair undid the kick: cur is a local optimum already
@@ -343,8 +345,3 @@ def _noisy_sort(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if not spread > 0:
         return rng.permutation(net.size)
     return (-(net + _KICK_NOISE * spread * rng.standard_normal(net.size))).argsort(kind="stable")
-
-
-def _excess(margins: np.ndarray, order: np.ndarray) -> float:
-    p = margins.take(order, 0).take(order, 1)
-    return float(np.clip(np.tril(p, -1), 0.0, None).sum())
