@@ -37,6 +37,7 @@ from rankagg.table import (
     _optional_column,
     _parse_bool,
     _select_metrics,
+    _TableColumns,
 )
 
 __all__ = ["INSTANCE_MISSING_POLICIES", "INSTANCE_WEIGHTINGS", "InstanceMissingPolicy", "InstanceTable"]
@@ -77,7 +78,7 @@ def _cell(system: str, label: str, instance: str) -> str:
     return f"({system!r}, {label!r}, instance {instance!r})"
 
 
-class InstanceTable:
+class InstanceTable(_TableColumns):
     """Scores of systems on the instances of task columns, validated, with direction, weights and missing policy.
 
     Build it with :meth:`from_long` (a long DataFrame, one row per system,
@@ -690,26 +691,6 @@ class InstanceTable:
 
     # ------------------------------------------------------------------ accessors
     @property
-    def systems(self) -> tuple[str, ...]:
-        """System names, in table order."""
-        return self._systems
-
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        """The task columns (task, metric, direction, weight, label)."""
-        return self._columns
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """Unique label of each task column."""
-        return tuple(c.label for c in self._columns)
-
-    @property
-    def tasks(self) -> tuple[str, ...]:
-        """Distinct task names, in order of first appearance."""
-        return tuple(dict.fromkeys(c.task for c in self._columns))
-
-    @property
     def scores(self) -> np.ndarray:
         """Scores, shape (n_systems, n_instances_total), read-only; instances grouped by column."""
         return self._scores
@@ -725,16 +706,6 @@ class InstanceTable:
         return np.repeat(np.arange(self.n_columns), np.diff(self._offsets))
 
     @property
-    def higher_is_better(self) -> np.ndarray:
-        """Boolean direction of each task column."""
-        return np.array([c.higher_is_better for c in self._columns], dtype=bool)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Weight of each task column."""
-        return np.array([c.weight for c in self._columns], dtype=np.float64)
-
-    @property
     def n_instances(self) -> Mapping[str, int]:
         """Number of instances of each task column, by label."""
         sizes = np.diff(self._offsets)
@@ -746,16 +717,6 @@ class InstanceTable:
         return int(self._offsets[-1])
 
     @property
-    def missing_policy(self) -> str:
-        """The missing-value policy the table was built with."""
-        return self._missing
-
-    @property
-    def dropped_systems(self) -> tuple[str, ...]:
-        """Systems dropped by the missing policy (``"drop_systems"``)."""
-        return self._dropped_systems
-
-    @property
     def dropped_instances(self) -> tuple[tuple[str, str], ...]:
         """``(task column label, instance id)`` pairs dropped by ``missing="drop_instances"``."""
         return self._dropped_instances
@@ -764,16 +725,6 @@ class InstanceTable:
     def dropped_tasks(self) -> tuple[str, ...]:
         """Always empty: instance tables drop instances, not whole tasks (for symmetry with ScoreTable)."""
         return ()
-
-    @property
-    def n_systems(self) -> int:
-        """Number of systems."""
-        return len(self._systems)
-
-    @property
-    def n_columns(self) -> int:
-        """Number of task columns."""
-        return len(self._columns)
 
     @property
     def has_missing(self) -> bool:

@@ -198,7 +198,68 @@ def _check_keys(mapping: Mapping[str, Any], labels: Sequence[str], tasks: Sequen
         )
 
 
-class ScoreTable:
+class _TableColumns:
+    """Accessors shared by :class:`ScoreTable` and :class:`~rankagg.InstanceTable` (their systems and task
+    columns); the subclasses set the slots these read."""
+
+    __slots__ = ()
+    _systems: tuple[str, ...]
+    _columns: tuple[Column, ...]
+    _missing: str
+    _dropped_systems: tuple[str, ...]
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """System names, in table order."""
+        return self._systems
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The task columns (task, metric, direction, weight, label)."""
+        return self._columns
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Unique label of each task column."""
+        return tuple(c.label for c in self._columns)
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """Distinct task names, in order of first appearance."""
+        return tuple(dict.fromkeys(c.task for c in self._columns))
+
+    @property
+    def higher_is_better(self) -> np.ndarray:
+        """Boolean direction of each task column."""
+        return np.array([c.higher_is_better for c in self._columns], dtype=bool)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weight of each task column."""
+        return np.array([c.weight for c in self._columns], dtype=np.float64)
+
+    @property
+    def missing_policy(self) -> str:
+        """The missing-value policy the table was built with."""
+        return self._missing
+
+    @property
+    def dropped_systems(self) -> tuple[str, ...]:
+        """Systems dropped by the missing policy (``"drop_systems"``)."""
+        return self._dropped_systems
+
+    @property
+    def n_systems(self) -> int:
+        """Number of systems."""
+        return len(self._systems)
+
+    @property
+    def n_columns(self) -> int:
+        """Number of task columns."""
+        return len(self._columns)
+
+
+class ScoreTable(_TableColumns):
     """Scores of systems on task columns, validated, with direction, weights and missing policy.
 
     Parameters
@@ -930,64 +991,14 @@ class ScoreTable:
 
     # ------------------------------------------------------------------ accessors
     @property
-    def systems(self) -> tuple[str, ...]:
-        """System names, in table order."""
-        return self._systems
-
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        """The task columns (task, metric, direction, weight, label)."""
-        return self._columns
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """Unique label of each task column."""
-        return tuple(c.label for c in self._columns)
-
-    @property
-    def tasks(self) -> tuple[str, ...]:
-        """Distinct task names, in order of first appearance."""
-        return tuple(dict.fromkeys(c.task for c in self._columns))
-
-    @property
     def scores(self) -> np.ndarray:
         """Scores, shape (n_systems, n_columns), read-only; NaN marks missing."""
         return self._scores
 
     @property
-    def higher_is_better(self) -> np.ndarray:
-        """Boolean direction of each column."""
-        return np.array([c.higher_is_better for c in self._columns], dtype=bool)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Weight of each column."""
-        return np.array([c.weight for c in self._columns], dtype=np.float64)
-
-    @property
-    def missing_policy(self) -> str:
-        """The missing-value policy the table was built with."""
-        return self._missing
-
-    @property
-    def dropped_systems(self) -> tuple[str, ...]:
-        """Systems dropped by the missing policy (``"drop_systems"``)."""
-        return self._dropped_systems
-
-    @property
     def dropped_tasks(self) -> tuple[str, ...]:
         """Task column labels dropped by the missing policy (``"drop_tasks"``)."""
         return self._dropped_tasks
-
-    @property
-    def n_systems(self) -> int:
-        """Number of systems."""
-        return len(self._systems)
-
-    @property
-    def n_columns(self) -> int:
-        """Number of task columns."""
-        return len(self._columns)
 
     @property
     def has_missing(self) -> bool:
