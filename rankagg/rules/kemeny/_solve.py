@@ -38,7 +38,7 @@ _HEURISTIC_EXACT_MAX = 10  # heuristic methods solve components up to this size 
 _ALL_OPTIMA_MAX = 12  # all_optima: largest block of systems not separated by strict majorities
 _FALLBACK_SHARE = 0.1  # auto: share of time_limit kept for the heuristic fallback
 _RESTARTS = 16  # KwikSort restarts per component (default)
-_KICKS = 30  # iterated local search kicks (default)
+_KICKS = 38  # iterated local search kicks (default)
 _INTEGER_SOLVER = "bb"  # "bb": branch and bound over the LP; "milp": scipy.optimize.milp (for comparison)
 
 
@@ -283,10 +283,10 @@ def kemeny(
         closed. ``"local_search"``: Borda and Copeland starts improved by
         single-system moves (the fastest). ``"ils"``: iterated local search
         from the better of those two: ``kicks`` perturbations, each
-        re-sorting up to 32 consecutive systems (at most half of the
-        component) by their net margins among themselves plus random noise,
-        followed by local search; a perturbed order is kept when it is not
-        worse.
+        re-sorting ``max(22, k // 6)`` consecutive systems of a component of
+        ``k`` (at most half of them) by their net margins among themselves
+        plus random noise, followed by local search; a perturbed order is
+        kept when it is not worse.
         The heuristic methods solve components of at most 10 systems exactly
         (cheaper than the heuristic there).
         ``"kwiksort"``: ``restarts`` randomised KwikSort runs, each improved
@@ -307,7 +307,7 @@ def kemeny(
         The exact path is deterministic whatever ``rng``.
     restarts : int, default 16
         KwikSort restarts per component (methods "kwiksort" and "auto").
-    kicks : int, default 30
+    kicks : int, default 38
         Perturbation rounds of the iterated local search (methods "ils" and
         "auto"). With "ils" they are shared among the components in
         proportion to their size (a component of ``k`` of the ``n`` systems
