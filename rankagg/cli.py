@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -240,7 +241,29 @@ def _load(args: argparse.Namespace) -> Any:
                 f"--from battles: battle logs are ranked by `rankagg rank` and `rankagg compare`, not {args.command}."
             )
         return _sources.load_battles(args)
-    return _load_table(args, kind, levels)
+    table = _load_table(args, kind, levels)
+    _note_dropped(table)
+    return table
+
+
+def _note_dropped(table: Any) -> None:
+    """Say on stderr what the missing-score policy dropped, whatever the output format."""
+    policy = getattr(table, "missing_policy", None)
+    for what, names in (
+        ("systems", getattr(table, "dropped_systems", ())),
+        ("tasks", getattr(table, "dropped_tasks", ())),
+    ):
+        if names:
+            names = list(names)
+            more = len(names) - _DROPPED_SHOWN
+            shown = ", ".join(names[:_DROPPED_SHOWN]) + (f", ... and {more} more (--format json lists them all)" if more > 0 else "")
+            sys.stderr.write(f"rankagg: note: --missing {policy} dropped {len(names)} {what if len(names) > 1 else what[:-1]} with missing scores: {shown}\n")
+    inst = getattr(table, "dropped_instances", ())
+    if inst:
+        sys.stderr.write(
+            f"rankagg: note: --missing {policy} dropped {len(inst)} instances that some system has no score on "
+            "(--format json lists them)\n"
+        )
 
 
 def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:
@@ -347,6 +370,37 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """What was ranked and every setting that changes the result, for ``--format json``."""
+    rec: dict[str, Any] = {"source": _sources.source_label(args)}
+    if isinstance(table, PairwiseProfile):
+        rec.update(n_battles=table.n_battles, systems=list(table.systems))
+    else:
+        rec.update(
+            missing_policy=table.missing_policy,
+            columns=[
+                {"label": c.label, "task": c.task, "metric": c.metric, "higher_is_better": c.higher_is_better,
+                 "weight": c.weight}
+                for c in table.columns
+            ],
+            dropped_systems=list(table.dropped_systems),
+            dropped_tasks=list(getattr(table, "dropped_tasks", ())),
+        )
+        if isinstance(table, InstanceTable):
+            rec["instances"] = dict(table.n_instances)
+            rec["dropped_instances"] = [list(x) for x in table.dropped_instances]
+    filters = {
+        "include": getattr(args, "include", None),
+        "exclude": getattr(args, "exclude", None),
+        "tasks": _split_list(getattr(args, "tasks", None)) or None,
+        "metric": _split_list(getattr(args, "metric", None)) or None,
+        "where": getattr(args, "where", None),
+    }
+    rec["filters"] = {k: v for k, v in filters.items() if v}
+    rec["atol"], rec["rtol"] = getattr(args, "atol", 0.0), getattr(args, "rtol", 0.0)
+    return rec
+
+
 def _header(table: Any, source: str) -> list[str]:
     if isinstance(table, PairwiseProfile):
         return [f"Battles: {source}: {table.n_battles} battles between {table.n} systems"]
@@ -438,6 +492,7 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
             "atol": res.atol,
             "rtol": res.rtol,
             "diagnostics": dict(res.diagnostics),
+            "input": _input_record(table, args),
             "ranking": df.to_dict(orient="records"),
         }
         return json.dumps(_jsonable(payload), indent=2) + "\n"
@@ -489,6 +544,7 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
             "top_k_agreement": cmp.top_k_agreement.to_dict(),
             "diagnostics": {r: dict(cmp.results[r].diagnostics) for r in cmp.rules},
             "disagreements": cmp.disagreements.to_dict(orient="records"),
+            "input": _input_record(table, args),
         }
         return json.dumps(_jsonable(payload), indent=2) + "\n"
     md = fmt == "markdown"
@@ -620,6 +676,7 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
             "rtol": args.rtol,
             "mean_kendall_tau_to_full_ranking": mean_tau,
             "groups": groups,
+            "input": _input_record(table, args),
             "ranking": df.to_dict(orient="records"),
         }
         return json.dumps(_jsonable(payload), indent=2) + "\n"
@@ -727,6 +784,7 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
             "missing_policy": table.missing_policy,
             "dropped_systems": list(table.dropped_systems),
             "dropped_tasks": list(table.dropped_tasks),
+            "input": _input_record(table, args),
             "rows": [
                 {k: (None if v is pd.NA else v) for k, v in row.items()}
                 for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")
@@ -918,20 +976,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> None:
+    """Warnings as one line on stderr: ``rankagg: note: ...`` (what a reader left out) or ``rankagg: warning: ...``."""
+    from rankagg.io import DataNoteWarning
+
+    kind = "note" if issubclass(category, DataNoteWarning) else "warning"
+    sys.stderr.write(f"rankagg: {kind}: {' '.join(str(message).split())}\n")
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "compare" and args.rules is None:
+        args.rules = ["mean,borda,copeland,kemeny"]
+        args.default_rules = True
+    return int(args.func(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     traceback = "--traceback" in argv
     try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 0
-        if args.command == "compare" and args.rules is None:
-            args.rules = ["mean,borda,copeland,kemeny"]
-            args.default_rules = True
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _run(parser, argv)
     except (RankaggError, OSError) as exc:
         if traceback:
             raise

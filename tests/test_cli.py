@@ -31,6 +31,14 @@ def ok(capsys, *argv):
     return out
 
 
+def noted(capsys, *argv):
+    """Exit code 0; stderr holds only ``rankagg: note:`` lines (returned with stdout)."""
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert err and all(line.startswith("rankagg: note: ") for line in err.splitlines()), err
+    return out, err
+
+
 def fails(capsys, *argv):
     """Exit code 2, nothing on stdout, exactly one line on stderr starting with 'rankagg: error:'."""
     code, out, err = run(capsys, *argv)
@@ -263,13 +271,13 @@ def test_include_exclude_options(capsys, toy):
 
 
 def test_missing_option(capsys, partial):
-    out = json.loads(
-        ok(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_systems", "--format", "json")
-    )
+    text, err = noted(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_systems", "--format", "json")
+    out = json.loads(text)
+    assert err == "rankagg: note: --missing drop_systems dropped 1 system with missing scores: A\n"
     assert out["missing_policy"] == "drop_systems" and out["dropped_systems"] == ["A"]
     assert [r["system"] for r in out["ranking"]] == ["B", "C"]
     out = json.loads(
-        ok(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_tasks", "--format", "json")
+        noted(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_tasks", "--format", "json")[0]
     )
     assert out["dropped_tasks"] == ["y"] and out["tasks"] == ["x"]
     out = json.loads(
@@ -288,7 +296,7 @@ def test_missing_option(capsys, partial):
         )
     )
     assert out["missing_policy"] == "partial" and [r["system"] for r in out["ranking"]] == ["B", "A", "C"]
-    text = ok(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_systems")
+    text, _ = noted(capsys, "rank", partial, "--direction", "higher", "--missing", "drop_systems")
     assert "Dropped systems (missing scores): 1: A" in text
 
 
