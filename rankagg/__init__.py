@@ -13,7 +13,7 @@ Examples
 ('Osprey',)
 """
 
-from rankagg._errors import RankaggError, RuleError, ScoreTableError
+from rankagg._errors import RankaggError, RankaggWarning, RuleError, ScoreTableError
 from rankagg.aggregate import aggregate, compare
 from rankagg.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.datasets import load_example
@@ -55,6 +55,7 @@ __all__ = [
     "InstanceTable",
     "PairwiseProfile",
     "RankaggError",
+    "RankaggWarning",
     "RankingResult",
     "RuleError",
     "RuleInfo",

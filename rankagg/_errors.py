@@ -10,11 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-__all__ = ["RankaggError", "RuleError", "ScoreTableError", "did_you_mean", "preview"]
+__all__ = ["RankaggError", "RankaggWarning", "RuleError", "ScoreTableError", "did_you_mean", "preview"]
 
 
 class RankaggError(ValueError):
     """Base class of every input error rankagg raises."""
+
+
+class RankaggWarning(UserWarning):
+    """rankagg changed or left out something on its own; the message says what (the CLI prints it on stderr)."""
 
 
 class ScoreTableError(RankaggError):

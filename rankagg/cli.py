@@ -256,8 +256,12 @@ def _note_dropped(table: Any) -> None:
         if names:
             names = list(names)
             more = len(names) - _DROPPED_SHOWN
-            shown = ", ".join(names[:_DROPPED_SHOWN]) + (f", ... and {more} more (--format json lists them all)" if more > 0 else "")
-            sys.stderr.write(f"rankagg: note: --missing {policy} dropped {len(names)} {what if len(names) > 1 else what[:-1]} with missing scores: {shown}\n")
+            shown = ", ".join(names[:_DROPPED_SHOWN]) + (
+                f", ... and {more} more (--format json lists them all)" if more > 0 else ""
+            )
+            noun = what if len(names) > 1 else what[:-1]
+            text = f"--missing {policy} dropped {len(names)} {noun} with missing scores: {shown}"
+            sys.stderr.write(f"rankagg: note: {text}\n")
     inst = getattr(table, "dropped_instances", ())
     if inst:
         sys.stderr.write(
@@ -379,8 +383,13 @@ def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
         rec.update(
             missing_policy=table.missing_policy,
             columns=[
-                {"label": c.label, "task": c.task, "metric": c.metric, "higher_is_better": c.higher_is_better,
-                 "weight": c.weight}
+                {
+                    "label": c.label,
+                    "task": c.task,
+                    "metric": c.metric,
+                    "higher_is_better": c.higher_is_better,
+                    "weight": c.weight,
+                }
                 for c in table.columns
             ],
             dropped_systems=list(table.dropped_systems),

@@ -38,6 +38,7 @@ from rankagg.table import (
     _parse_bool,
     _select_metrics,
     _TableColumns,
+    strip_names,
 )
 
 __all__ = ["INSTANCE_MISSING_POLICIES", "INSTANCE_WEIGHTINGS", "InstanceMissingPolicy", "InstanceTable"]
@@ -500,9 +501,9 @@ class InstanceTable(_TableColumns):
                 raise ScoreTableError(
                     f"{param}: empty {name!r} in row(s) {preview(list(rows[null]))}; every row needs a {param}."
                 )
-        sys_names = df[system].astype(str).str.strip().to_numpy(dtype=object)
-        task_names = df[task].astype(str).str.strip().to_numpy(dtype=object)
-        inst_names = df[instance].astype(str).str.strip().to_numpy(dtype=object)
+        sys_names = strip_names(df[system], "system").to_numpy(dtype=object)
+        task_names = strip_names(df[task], "task").to_numpy(dtype=object)
+        inst_names = strip_names(df[instance], "instance").to_numpy(dtype=object)
         if metric_col is not None:
             raw_m = df[metric_col]
             blank_m = raw_m.isna().to_numpy() | (raw_m.astype(str).str.strip() == "").to_numpy()

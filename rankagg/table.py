@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import math
+import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import ScoreTableError, did_you_mean, preview
+from rankagg._errors import RankaggWarning, ScoreTableError, did_you_mean, preview
 
 if TYPE_CHECKING:
     from rankagg.ranking import TaskRankings
@@ -122,6 +123,33 @@ def _check_policy(missing: str) -> None:
             f"missing={missing!r} is not a missing-value policy; use one of "
             f"{', '.join(repr(p) for p in MISSING_POLICIES)}.{did_you_mean(missing, MISSING_POLICIES)}"
         )
+
+
+def strip_names(values: pd.Series, param: str) -> pd.Series:
+    """Names without surrounding whitespace; warns when that merges names that were written differently.
+
+    ``"gpt-4"`` and ``"gpt-4 "`` are one system after stripping (a trailing
+    space is almost always an accident of a spreadsheet), but rankagg says so:
+    a :class:`~rankagg.RankaggWarning` lists the names it merged.
+    """
+    raw = values.astype(str)
+    stripped = raw.str.strip()
+    changed = (raw != stripped).to_numpy()
+    if changed.any():
+        variants: dict[str, set[str]] = {}
+        for r, s_ in zip(raw.to_numpy(dtype=object), stripped.to_numpy(dtype=object), strict=True):
+            variants.setdefault(s_, set()).add(r)
+        merged = {k: sorted(v) for k, v in variants.items() if len(v) > 1}
+        if merged:
+            shown = "; ".join(f"{' and '.join(map(repr, v))} -> {k!r}" for k, v in list(merged.items())[:5])
+            more = f" ... and {len(merged) - 5} more" if len(merged) > 5 else ""
+            warnings.warn(
+                f"{param} names that differ only by surrounding whitespace were merged into one {param}: "
+                f"{shown}{more}; rename them in the data if they are different {param}s.",
+                RankaggWarning,
+                stacklevel=3,
+            )
+    return stripped
 
 
 def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> np.ndarray:
@@ -709,8 +737,8 @@ class ScoreTable(_TableColumns):
                 raise ScoreTableError(
                     f"{param}: empty {name!r} in row(s) {preview(rows)}; every row needs a {param} name."
                 )
-        sys_names = df[system].astype(str).str.strip()
-        task_names = df[task].astype(str).str.strip()
+        sys_names = strip_names(df[system], "system")
+        task_names = strip_names(df[task], "task")
         if metric_col is not None:
             metric_names = pd.Series(
                 [None if _blank(v) else str(v).strip() for v in df[metric_col]], index=df.index, dtype=object

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import rankagg
 from rankagg import Column, ScoreTable, ScoreTableError
 from rankagg.table import as_table
 from tests.helpers import pin
@@ -258,7 +259,8 @@ def test_from_long_include_exclude_by_name_and_glob(long_df, include, exclude, k
 
 def test_from_long_names_are_stripped_and_stringified():
     df = pd.DataFrame({"system": [" A ", 7], "task": ["x ", "x"], "score": ["1.5", " 2 "]})
-    t = ScoreTable.from_long(df, higher_is_better=True)
+    with pytest.warns(rankagg.RankaggWarning, match=r"task names .* merged into one task: 'x' and 'x ' -> 'x'"):
+        t = ScoreTable.from_long(df, higher_is_better=True)
     assert t.systems == ("A", "7") and t.labels == ("x",)
     np.testing.assert_array_equal(t.scores[:, 0], [1.5, 2.0])
 

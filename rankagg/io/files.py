@@ -99,6 +99,8 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RankaggError(f"{p}: could not read it as {fmt.upper()} ({first}).") from None
+    if fmt in ("csv", "tsv"):
+        _check_header(p, fmt)
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[0] == 0:
         raise ScoreTableError(f"{p}: the file has no rows of scores.")
@@ -107,6 +109,20 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
         first = 2 if fmt != "jsonl" else 1
         df.index = pd.RangeIndex(first, first + len(df), name="line")
     return df
+
+
+def _check_header(p: Path, fmt: str) -> None:
+    """Refuse a header that names a column twice (pandas would silently rename the second ``name.1``)."""
+    raw = pd.read_csv(p, sep="," if fmt == "csv" else "\t", header=None, nrows=1, dtype=str, keep_default_na=False)
+    names = [str(c).strip() for c in raw.iloc[0].tolist()] if len(raw) else []
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names, start=1):
+        if name in seen:
+            raise RankaggError(
+                f"{p}: the header names column {name!r} twice (columns {seen[name]} and {k}); rankagg would read "
+                "only one of them: rename or remove the other in the file."
+            )
+        seen[name] = k
 
 
 def _json_frame(obj: Any, p: Path) -> pd.DataFrame:

@@ -1,0 +1,111 @@
+"""Nothing dropped or lost without a trace (issue: no silent wrong answer on messy data).
+
+Each test here failed on the code before the fix: the dropped systems were said only in the text header (never
+with --format csv or json), weights appeared in no output, names differing by surrounding whitespace were merged
+in silence, and a duplicated header column was silently read as ``score.1``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from rankagg.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def glue(datasets_dir):
+    return datasets_dir / "glue_superglue_value" / "glue.csv"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "table"])
+def test_dropped_systems_are_said_on_stderr_in_every_format(capsys, glue, fmt):
+    code, out, err = run(capsys, "rank", glue, "--missing", "drop_systems", "--format", fmt)
+    assert code == 0
+    # the systems with a missing GLUE cell, counted from the file itself
+    df = pd.read_csv(glue)
+    n_tasks = df.groupby(["task", "metric"]).ngroups
+    complete = df.dropna(subset=["score"]).groupby("system").size()
+    incomplete = sorted(set(df["system"]) - set(complete[complete == n_tasks].index))
+    assert incomplete, "GLUE has systems with missing cells"
+    notes = [line for line in err.splitlines() if line.startswith("rankagg: note:")]
+    assert len(notes) == 1, err
+    assert f"dropped {len(incomplete)} systems with missing scores" in notes[0]
+    for name in incomplete:
+        assert name in notes[0]
+        if fmt == "csv":
+            assert name not in out
+
+
+def test_json_records_weights_directions_and_filters(capsys, glue):
+    code, out, _ = run(
+        capsys,
+        "rank",
+        glue,
+        "--missing",
+        "drop_systems",
+        "--weights",
+        "CoLA=2",
+        "--exclude",
+        "*Human*",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    rec = json.loads(out)["input"]
+    cols = {c["label"]: c for c in rec["columns"]}
+    assert cols["CoLA"]["weight"] == 2.0 and cols["RTE"]["weight"] == 1.0
+    assert all(c["higher_is_better"] is True for c in cols.values())
+    assert rec["filters"] == {"exclude": ["*Human*"]}
+    assert rec["missing_policy"] == "drop_systems" and len(rec["dropped_systems"]) >= 1
+
+
+@pytest.mark.parametrize("command", [["rank"], ["compare", "--rules", "borda,copeland"], ["bootstrap", "-B", "20"]])
+def test_weights_change_the_result_and_are_in_every_json(capsys, tmp_path, command):
+    # x ranks A > B, y and z rank B > A: unweighted B wins; with x weighing 3, A wins
+    path = tmp_path / "w.csv"
+    path.write_text("system,task,score\nA,x,2\nB,x,1\nA,y,1\nB,y,2\nA,z,1\nB,z,2\nC,x,0\nC,y,0\nC,z,0\n")
+    code, out, _ = run(capsys, *command, path, "--direction", "higher", "--weights", "x=3", "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    weights = {c["label"]: c["weight"] for c in payload["input"]["columns"]}
+    assert weights == {"x": 3.0, "y": 1.0, "z": 1.0}
+
+
+def test_names_differing_by_whitespace_are_merged_with_a_warning(capsys, tmp_path):
+    path = tmp_path / "ws.csv"
+    path.write_text('system,task,score\nA,x,1\n"A ",y,2\nB,x,2\nB,y,3\n')
+    code, out, err = run(capsys, "rank", path, "--direction", "higher", "--format", "csv")
+    assert code == 0
+    assert err.splitlines() == [
+        "rankagg: warning: system names that differ only by surrounding whitespace were merged into one system: "
+        "'A' and 'A ' -> 'A'; rename them in the data if they are different systems."
+    ]
+    assert sorted(pd.read_csv(__import__("io").StringIO(out))["system"]) == ["A", "B"]
+
+
+def test_whitespace_that_merges_nothing_is_stripped_quietly(capsys, tmp_path):
+    path = tmp_path / "ws.csv"
+    path.write_text('system,task,score\n"A ",x,1\n"A ",y,2\nB,x,2\nB,y,3\n')
+    code, out, err = run(capsys, "rank", path, "--direction", "higher", "--format", "csv")
+    assert code == 0 and err == ""
+    assert "A," in out
+
+
+def test_a_duplicated_header_column_is_an_error(capsys, tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("system,task,score, score\nA,x,1,5\nB,x,2,0\n")
+    code, out, err = run(capsys, "rank", path, "--direction", "higher")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"rankagg: error: {path}: the header names column 'score' twice (columns 3 and 4); rankagg would read only "
+        "one of them: rename or remove the other in the file."
+    ]
