@@ -14,7 +14,7 @@ Examples
 """
 
 from rankagg._errors import RankaggError, RankaggWarning, RuleError, ScoreTableError
-from rankagg.aggregate import aggregate, compare
+from rankagg.aggregate import aggregate, compare, default_compare_rules
 from rankagg.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.datasets import load_example
 from rankagg.instances import InstanceTable
@@ -68,6 +68,7 @@ __all__ = [
     "aggregate",
     "bootstrap",
     "compare",
+    "default_compare_rules",
     "get_rule",
     "kendall_distance",
     "kendall_tau_b",

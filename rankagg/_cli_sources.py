@@ -286,6 +286,13 @@ def _columns_of(path: Path, fmt: str | None) -> list[str]:
         return []
 
 
+def _where_of(args: argparse.Namespace) -> dict[str, list[str]] | None:
+    """``--where COLUMN=VALUE`` options (parsed and checked by the CLI)."""
+    from rankagg.cli import _where
+
+    return _where(args)
+
+
 def load_instances(
     args: argparse.Namespace,
     *,
@@ -305,7 +312,7 @@ def load_instances(
     path = Path(args.file)
     if not path.is_file() or col not in _columns_of(path, args.input_format):
         return None
-    frame = read_frame(path, format=args.input_format)
+    frame = read_frame(path, format=args.input_format, where=_where_of(args))
     if tasks and args.task_col in frame.columns:
         present = list(dict.fromkeys(frame[args.task_col].astype(str).str.strip()))
         for t in tasks:

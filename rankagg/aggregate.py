@@ -27,9 +27,44 @@ from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
 from rankagg.rules.majority import condorcet_winner, margins
 from rankagg.table import ScoreTable, as_table
 
-__all__ = ["aggregate", "compare"]
+__all__ = ["aggregate", "compare", "default_compare_rules"]
 
 DEFAULT_COMPARE = ("mean", "borda", "copeland", "kemeny")
+
+
+def default_compare_rules(table: Any) -> tuple[tuple[str, ...], str]:
+    """The rules :func:`compare` uses when none are given, and why: ``(rules, reason)``.
+
+    The mean, Borda, Copeland and Kemeny, with substitutes that work on the
+    table at hand: on pairwise data (battles) Bradley-Terry instead of the two
+    score-based rules; where tasks have different directions the z-score mean
+    (raw scores cannot be averaged across directions); on a table that keeps
+    missing scores (``missing="partial"``) HELM's mean win rate and Borda over
+    compatible completions (``partial_borda``). ``reason`` is empty when the
+    classic four are used.
+
+    Examples
+    --------
+    >>> import rankagg
+    >>> rankagg.default_compare_rules(rankagg.load_example("toy"))
+    (('mean', 'borda', 'copeland', 'kemeny'), '')
+    """
+    if _as_profile(table) is not None:
+        return ("bradley_terry", "copeland", "kemeny"), "pairwise data (battles) have no scores to average"
+    if isinstance(table, pd.DataFrame):
+        return DEFAULT_COMPARE, ""
+    if table.has_missing:
+        return (
+            ("win_rate", "partial_borda", "copeland", "kemeny"),
+            "the table keeps missing scores (missing='partial'): the mean and Borda need every score",
+        )
+    hib = np.asarray(table.higher_is_better)
+    if hib.any() and not hib.all():
+        return (
+            ("zscore_mean", "borda", "copeland", "kemeny"),
+            "tasks have different directions: raw scores cannot be averaged across directions",
+        )
+    return DEFAULT_COMPARE, ""
 
 
 def _partial_rules() -> list[str]:
@@ -271,9 +306,9 @@ def aggregate(
 
 def compare(
     table: ScoreTable | InstanceTable | PairwiseProfile | pd.DataFrame,
-    rules: Sequence[str] = DEFAULT_COMPARE,
+    rules: Sequence[str] | None = None,
     *,
-    reference: str = "mean",
+    reference: str | None = None,
     top_k: int | None = None,
     atol: float = 0.0,
     rtol: float = 0.0,
@@ -295,10 +330,12 @@ def compare(
         :func:`aggregate`; with pairwise data every rule, the reference
         included, must read pairwise preferences, e.g.
         ``reference="bradley_terry"``).
-    rules : sequence of str
-        Rules to compare. The reference is added when it is not listed.
-    reference : str, default "mean"
-        The rule the others are compared against.
+    rules : sequence of str, optional
+        Rules to compare. The reference is added when it is not listed. By
+        default the mean, Borda, Copeland and Kemeny, with substitutes where the
+        table needs them (:func:`default_compare_rules`).
+    reference : str, optional
+        The rule the others are compared against; by default the first rule.
     top_k : int, optional
         ``k`` for the top-k agreement (default ``min(3, n_systems)``).
     atol, rtol : float
@@ -331,6 +368,60 @@ def compare(
     1  borda                  A                  B
     2  borda                  C                  B
     """
+    if rules is None:
+        rules = default_compare_rules(table)[0]
+    if isinstance(rules, str):
+        rules = [r.strip() for r in rules.split(",") if r.strip()]
+    if not list(rules):
+        raise RuleError("rules: give at least one rule to compare, e.g. ['mean', 'borda', 'kemeny'].")
+    if reference is None:
+        reference = str(next(iter(rules)))
+    try:
+        return _compare(
+            table,
+            list(rules),
+            reference=reference,
+            top_k=top_k,
+            atol=atol,
+            rtol=rtol,
+            params=params,
+            level=level,
+            inner=inner,
+            inner_params=inner_params,
+            instance_weighting=instance_weighting,
+            pairwise=pairwise,
+            chunk_size=chunk_size,
+            max_memory=max_memory,
+        )
+    except RankaggError as exc:
+        ref = get_rule(reference).name
+        listed = {get_rule(r).name for r in rules}
+        text = str(exc)
+        if ref in listed or f"'{ref}'" not in text or "reference" in text:
+            raise
+        raise type(exc)(
+            f"reference={ref!r} (CLI: --reference {ref}) cannot rank this table: {text} Pass another reference, "
+            f"e.g. one of the compared rules ({', '.join(sorted(listed))})."
+        ) from None
+
+
+def _compare(
+    table: Any,
+    rules: list[str],
+    *,
+    reference: str,
+    top_k: int | None,
+    atol: float,
+    rtol: float,
+    params: Mapping[str, Mapping[str, Any]] | None,
+    level: str | None,
+    inner: str | None,
+    inner_params: Mapping[str, Any] | None,
+    instance_weighting: str | None,
+    pairwise: str,
+    chunk_size: int | None,
+    max_memory: int | None,
+) -> ComparisonResult:
     if isinstance(table, InstanceTable):
         from rankagg._levels import compare_instances
 

@@ -22,7 +22,7 @@ from rankagg import __version__
 from rankagg import _cli_sources as _sources
 from rankagg._errors import RankaggError
 from rankagg._format import fmt_value, render_frame
-from rankagg.aggregate import aggregate, compare
+from rankagg.aggregate import aggregate, compare, default_compare_rules
 from rankagg.battles import PairwiseProfile
 from rankagg.instances import INSTANCE_WEIGHTINGS, InstanceTable
 from rankagg.io import read_table
@@ -137,6 +137,13 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
         help="keep one metric for a task (repeatable), or METRIC for every task",
     )
     g.add_argument("--tasks", action="append", metavar="TASKS", help="keep only these tasks (comma-separated)")
+    g.add_argument(
+        "--where",
+        action="append",
+        metavar="COLUMN=VALUE",
+        help="keep only the rows whose COLUMN holds VALUE, for files that mix settings, e.g. --where constraint=1h "
+        "(repeatable; the same column twice keeps either value)",
+    )
     g.add_argument("--weights", action="append", metavar="TASK=W", help="task weights, e.g. qa=2,mt=0.5")
     g.add_argument(
         "--include", action="append", metavar="PATTERN", help="keep only systems matching (name or glob; repeatable)"
@@ -216,6 +223,16 @@ def _level_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _where(args: argparse.Namespace) -> dict[str, list[str]] | None:
+    out: dict[str, list[str]] = {}
+    for item in getattr(args, "where", None) or []:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise CLIError(f"--where: expected COLUMN=VALUE, e.g. --where constraint=1h; got {item!r}.")
+        out.setdefault(col.strip(), []).append(value.strip())
+    return out or None
+
+
 def _directions(args: argparse.Namespace) -> bool | dict[str, bool] | None:
     up = _split_list(args.higher_is_better)
     down = _split_list(args.lower_is_better)
@@ -289,6 +306,12 @@ def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:
             except ValueError:
                 raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
     tasks = _split_list(args.tasks) or None
+    where = _where(args)
+    if where and kind not in ("table", "battles"):
+        raise CLIError(
+            f"--where selects rows of a table file (CSV, TSV, Parquet, JSON); this source is read as {kind}: "
+            "select with --tasks, --include or --exclude."
+        )
     if levels and kind == "table" and not _sources.wide_options(args):
         inst = _sources.load_instances(
             args,
@@ -333,6 +356,7 @@ def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:
         include=args.include,
         exclude=args.exclude,
         missing=args.missing,
+        where=where,
     )
 
 
@@ -403,7 +427,7 @@ def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
         "exclude": getattr(args, "exclude", None),
         "tasks": _split_list(getattr(args, "tasks", None)) or None,
         "metric": _split_list(getattr(args, "metric", None)) or None,
-        "where": getattr(args, "where", None),
+        "where": _where(args),
     }
     rec["filters"] = {k: v for k, v in filters.items() if v}
     rec["atol"], rec["rtol"] = getattr(args, "atol", 0.0), getattr(args, "rtol", 0.0)
@@ -614,17 +638,21 @@ def _cmd_rank(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     table = _load(args)
-    if isinstance(table, PairwiseProfile):
-        # battle logs have no scores: the default rules and reference are the pairwise ones
-        if getattr(args, "default_rules", False):
-            args.rules = ["bradley_terry,copeland,kemeny"]
-        if args.reference == "mean":
-            args.reference = "bradley_terry"
     if args.outer:
         raise CLIError("--outer: with compare, the compared rules (--rules) are the outer rules.")
-    rules = _split_list(args.rules)
+    if args.rules is None:
+        defaults, why = default_compare_rules(table)
+        rules = list(defaults)
+        if why:
+            sys.stderr.write(
+                f"rankagg: note: comparing {','.join(rules)} ({why}); choose with --rules and --reference\n"
+            )
+    else:
+        rules = _split_list(args.rules)
     if not rules:
         raise CLIError("--rules: give at least one rule, e.g. --rules mean,borda,kemeny.")
+    if args.reference is None:
+        args.reference = rules[0]
     params: dict[str, dict[str, Any]] = {}
     for k, v in _key_values(args.param, "--param").items():
         if "." not in k:
@@ -902,9 +930,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="RULES",
-        help="comma-separated rules (default: mean,borda,copeland,kemeny)",
+        help="comma-separated rules (default: mean,borda,copeland,kemeny; on battle logs, tables with mixed "
+        "directions or kept missing scores, substitutes that work there, said on stderr)",
     )
-    p.add_argument("--reference", default="mean", help="rule the others are compared with (default: mean)")
+    p.add_argument("--reference", default=None, help="rule the others are compared with (default: the first rule)")
     p.add_argument("--top-k", type=int, help="k for top-k agreement (default: 3)")
     p.add_argument("--show", type=int, default=10, help="disagreeing pairs to print in table format (default 10)")
     p.add_argument(
@@ -998,9 +1027,6 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if args.command == "compare" and args.rules is None:
-        args.rules = ["mean,borda,copeland,kemeny"]
-        args.default_rules = True
     return int(args.func(args))
 
 

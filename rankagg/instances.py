@@ -38,6 +38,7 @@ from rankagg.table import (
     _parse_bool,
     _select_metrics,
     _TableColumns,
+    duplicate_hint,
     strip_names,
 )
 
@@ -641,7 +642,10 @@ class InstanceTable(_TableColumns):
             raise ScoreTableError(
                 f"data: duplicate entries for {what} in rows {preview(list(where_rows))}"
                 + (f" (and {n_keys - 1} more duplicated key(s))" if n_keys > 1 else "")
-                + "; keep one row per (system, task, metric, instance), e.g. by averaging or dropping repeats first."
+                + "; keep one row per (system, task, metric, instance)"
+                + duplicate_hint(
+                    df, list(where_rows), [system, task, instance, score, metric_col, direction_col, weight_col]
+                )
             )
 
         dirs = row_dir[sel]

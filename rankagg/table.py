@@ -152,6 +152,36 @@ def strip_names(values: pd.Series, param: str) -> pd.Series:
     return stripped
 
 
+def duplicate_hint(df: pd.DataFrame, rows: Iterable[Any], used: Collection[str]) -> str:
+    """The end of a duplicate-entries message: a column that tells the repeated rows apart, and how to keep one.
+
+    Files that mix settings (a time budget, a model revision, a prompt format) repeat each key once per
+    setting; the column with the fewest distinct values among those that differ between the repeats is
+    the setting to select.
+    """
+    generic = ", e.g. by averaging or dropping repeats first."
+    try:
+        sub = df.loc[list(rows)]
+    except (KeyError, TypeError):
+        return generic
+    best: tuple[str, int] | None = None
+    for col in df.columns:
+        if col in used:
+            continue
+        if sub[col].astype(str).str.strip().nunique(dropna=False) > 1:
+            n_all = int(df[col].astype(str).str.strip().nunique(dropna=False))
+            if n_all <= 50 and (best is None or n_all < best[1]):
+                best = (str(col), n_all)
+    if best is None:
+        return generic
+    col = best[0]
+    values = list(dict.fromkeys(df[col].astype(str).str.strip()))
+    return (
+        f"; the repeated rows differ in column {col!r} ({preview(values)}): keep one with --where {col}={values[0]} "
+        f"(Python: read_table(..., where={{{col!r}: {values[0]!r}}})), or average the repeats first."
+    )
+
+
 def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> np.ndarray:
     """Boolean mask of ``names`` matching any of ``patterns`` (exact names or globs)."""
     if isinstance(patterns, str):
@@ -849,10 +879,13 @@ class ScoreTable(_TableColumns):
             t_name, m_name = col_keys[int(jj[where[0]])]
             what = f"({s_name!r}, {t_name!r}" + (f", {m_name!r})" if m_name is not None else ")")
             n_keys = int((counts > 1).sum())
+            dup_rows = [rows_idx[k] for k in where]
+            used = [c for c in (system, task, score, metric_col, direction_col, weight_col) if c is not None]
             raise ScoreTableError(
-                f"data: duplicate entries for {what} in rows {preview([rows_idx[k] for k in where])}"
+                f"data: duplicate entries for {what} in rows {preview(dup_rows)}"
                 + (f" (and {n_keys - 1} more duplicated key(s))" if n_keys > 1 else "")
-                + "; keep one row per (system, task, metric), e.g. by averaging or dropping repeats first."
+                + "; keep one row per (system, task, metric)"
+                + duplicate_hint(df, dup_rows, used)
             )
 
         # one direction per column

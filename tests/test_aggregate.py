@@ -197,10 +197,13 @@ def test_a_rule_returning_invalid_scores_is_reported_as_a_bug(tied, monkeypatch)
 
 # ---------------------------------------------------------------------------- compare
 def test_compare_adds_the_reference_first(toy):
-    cmp = compare(toy, ["borda", "copeland"])
+    # without a reference, the first compared rule is the reference (no hidden rule that may not fit the table)
+    first = compare(toy, ["borda", "copeland"])
+    assert first.rules == ("borda", "copeland") and first.reference == "borda"
+    cmp = compare(toy, ["borda", "copeland"], reference="mean")
     assert cmp.rules == ("mean", "borda", "copeland") and cmp.reference == "mean"
     assert list(cmp.ranks.columns) == ["mean", "borda", "copeland"]
-    assert compare(toy, "borda, copeland").rules == ("mean", "borda", "copeland")  # a comma-separated string
+    assert compare(toy, "borda, copeland", reference="mean").rules == ("mean", "borda", "copeland")  # a string
     assert compare(toy, ["mean", "borda", "mean_rank"]).rules == ("mean", "borda")  # aliases deduplicated
     assert compare(toy, ["mean"], reference="borda").rules == ("borda", "mean")
     frame = cmp.to_frame()
@@ -222,7 +225,10 @@ def test_compare_on_the_toy_example(toy):
 
 def test_compare_params_per_rule(tied):
     cmp = compare(
-        tied, ["copeland", "schulze"], params={"copeland": {"tie_score": 0}, "beatpath": {"strength": "winning_votes"}}
+        tied,
+        ["copeland", "schulze"],
+        reference="mean",
+        params={"copeland": {"tie_score": 0}, "beatpath": {"strength": "winning_votes"}},
     )
     assert dict(cmp.results["copeland"].params) == {"tie_score": 0}
     assert dict(cmp.results["schulze"].params) == {"strength": "winning_votes"}
@@ -238,7 +244,7 @@ def test_compare_errors(tied):
             "its parameters."
         ),
     ):
-        compare(tied, ["borda"], params={"kemeny": {"time_limit": 1}})
+        compare(tied, ["borda"], reference="mean", params={"kemeny": {"time_limit": 1}})
     with pytest.raises(RuleError, match=pin("top_k=0: must be a positive integer.")):
         compare(tied, ["borda"], top_k=0)
     with pytest.raises(RuleError, match=pin("rule 'copeland' has no parameter 'x'")):
@@ -255,7 +261,7 @@ def test_compare_on_a_partial_table_names_every_refusing_rule():
             "reference='win_rate'",
         ),
     ):
-        compare(partial_table(), ["borda", "copeland"])
+        compare(partial_table(), ["borda", "copeland"], reference="mean")
     with pytest.raises(RuleError, match=pin("rule(s) 'borda' do not accept partial rankings")) as info:
         compare(partial_table(), ["borda", "copeland"], reference="win_rate")
     assert "reference=" not in str(info.value)  # the reference is fine here

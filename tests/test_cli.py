@@ -166,8 +166,10 @@ def test_compare_csv_columns(capsys, toy):
 
 
 def test_compare_reference_is_added_when_not_listed(capsys, toy):
-    df = csv_frame(ok(capsys, "compare", toy, "--rules", "borda", "--format", "csv"))
+    df = csv_frame(ok(capsys, "compare", toy, "--rules", "borda", "--reference", "mean", "--format", "csv"))
     assert list(df.columns[:5]) == ["system", "rank", "score", "rank_mean", "rank_borda"]
+    df = csv_frame(ok(capsys, "compare", toy, "--rules", "borda,mean", "--format", "csv"))  # reference: the first
+    assert list(df.columns[:5]) == ["system", "rank", "score", "rank_borda", "rank_mean"]
     df = csv_frame(ok(capsys, "compare", toy, "--rules", "mean", "--reference", "borda", "--format", "csv"))
     assert list(df.columns[:5]) == ["system", "rank", "score", "rank_borda", "rank_mean"]
 
@@ -472,7 +474,17 @@ def test_error_partial_table_with_a_rule_refusing_partial_rankings(capsys, parti
     assert "rule 'borda' does not accept partial rankings" in line
     assert "CLI: --missing drop_systems" in line and "win_rate, copeland" in line
     line = fails(
-        capsys, "compare", partial, "--direction", "higher", "--missing", "partial", "--rules", "borda,copeland"
+        capsys,
+        "compare",
+        partial,
+        "--direction",
+        "higher",
+        "--missing",
+        "partial",
+        "--rules",
+        "borda,copeland",
+        "--reference",
+        "mean",
     )
     assert "rule(s) 'mean', 'borda' do not accept partial rankings" in line
     assert "CLI: --reference win_rate" in line

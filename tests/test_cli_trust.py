@@ -109,3 +109,74 @@ def test_a_duplicated_header_column_is_an_error(capsys, tmp_path):
         f"rankagg: error: {path}: the header names column 'score' twice (columns 3 and 4); rankagg would read only "
         "one of them: rename or remove the other in the file."
     ]
+
+
+# ---------------------------------------------------------------------------- defaults that work on any valid table
+@pytest.fixture
+def amlb(datasets_dir):
+    return datasets_dir / "amlb2019" / "amlb2019_fold_level.csv"
+
+
+def test_compare_defaults_work_on_a_table_that_keeps_missing_scores(capsys, glue):
+    # GLUE has missing cells; under --missing partial the mean and Borda cannot rank it
+    code, out, err = run(capsys, "compare", glue, "--missing", "partial", "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["rules"] == ["win_rate", "partial_borda", "copeland", "kemeny"]
+    assert payload["reference"] == "win_rate"
+    assert err.startswith("rankagg: note: comparing win_rate,partial_borda,copeland,kemeny (the table keeps missing")
+
+
+def test_a_file_mixing_settings_names_the_column_to_select(capsys, amlb):
+    # AMLB 2019 repeats every (framework, dataset, fold) once per time budget
+    code, out, err = run(capsys, "rank", amlb)
+    assert code == 2 and out == ""
+    assert (
+        "the repeated rows differ in column 'constraint' ('1h', '4h', '8h'): keep one with --where constraint=1h" in err
+    )
+    # the fix it names works (with a missing-score policy for the failed runs)
+    code, out, err = run(
+        capsys, "compare", amlb, "--where", "constraint=1h", "--missing", "partial", "--format", "json"
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["input"]["filters"] == {"where": {"constraint": ["1h"]}}
+    assert len(payload["systems"]) == 7
+
+
+def test_compare_defaults_work_on_mixed_directions(capsys, amlb):
+    # AUC (higher is better) and log-loss (lower is better): the raw mean cannot mix them
+    code, out, err = run(
+        capsys, "compare", amlb, "--where", "constraint=1h", "--missing", "drop_systems", "--format", "json"
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["rules"][0] == "zscore_mean" and payload["reference"] == "zscore_mean"
+    assert "tasks have different directions" in err
+
+
+def test_a_reference_that_cannot_rank_the_table_is_named_with_its_option(capsys, amlb):
+    code, out, err = run(
+        capsys,
+        "compare",
+        amlb,
+        "--where",
+        "constraint=1h",
+        "--missing",
+        "drop_systems",
+        "--rules",
+        "borda",
+        "--reference",
+        "mean",
+    )
+    assert code == 2
+    err = err.splitlines()[-1]  # after the note on the dropped systems
+    assert err.startswith("rankagg: error: reference='mean' (CLI: --reference mean) cannot rank this table")
+    assert err.rstrip().endswith("Pass another reference, e.g. one of the compared rules (borda).")
+
+
+def test_where_errors_name_the_column_and_values(capsys, amlb):
+    code, _, err = run(capsys, "rank", amlb, "--where", "constrint=1h")
+    assert code == 2 and "where: no column 'constrint'" in err and "Did you mean 'constraint'?" in err
+    code, _, err = run(capsys, "rank", amlb, "--where", "constraint=2h")
+    assert code == 2 and "never holds '2h'; its values are '1h', '4h', '8h'." in err

@@ -114,7 +114,7 @@ def test_errors():
     with pytest.raises(
         RankaggError, match=pin("pairwise='expected' changes the pairwise matrix, which rule 'mean' does not read")
     ):
-        compare(t, ["kemeny"], pairwise="expected")
+        compare(t, ["kemeny"], reference="mean", pairwise="expected")
 
 
 # ---------------------------------------------------------------------------- masking a complete real leaderboard

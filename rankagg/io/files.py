@@ -9,12 +9,13 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError, ScoreTableError, did_you_mean, preview
 from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
 
-__all__ = ["read_frame", "read_table"]
+__all__ = ["read_frame", "read_table", "select_rows"]
 
 FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
 
@@ -46,7 +47,40 @@ def _format_of(path: Path, fmt: str | None) -> str:
     return table[ext]
 
 
-def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd.DataFrame:
+Where = Mapping[str, "str | Collection[str]"]
+
+
+def select_rows(df: pd.DataFrame, where: Where | None, source: object) -> pd.DataFrame:
+    """Keep the rows whose column ``c`` holds one of the values ``where[c]`` (compared as stripped text).
+
+    Files that mix settings (a time budget, a prompt format, a model revision)
+    repeat each (system, task) once per setting; ``where={"constraint": "1h"}``
+    keeps one. Every named column and value must exist: a typo never silently
+    selects nothing.
+    """
+    if not where:
+        return df
+    keep = np.ones(len(df), dtype=bool)
+    for col, wanted in where.items():
+        if col not in df.columns:
+            raise RankaggError(
+                f"where: no column {col!r} in {source}; its columns are {preview(list(map(str, df.columns)), 10)}."
+                f"{did_you_mean(col, map(str, df.columns))}"
+            )
+        values = [wanted] if isinstance(wanted, str) else [str(v) for v in wanted]
+        text = df[col].astype("string").str.strip()
+        present = list(dict.fromkeys(text.dropna()))
+        for v in values:
+            if v.strip() not in present:
+                raise RankaggError(
+                    f"where: column {col!r} of {source} never holds {v!r}; its values are {preview(present, 8)}."
+                    f"{did_you_mean(v, present)}"
+                )
+        keep &= text.isin([v.strip() for v in values]).fillna(False).to_numpy(dtype=bool)
+    return df[keep]
+
+
+def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where: Where | None = None) -> pd.DataFrame:
     """Read a score file into a DataFrame, as stored (no validation).
 
     Parameters
@@ -56,6 +90,10 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
         mapping ``{row: {column: value}}``) or JSON lines; ``.gz`` etc. allowed.
     format : str, optional
         Override the format guessed from the extension.
+    where : mapping of column to value(s), optional
+        Keep only the rows whose column holds one of the values, e.g.
+        ``{"constraint": "1h"}`` (:func:`select_rows`); rows keep their line
+        numbers in error messages.
 
     Returns
     -------
@@ -108,7 +146,7 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
         # label rows by their line in the file, so that errors point where the user can look
         first = 2 if fmt != "jsonl" else 1
         df.index = pd.RangeIndex(first, first + len(df), name="line")
-    return df
+    return select_rows(df, where, p)
 
 
 def _check_header(p: Path, fmt: str) -> None:
@@ -167,6 +205,7 @@ def read_table(
     include: str | Collection[str] | None = None,
     exclude: str | Collection[str] | None = None,
     missing: MissingPolicy = "raise",
+    where: Where | None = None,
 ) -> ScoreTable:
     """Read a score file (long or wide) into a validated :class:`~rankagg.ScoreTable`.
 
@@ -190,6 +229,10 @@ def read_table(
         As in :meth:`ScoreTable.from_long`.
     tasks : collection of str, optional
         Keep only these tasks.
+    where : mapping of column to value(s), optional
+        Keep only the rows whose column holds one of the values, e.g.
+        ``{"constraint": "1h"}`` for a file that mixes settings (CLI:
+        ``--where constraint=1h``).
 
     Returns
     -------
@@ -205,7 +248,7 @@ def read_table(
     """
     if layout not in ("auto", "long", "wide"):
         raise RankaggError(f"layout={layout!r}: use 'auto', 'long' or 'wide'.")
-    df = read_frame(path, format=format)
+    df = read_frame(path, format=format, where=where)
     long_names = (system, task, score)
     looks_long = _is_long(df, long_names)
     if layout == "auto":
