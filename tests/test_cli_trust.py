@@ -156,7 +156,7 @@ def test_compare_defaults_work_on_mixed_directions(capsys, amlb):
 
 
 def test_a_reference_that_cannot_rank_the_table_is_named_with_its_option(capsys, amlb):
-    code, out, err = run(
+    code, _, err = run(
         capsys,
         "compare",
         amlb,
