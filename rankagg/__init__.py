@@ -42,7 +42,7 @@ from rankagg.ranking import (
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.robustness import BootstrapResult, bootstrap
 from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
-from rankagg.table import MISSING_POLICIES, Column, ScoreTable
+from rankagg.table import MISSING_POLICIES, Column, ScoreTable, comparison_groups, select_group
 
 __version__ = "0.1.0.dev0"
 
@@ -68,6 +68,7 @@ __all__ = [
     "aggregate",
     "bootstrap",
     "compare",
+    "comparison_groups",
     "default_compare_rules",
     "get_rule",
     "kendall_distance",
@@ -85,6 +86,7 @@ __all__ = [
     "remove_systems",
     "remove_tasks",
     "rescale_task",
+    "select_group",
     "spearman",
     "summarize_perturbations",
     "top_k_overlap",

@@ -25,7 +25,7 @@ from rankagg.ranking import competition_ranks, kendall_tau_b, levels_from_scores
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
 from rankagg.rules.majority import condorcet_winner, margins
-from rankagg.table import ScoreTable, as_table
+from rankagg.table import ScoreTable, as_table, check_comparison_design
 
 __all__ = ["aggregate", "compare", "default_compare_rules"]
 
@@ -268,6 +268,8 @@ def aggregate(
     >>> rankagg.aggregate(log, rule="bradley_terry").ranking
     ['A', 'B', 'C']
     """
+    if isinstance(table, (ScoreTable, InstanceTable)):
+        check_comparison_design(table)
     if isinstance(table, InstanceTable):
         from rankagg._levels import aggregate_instances
 
@@ -422,6 +424,8 @@ def _compare(
     chunk_size: int | None,
     max_memory: int | None,
 ) -> ComparisonResult:
+    if isinstance(table, (ScoreTable, InstanceTable)):
+        check_comparison_design(table)
     if isinstance(table, InstanceTable):
         from rankagg._levels import compare_instances
 

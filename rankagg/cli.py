@@ -160,6 +160,13 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
         default="raise",
         help="missing-score policy (default: raise; drop_instances: instance-level files)",
     )
+    g.add_argument(
+        "--group",
+        type=int,
+        metavar="K",
+        help="--missing partial: rank only the K-th largest group of systems compared with each other (systems in "
+        "different groups share no task or instance; 1 = the largest)",
+    )
     g.add_argument("--atol", type=float, default=0.0, help="absolute tie tolerance within a task (default 0)")
     g.add_argument("--rtol", type=float, default=0.0, help="relative tie tolerance within a task (default 0)")
     _sources.add_source_args(p)
@@ -260,7 +267,25 @@ def _load(args: argparse.Namespace) -> Any:
         return _sources.load_battles(args)
     table = _load_table(args, kind, levels)
     _note_dropped(table)
+    if getattr(args, "group", None) is not None:
+        table = _select_group(table, args.group)
     return table
+
+
+def _select_group(table: Any, k: int) -> Any:
+    """``--group K``: keep the K-th largest group of systems compared with each other (said on stderr)."""
+    from rankagg.table import comparison_groups, select_group
+
+    groups = comparison_groups(table)
+    if not 1 <= k <= len(groups):
+        raise CLIError(f"--group {k}: the systems form {len(groups)} group(s); give a number from 1 to {len(groups)}.")
+    if len(groups) > 1:
+        left = sum(len(g) for g in groups) - len(groups[k - 1])
+        sys.stderr.write(
+            f"rankagg: note: --group {k}: ranking {len(groups[k - 1])} systems compared with each other; "
+            f"{left} systems of the other {len(groups) - 1} group(s) left out\n"
+        )
+    return select_group(table, groups[k - 1])
 
 
 def _note_dropped(table: Any) -> None:

@@ -182,6 +182,90 @@ def duplicate_hint(df: pd.DataFrame, rows: Iterable[Any], used: Collection[str])
     )
 
 
+def comparison_groups(table: Any, *, chunk: int = 65536) -> tuple[tuple[str, ...], ...]:
+    """The groups of systems that are compared with each other, directly or through others.
+
+    Two systems are compared when some voter (a task column of a
+    :class:`ScoreTable`, an instance of an :class:`~rankagg.InstanceTable`)
+    scores both. On a complete table every system is in one group; under
+    ``missing="partial"`` the systems can fall into groups that share no voter,
+    and no rule can order systems across groups from the data (every pair
+    across them would count as a tie, or follow an assumption about the
+    missing scores). Largest group first.
+
+    Examples
+    --------
+    >>> import numpy as np, rankagg
+    >>> t = rankagg.ScoreTable([[1.0, np.nan], [2.0, np.nan], [np.nan, 3.0], [np.nan, 4.0]],
+    ...                        systems=["A", "B", "C", "D"], tasks=["x", "y"], higher_is_better=True,
+    ...                        missing="partial")
+    >>> rankagg.comparison_groups(t)
+    (('A', 'B'), ('C', 'D'))
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    scores = np.asarray(table.scores)
+    n = scores.shape[0]
+    linked = np.zeros((n, n), dtype=bool)
+    for s0 in range(0, scores.shape[1], chunk):
+        present = ~np.isnan(scores[:, s0 : s0 + chunk])
+        cols = np.nonzero(present.sum(axis=0) >= 2)[0]
+        if cols.size == 0:
+            continue
+        present = present[:, cols]
+        first = np.argmax(present, axis=0)  # every scored system is linked with the voter's first scored system
+        sys_idx, col_idx = np.nonzero(present)
+        linked[first[col_idx], sys_idx] = True
+    i, j = np.nonzero(linked)
+    graph = coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n))
+    k, labels = connected_components(graph, directed=False)
+    groups = [tuple(table.systems[x] for x in np.nonzero(labels == c)[0]) for c in range(k)]
+    groups.sort(key=len, reverse=True)
+    return tuple(groups)
+
+
+def select_group(table: Any, group: Collection[str]) -> Any:
+    """The table restricted to one group of :func:`comparison_groups`: its systems, and the task columns
+    (instances) that score at least one of them.
+
+    Examples
+    --------
+    >>> import numpy as np, rankagg
+    >>> t = rankagg.ScoreTable([[1.0, np.nan], [2.0, np.nan], [np.nan, 3.0], [np.nan, 4.0]],
+    ...                        systems=["A", "B", "C", "D"], tasks=["x", "y"], higher_is_better=True,
+    ...                        missing="partial")
+    >>> rankagg.select_group(t, rankagg.comparison_groups(t)[1])
+    ScoreTable(2 systems x 1 task columns, missing='partial')
+    """
+    names = set(group)
+    rows = np.array([s in names for s in table.systems])
+    if hasattr(table, "n_instances_total"):  # an InstanceTable: rebuilt from its long form, other groups left out
+        long = table.to_long()
+        return type(table).from_long(long[long["system"].isin(names) & long["score"].notna()], missing="partial")
+    cols = np.nonzero((~np.isnan(table.scores[rows])).any(axis=0))[0]
+    return table._rebuild(np.nonzero(rows)[0], cols)
+
+
+def check_comparison_design(table: Any) -> None:
+    """Refuse a table whose systems fall into groups that share no task or instance, naming the groups."""
+    if not table.has_missing:
+        return
+    groups = comparison_groups(table)
+    if len(groups) <= 1:
+        return
+    voter = "instance" if hasattr(table, "n_instances_total") else "task"
+    shown = "; ".join(f"{{{preview(list(g), 4)}}}" for g in groups[:3]) + (
+        f"; ... ({len(groups)} groups)" if len(groups) > 3 else ""
+    )
+    raise ScoreTableError(
+        f"data: the systems fall into {len(groups)} groups that share no {voter}, directly or through others: "
+        f"{shown}. No rule can order systems across groups from these scores; rank one group at a time "
+        "(groups = rankagg.comparison_groups(table); rankagg.select_group(table, groups[0]) keeps the largest; "
+        "CLI: --group 1 for the largest, --group 2 for the next...), or add scores that link the groups."
+    )
+
+
 def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> np.ndarray:
     """Boolean mask of ``names`` matching any of ``patterns`` (exact names or globs)."""
     if isinstance(patterns, str):

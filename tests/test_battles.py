@@ -334,6 +334,10 @@ def test_bradley_terry_and_plackett_luce_refuse_a_disconnected_comparison_graph(
         missing="partial",
     )
     for rule in ("bradley_terry", "plackett_luce"):
+        # aggregate refuses the design for every rule, naming the groups
+        with pytest.raises(rankagg.ScoreTableError, match=pin("2 groups that share no task", "{'A', 'B'}; {'C', 'D'}")):
+            aggregate(t, rule=rule)
+        # the rule itself, called on its input, refuses too
         with pytest.raises(
             RuleError,
             match=pin(
@@ -342,7 +346,7 @@ def test_bradley_terry_and_plackett_luce_refuse_a_disconnected_comparison_graph(
                 "be compared."
             ),
         ):
-            aggregate(t, rule=rule)
+            rankagg.get_rule(rule).func(rankagg.rules.RuleInput(table=t, rankings=rankagg.rank_table(t)))
 
 
 # ---------------------------------------------------------------------------- Plackett-Luce

@@ -180,3 +180,68 @@ def test_where_errors_name_the_column_and_values(capsys, amlb):
     assert code == 2 and "where: no column 'constrint'" in err and "Did you mean 'constraint'?" in err
     code, _, err = run(capsys, "rank", amlb, "--where", "constraint=2h")
     assert code == 2 and "never holds '2h'; its values are '1h', '4h', '8h'." in err
+
+
+# ---------------------------------------------------------------------------- systems that never met
+def _pooled_glue_value(datasets_dir):
+    folder = datasets_dir / "glue_superglue_value"
+    return pd.concat([pd.read_csv(folder / "glue.csv"), pd.read_csv(folder / "value.csv")])
+
+
+def test_pooled_benchmarks_that_share_no_task_are_refused_with_the_groups(datasets_dir):
+    import rankagg
+
+    # GLUE (language) and VALUE (video-and-language) pooled in one file share neither a task nor a system
+    df = _pooled_glue_value(datasets_dir)
+    table = rankagg.ScoreTable.from_long(df, missing="partial")
+    groups = rankagg.comparison_groups(table)
+    value = pd.read_csv(datasets_dir / "glue_superglue_value" / "value.csv")
+    assert [len(g) for g in groups] == [df["system"].nunique() - value["system"].nunique(), value["system"].nunique()]
+    assert set(groups[1]) == set(value["system"])
+    for rule in ("copeland", "kemeny", "win_rate", "bradley_terry"):
+        with pytest.raises(rankagg.ScoreTableError, match=r"the systems fall into 2 groups that share no task"):
+            rankagg.aggregate(table, rule)
+    with pytest.raises(rankagg.ScoreTableError, match=r"2 groups"):
+        rankagg.aggregate(table, "kemeny", pairwise="expected")
+    with pytest.raises(rankagg.ScoreTableError, match=r"2 groups"):
+        rankagg.compare(table)
+    # the fix the message names works: one group at a time equals that benchmark on its own
+    only_value = rankagg.select_group(table, groups[1])
+    alone = rankagg.ScoreTable.from_long(value, missing="partial")
+    got = rankagg.aggregate(only_value, "copeland")
+    want = rankagg.aggregate(alone, "copeland")
+    assert dict(zip(got.systems, got.ranks, strict=True)) == dict(zip(want.systems, want.ranks, strict=True))
+
+
+def test_cli_group_option_ranks_one_group(capsys, tmp_path, datasets_dir):
+    path = tmp_path / "pooled.csv"
+    _pooled_glue_value(datasets_dir).to_csv(path, index=False)
+    code, out, err = run(capsys, "rank", path, "--missing", "partial", "--rule", "copeland")
+    assert code == 2 and "--group 1 for the largest" in err and len(err.splitlines()) == 1
+    code, out, err = run(
+        capsys, "rank", path, "--missing", "partial", "--rule", "copeland", "--group", "2", "--format", "csv"
+    )
+    assert code == 0
+    assert "--group 2: ranking 7 systems" in err
+    assert len(pd.read_csv(__import__("io").StringIO(out))) == 7
+
+
+def test_instance_level_design_in_two_groups_is_refused(capsys, tmp_path):
+    import rankagg
+
+    # segments each rated for two systems only: A and B meet on s1, s2; C and D on s3, s4; nobody links the pairs
+    rows = [("A", "s1", 1), ("B", "s1", 0), ("A", "s2", 0), ("B", "s2", 1), ("C", "s3", 1), ("D", "s3", 0),
+            ("C", "s4", 1), ("D", "s4", 0)]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["system", "instance", "score"]).assign(task="mt")
+    table = rankagg.InstanceTable.from_long(df, higher_is_better=True, missing="partial")
+    assert rankagg.comparison_groups(table) == (("A", "B"), ("C", "D"))
+    with pytest.raises(rankagg.ScoreTableError, match=r"2 groups that share no instance"):
+        rankagg.aggregate(table, "copeland")
+    res = rankagg.aggregate(rankagg.select_group(table, ("C", "D")), "copeland")
+    assert res.ranking == ["C", "D"]
+    path = tmp_path / "segments.csv"
+    df.to_csv(path, index=False)
+    code, out, err = run(capsys, "rank", path, "--direction", "higher", "--missing", "partial", "--rule", "copeland",
+                         "--group", "2", "--format", "csv")  # fmt: skip
+    assert code == 0, err
+    assert list(pd.read_csv(__import__("io").StringIO(out))["system"]) == ["C", "D"]
