@@ -185,15 +185,16 @@ def _check_pairwise_mode(info: RuleInfo, pairwise: str) -> None:
     _check_pairwise(pairwise, info)
 
 
-def _refuse_partial(has_missing: bool, info: RuleInfo, where: str) -> None:
+def _refuse_partial(has_missing: bool, info: RuleInfo, where: str, table: Any = None, *, inner: bool = False) -> None:
     if has_missing and not info.partial_ok:
-        from rankagg.aggregate import _partial_rules
+        from rankagg.aggregate import _partial_rules, _rebuild_advice
 
+        option = " as the inner rule (inner=...; CLI: --inner RULE)" if inner else " (CLI: --rule RULE)"
+        advice = _rebuild_advice(np.isnan(table.scores), table.offsets) if table is not None else "."
         raise RuleError(
             f"rule {info.name!r} does not accept partial rankings, and {where} has missing scores "
-            "(missing='partial'); rebuild it with missing='drop_instances' or 'drop_systems' "
-            "(table.with_missing(...); CLI: --missing drop_instances), or use a rule that accepts partial rankings: "
-            f"{', '.join(_partial_rules())}."
+            f"(missing='partial'); use a rule that accepts partial rankings{option}: {', '.join(_partial_rules())}"
+            + advice
         )
 
 
@@ -331,7 +332,7 @@ def _one_level(
 ) -> RankingResult:
     t = run.table
     _check_pairwise_mode(info, pairwise)
-    _refuse_partial(t.has_missing, info, "this instance table")
+    _refuse_partial(t.has_missing, info, "this instance table", t)
     sizes = np.diff(t.offsets).astype(np.float64)
     per = t.weights / sizes if weighting == "per_task" else t.weights
     rows = np.arange(t.n_systems)
@@ -393,7 +394,7 @@ def _inner_table(
                 f"level='two': task column {col.label!r} scores only {preview([t.systems[i] for i in rows])}, so it "
                 "ranks nothing; exclude that system's task, or use level='one'."
             )
-        _refuse_partial(bool((st.scored[rows] < st.size).any()), info, f"task column {col.label!r}")
+        _refuse_partial(bool((st.scored[rows] < st.size).any()), info, f"task column {col.label!r}", t, inner=True)
         out, full, wins, ties, total = _profile_scores(
             run,
             info,
@@ -548,7 +549,7 @@ def compare_instances(
     names, ref, per_rule = _comparison_plan(rules, reference, params)
     refusing = [n for n in names if table.has_missing and not get_rule(n).partial_ok]
     if refusing:
-        _refuse_partial(True, get_rule(refusing[0]), "this instance table")
+        _refuse_partial(True, get_rule(refusing[0]), "this instance table", table)
     sizes = np.diff(table.offsets).astype(np.float64)
     per = table.weights / sizes if weighting == "per_task" else table.weights
     voter = _voter_input(run, list(range(table.n_columns)), np.arange(table.n_systems), per)

@@ -25,7 +25,7 @@ from rankagg.ranking import competition_ranks, kendall_tau_b, levels_from_scores
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
 from rankagg.rules.majority import condorcet_winner, margins
-from rankagg.table import ScoreTable, as_table, check_comparison_design
+from rankagg.table import ScoreTable, as_table, check_comparison_design, missing_fixes
 
 __all__ = ["aggregate", "compare", "default_compare_rules"]
 
@@ -75,10 +75,17 @@ def _check_partial(table: ScoreTable, info: RuleInfo) -> None:
     if table.has_missing and not info.partial_ok:
         raise RuleError(
             f"rule {info.name!r} does not accept partial rankings, and this table keeps missing scores "
-            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks' "
-            "(table.with_missing(...); CLI: --missing drop_systems), or use a rule that accepts partial rankings: "
-            f"{', '.join(_partial_rules())}."
+            f"(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): "
+            f"{', '.join(_partial_rules())}" + _rebuild_advice(np.isnan(table.scores), None)
         )
+
+
+def _rebuild_advice(nan: np.ndarray, offsets: np.ndarray | None) -> str:
+    """``, or rebuild the table with ...`` naming only the drop policies that leave a rankable table."""
+    fixes = missing_fixes(nan, offsets, tried="partial")
+    if not fixes.startswith("use "):
+        return " (no policy that drops data leaves two systems to rank here)."
+    return f"; or rebuild the table (table.with_missing(...)): {fixes}."
 
 
 def _check_level_options(

@@ -824,6 +824,17 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     for r in rules:
         get_rule(r)
     table = _load(args)
+    if isinstance(table, InstanceTable):
+        inner = args.inner or "mean"
+        sys.stderr.write(
+            f"rankagg: note: the perturbation studies perturb task-level scores: each task's instance scores are "
+            f"summarised by their {inner} (--inner), one score per system and task column; for uncertainty over "
+            "the instances use `rankagg bootstrap --resample instances`\n"
+        )
+        table = table.task_table(inner)
+        args.inner_used = inner
+    elif args.inner is not None:
+        raise CLIError("--inner summarises the instances of instance-level files; this file is task-level.")
     df = perturbation_studies(
         table,
         rules=rules,
@@ -847,6 +858,7 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
             "dropped_systems": list(table.dropped_systems),
             "dropped_tasks": list(table.dropped_tasks),
             "input": _input_record(table, args),
+            "instances_summarised_by": getattr(args, "inner_used", None),
             "rows": [
                 {k: (None if v is pd.NA else v) for k, v in row.items()}
                 for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")
@@ -1016,6 +1028,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="STUDIES",
         help=f"comma-separated studies among {', '.join(STUDIES)} (default: all)",
+    )
+    g = p.add_argument_group("instance-level files")
+    g.add_argument(
+        "--instance-col",
+        default="instance",
+        help="long files: instance column; an instance-level file is summarised into one score per system and task "
+        "before the studies (default: instance)",
+    )
+    g.add_argument(
+        "--inner",
+        choices=("mean", "median", "sum"),
+        help="instance-level files: statistic of each task's instance scores (default: mean, the classic leaderboard)",
     )
     p.add_argument("--draws", type=int, default=20, help="random draws per setting (default 20)")
     p.add_argument("--seed", type=int, help="random seed")

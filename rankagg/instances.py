@@ -39,6 +39,7 @@ from rankagg.table import (
     _select_metrics,
     _TableColumns,
     duplicate_hint,
+    missing_fixes,
     strip_names,
 )
 
@@ -204,10 +205,9 @@ class InstanceTable(_TableColumns):
                     for i, k, j in _locate(nan, offsets, limit=5)
                 ]
                 raise ScoreTableError(
-                    f"missing: {count} missing score(s), e.g. at {preview(cells)}; choose a policy: "
-                    "missing='drop_instances' (drop every instance some system lacks), 'drop_systems' (drop systems "
-                    "with a missing score) or 'partial' (keep them: each instance ranks the systems it scores); "
-                    "CLI: --missing POLICY."
+                    f"missing: {count} missing score(s), e.g. at {preview(cells)}; "
+                    + missing_fixes(nan, offsets, tried="raise").replace("use missing=", "choose a policy: missing=", 1)
+                    + "."
                 )
             if missing == "drop_systems":
                 keep_rows = ~nan.any(axis=1)
@@ -215,7 +215,7 @@ class InstanceTable(_TableColumns):
                     raise ScoreTableError(
                         f"missing='drop_systems' would leave {int(keep_rows.sum())} system(s) with every score "
                         f"(it drops {preview([s for s, k in zip(systems, keep_rows, strict=True) if not k])}); "
-                        "use missing='drop_instances' or 'partial' instead."
+                        f"{missing_fixes(nan, offsets, tried='drop_systems')}."
                     )
             elif missing == "drop_instances":
                 keep_inst = ~nan.any(axis=0)
@@ -224,7 +224,7 @@ class InstanceTable(_TableColumns):
                 if lost:
                     raise ScoreTableError(
                         f"missing='drop_instances' would drop every instance of task column(s) {preview(lost)} "
-                        "(each lacks some system's score); use missing='drop_systems' or 'partial' instead."
+                        f"(each lacks some system's score); {missing_fixes(nan, offsets, tried='drop_instances')}."
                     )
             else:  # partial
                 none = np.nonzero(nan.all(axis=1))[0]

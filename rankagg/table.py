@@ -266,6 +266,49 @@ def check_comparison_design(table: Any) -> None:
     )
 
 
+PARTIAL_EXAMPLES = "copeland, kemeny, partial_borda, win_rate"  # rules that accept partial rankings (see RULES)
+NO_POLICY = "no missing-score policy leaves two systems that share a task or instance here: add the missing scores"
+
+
+def missing_fixes(nan: np.ndarray, offsets: np.ndarray | None = None, *, tried: str | None = None) -> str:
+    """The missing-score policies that give a rankable table for this mask of missing cells, as advice.
+
+    ``nan`` is the systems x voters mask (voters: task columns, or instances with the column ``offsets`` of an
+    instance table). A policy is named only when it leaves something to rank: ``drop_systems`` at least two
+    complete systems, ``drop_tasks`` a complete task column, ``drop_instances`` a complete instance in every
+    task column; ``partial`` always, with the rules that accept it. A refusal never sends the user to a
+    policy that refuses in turn.
+    """
+    options = []
+    if tried != "drop_systems" and int((~nan.any(axis=1)).sum()) >= 2:
+        options.append("'drop_systems' (drop systems with a missing score)")
+    complete_voter = ~nan.any(axis=0)
+    if offsets is None:
+        if tried != "drop_tasks" and complete_voter.any():
+            options.append("'drop_tasks' (drop task columns with a missing score)")
+    elif tried != "drop_instances" and (np.add.reduceat(complete_voter.astype(np.int64), offsets[:-1]) > 0).all():
+        options.append("'drop_instances' (drop instances some system lacks)")
+    present = ~nan
+    linked = (present & (present.sum(axis=0) >= 2)[None, :]).any(axis=1)  # shares a voter with another system
+    if tried != "partial" and linked.all():
+        options.append(f"'partial' with a rule that accepts partial rankings ({PARTIAL_EXAMPLES}...)")
+    if not options:
+        return NO_POLICY
+    return "use missing=" + " or ".join(options) + (" instead" if tried != "raise" else "") + " (CLI: --missing POLICY)"
+
+
+def _isolated_fixes(nan: np.ndarray, alone: np.ndarray) -> str:
+    """Advice for systems nothing compares under ``partial``: leave them out when that leaves a rankable table."""
+    rest = np.setdiff1d(np.arange(nan.shape[0]), alone)
+    options = []
+    if rest.size >= 2 and missing_fixes(nan[rest], tried="raise").find("'partial'") >= 0:
+        options.append("exclude them (exclude=...; CLI: --exclude NAME)")
+    other = missing_fixes(nan, tried="partial")
+    if other != NO_POLICY:
+        options.append(other.replace("use missing=", "pass missing=", 1))
+    return (" or ".join(options) or NO_POLICY) + "."
+
+
 def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> np.ndarray:
     """Boolean mask of ``names`` matching any of ``patterns`` (exact names or globs)."""
     if isinstance(patterns, str):
@@ -573,9 +616,8 @@ class ScoreTable(_TableColumns):
             if missing == "raise":
                 cells = [f"({systems[i]!r}, {labels[j]!r})" for i, j in zip(*np.nonzero(nan), strict=True)]
                 raise ScoreTableError(
-                    f"missing: {int(nan.sum())} missing score(s), at {preview(cells)}; choose a policy: "
-                    "missing='drop_systems' (drop systems with a missing score), 'drop_tasks' (drop tasks "
-                    "with a missing score) or 'partial' (keep them as partial rankings); CLI: --missing POLICY."
+                    f"missing: {int(nan.sum())} missing score(s), at {preview(cells)}; "
+                    f"{missing_fixes(nan, tried='raise').replace('use missing=', 'choose a policy: missing=', 1)}."
                 )
             if missing == "drop_systems":
                 keep_rows = ~nan.any(axis=1)
@@ -583,21 +625,21 @@ class ScoreTable(_TableColumns):
                     raise ScoreTableError(
                         f"missing='drop_systems' would leave {int(keep_rows.sum())} system(s) with every "
                         f"score (it drops {preview([s for s, k in zip(systems, keep_rows, strict=True) if not k])}); "
-                        "use missing='drop_tasks' or 'partial' instead."
+                        f"{missing_fixes(nan, tried='drop_systems')}."
                     )
             elif missing == "drop_tasks":
                 keep_cols = ~nan.any(axis=0)
                 if not keep_cols.any():
                     raise ScoreTableError(
                         "missing='drop_tasks' would drop every task column (each has a missing score); "
-                        "use missing='drop_systems' or 'partial' instead."
+                        f"{missing_fixes(nan, tried='drop_tasks')}."
                     )
             else:  # partial
                 empty = np.nonzero(nan.all(axis=1))[0]
                 if empty.size:
                     raise ScoreTableError(
                         f"scores: system(s) {preview([systems[i] for i in empty])} have no score on any task; "
-                        "exclude them (exclude=...) or pass missing='drop_systems'."
+                        + _isolated_fixes(nan, empty)
                     )
                 present = ~nan
                 shared = present & (present.sum(axis=0) >= 2)[None, :]
@@ -605,8 +647,7 @@ class ScoreTable(_TableColumns):
                 if alone.size:
                     raise ScoreTableError(
                         f"scores: system(s) {preview([systems[i] for i in alone])} share no task with any other "
-                        "system, so nothing compares them; exclude them (exclude=...) or pass "
-                        "missing='drop_systems'."
+                        "system, so nothing compares them; " + _isolated_fixes(nan, alone)
                     )
         new_dropped_systems = tuple(s for s, k in zip(systems, keep_rows, strict=True) if not k)
         new_dropped_tasks = tuple(lab for lab, k in zip(labels, keep_cols, strict=True) if not k)

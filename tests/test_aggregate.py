@@ -164,8 +164,8 @@ def test_partial_table_with_a_rule_refusing_partial_rankings():
         RuleError,
         match=pin(
             "rule 'borda' does not accept partial rankings, and this table keeps missing scores "
-            "(missing='partial'); rebuild it with missing='drop_systems' or 'drop_tasks'",
-            "use a rule that accepts partial rankings: win_rate, copeland",
+            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): win_rate, copeland",
+            "or rebuild the table (table.with_missing(...)): use missing='drop_systems'",
         ),
     ):
         aggregate(partial_table(), rule="borda")

@@ -412,7 +412,7 @@ def test_error_ambiguous_layout(capsys, wide, toy):
 def test_error_missing_scores_under_raise(capsys, partial):
     line = fails(capsys, "rank", partial, "--direction", "higher")
     assert "missing: 1 missing score(s), at ('A', 'y'); choose a policy" in line
-    assert line.endswith("CLI: --missing POLICY.")
+    assert line.endswith("(CLI: --missing POLICY).")
 
 
 def test_error_unknown_direction(capsys, partial):
@@ -472,7 +472,7 @@ def test_error_unknown_option_and_bad_values(capsys, toy):
 def test_error_partial_table_with_a_rule_refusing_partial_rankings(capsys, partial):
     line = fails(capsys, "rank", partial, "--direction", "higher", "--missing", "partial", "--rule", "borda")
     assert "rule 'borda' does not accept partial rankings" in line
-    assert "CLI: --missing drop_systems" in line and "win_rate, copeland" in line
+    assert "(CLI: --rule RULE): win_rate, copeland" in line and "use missing='drop_systems'" in line
     line = fails(
         capsys,
         "compare",

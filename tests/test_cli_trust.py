@@ -245,3 +245,103 @@ def test_instance_level_design_in_two_groups_is_refused(capsys, tmp_path):
                          "--group", "2", "--format", "csv")  # fmt: skip
     assert code == 0, err
     assert list(pd.read_csv(__import__("io").StringIO(out))["system"]) == ["C", "D"]
+
+
+# ---------------------------------------------------------------------------- refusals point at a path that works
+def _segments(tmp_path):
+    """Segment-level human judgments: each segment rated for 3 of 5 systems (as in MQM / DA campaigns)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for seg in range(30):
+        for s in rng.choice(list("ABCDE"), size=3, replace=False):
+            rows.append((s, "mt", f"seg{seg}", round(float(rng.normal()), 3)))
+    path = tmp_path / "segments.csv"
+    pd.DataFrame(rows, columns=["system", "task", "instance", "score"]).to_csv(path, index=False)
+    return path
+
+
+def test_missing_data_refusals_on_a_segment_level_file_do_not_send_the_user_in_circles(capsys, tmp_path):
+    path = _segments(tmp_path)
+    seen = {}
+    for policy in ("raise", "partial", "drop_systems", "drop_instances"):
+        code, _, err = run(capsys, "rank", path, "--direction", "higher", "--missing", policy)
+        assert code == 2
+        seen[policy] = err
+    # no system has every score and every segment lacks some system: the drop policies cannot work, so no refusal
+    # names them; each names partial with a rule that accepts it
+    for policy, err in seen.items():
+        assert "'drop_systems' (" not in err and "'drop_instances' (" not in err, (policy, err)
+    for policy in ("raise", "drop_systems", "drop_instances"):
+        assert "missing='partial' with a rule that accepts partial rankings (copeland" in seen[policy]
+    assert "use a rule that accepts partial rankings (CLI: --rule RULE)" in seen["partial"]
+    # and the path they point at works
+    code, _, err = run(capsys, "rank", path, "--direction", "higher", "--missing", "partial", "--rule", "copeland")
+    assert code == 0, err
+
+
+def test_level_two_refusal_points_at_an_inner_rule_that_works(capsys, tmp_path):
+    path = _segments(tmp_path)
+    code, _, err = run(capsys, "rank", path, "--direction", "higher", "--missing", "partial", "--level", "two")
+    assert code == 2 and "as the inner rule (inner=...; CLI: --inner RULE)" in err
+    code, _, err = run(
+        capsys, "rank", path, "--direction", "higher", "--missing", "partial", "--level", "two", "--inner", "copeland"
+    )
+    assert code == 0, err
+
+
+def test_every_policy_a_refusal_names_builds_a_table():
+    import numpy as np
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    import rankagg
+
+    @given(st.integers(2, 5), st.integers(1, 4), st.data())
+    def check(n, m, data):
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m))).reshape(n, m)
+        if not mask.any() or (mask.all(axis=1)).any() or mask.all(axis=0).any():
+            return  # no missing cell, or a system / task with no score at all (refused for that reason)
+        scores = np.where(mask, np.nan, np.arange(n * m, dtype=float).reshape(n, m))
+        with pytest.raises(rankagg.ScoreTableError) as info:
+            rankagg.ScoreTable(
+                scores, systems=list("ABCDE"[:n]), tasks=[f"t{j}" for j in range(m)], higher_is_better=True
+            )
+        message = str(info.value)
+        named = [p for p in ("drop_systems", "drop_tasks", "partial") if f"'{p}'" in message]
+        for policy in set(("drop_systems", "drop_tasks", "partial")) - set(named):  # what it does not name fails
+            with pytest.raises(rankagg.ScoreTableError):
+                rankagg.ScoreTable(
+                    scores,
+                    systems=list("ABCDE"[:n]),
+                    tasks=[f"t{j}" for j in range(m)],
+                    higher_is_better=True,
+                    missing=policy,
+                )
+        for policy in named:  # and what it names works
+            rankagg.ScoreTable(
+                scores,
+                systems=list("ABCDE"[:n]),
+                tasks=[f"t{j}" for j in range(m)],
+                higher_is_better=True,
+                missing=policy,
+            )
+
+    check()
+
+
+def test_robustness_reads_instance_level_files(capsys, datasets_dir):
+    path = datasets_dir / "summeval_realsumm" / "summeval_instances.csv"
+    code, out, err = run(
+        capsys, "robustness", path, "--studies", "rescale_task", "--rules", "borda", "--format", "json", "--seed", "0"
+    )
+    assert code == 0, err
+    assert "each task's instance scores are summarised by their mean (--inner)" in err
+    payload = json.loads(out)
+    assert payload["instances_summarised_by"] == "mean"
+    assert len(payload["input"]["columns"]) == 17  # the 17 metrics of SummEval, one task column each
+    # the summary is the classic leaderboard: a system's mean over the documents
+    code, out, _ = run(capsys, "robustness", path, "--studies", "rescale_task", "--rules", "borda", "--inner",
+                       "median", "--format", "json", "--seed", "0")  # fmt: skip
+    assert code == 0 and json.loads(out)["instances_summarised_by"] == "median"

@@ -243,16 +243,18 @@ A2 = np.array([[1.0, 0.0], [0.0, 1.0]])
             lambda: InstanceTable.from_arrays(
                 {"x": [[1.0, NAN], [0.0, 1.0]]}, systems=["A", "B"], higher_is_better=True
             ),
+            # drop_systems would keep one system: not offered
             "missing: 1 missing score(s), e.g. at ('A', 'x', instance '1'); choose a policy: missing='drop_instances' "
-            "(drop every instance some system lacks), 'drop_systems' (drop systems with a missing score) or 'partial' "
-            "(keep them: each instance ranks the systems it scores); CLI: --missing POLICY.",
+            "(drop instances some system lacks) or 'partial' with a rule that accepts partial rankings (copeland, "
+            "kemeny, partial_borda, win_rate...) (CLI: --missing POLICY).",
         ),
         (
             lambda: InstanceTable.from_arrays(
                 {"x": [[1.0, NAN], [NAN, 1.0]]}, systems=["A", "B"], higher_is_better=True, missing="drop_systems"
             ),
-            "missing='drop_systems' would leave 0 system(s) with every score (it drops 'A', 'B'); use "
-            "missing='drop_instances' or 'partial' instead.",
+            # A and B are scored on different instances: nothing compares them
+            "missing='drop_systems' would leave 0 system(s) with every score (it drops 'A', 'B'); no missing-score "
+            "policy leaves two systems that share a task or instance here: add the missing scores.",
         ),
         (
             lambda: InstanceTable.from_arrays(
@@ -262,7 +264,8 @@ A2 = np.array([[1.0, 0.0], [0.0, 1.0]])
                 missing="drop_instances",
             ),
             "missing='drop_instances' would drop every instance of task column(s) 'x' (each lacks some system's "
-            "score); use missing='drop_systems' or 'partial' instead.",
+            "score); use missing='partial' with a rule that accepts partial rankings (copeland, kemeny, "
+            "partial_borda, win_rate...) instead (CLI: --missing POLICY).",
         ),
         (
             lambda: InstanceTable.from_arrays(

@@ -287,8 +287,7 @@ def test_level_errors():
             lambda: aggregate(part, rule="borda"),
             RuleError,
             "rule 'borda' does not accept partial rankings, and this instance table has missing scores "
-            "(missing='partial'); rebuild it with missing='drop_instances' or 'drop_systems' (table.with_missing(...); "
-            "CLI: --missing drop_instances), or use a rule that accepts partial rankings: win_rate, copeland",
+            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): win_rate, copeland",
         ),
         (
             lambda: aggregate(part, level="two", inner="borda"),

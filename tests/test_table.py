@@ -539,34 +539,36 @@ def make(scores, systems=("A", "B"), tasks=("x",), **kw):
         ),
         (
             {"scores": [[1.0, NAN], [NAN, 2.0], [1.0, 1.0]], "systems": ["A", "B", "C"], "tasks": ["x", "y"]},
-            pin(
-                "missing: 2 missing score(s), at ('A', 'y'), ('B', 'x'); choose a policy: missing='drop_systems'",
-                "'drop_tasks'",
-                "'partial'",
-                "CLI: --missing POLICY.",
+            pin(  # dropping systems keeps one, dropping tasks keeps none: only partial ranks this table
+                "missing: 2 missing score(s), at ('A', 'y'), ('B', 'x'); choose a policy: missing='partial' with a "
+                "rule that accepts partial rankings",
+                "(CLI: --missing POLICY).",
             ),
         ),
         (
             {"scores": [[1.0, NAN], [2.0, 1.0]], "tasks": ["x", "y"], "missing": "drop_systems"},
             pin(
                 "missing='drop_systems' would leave 1 system(s) with every score (it drops 'A')",
-                "use missing='drop_tasks' or 'partial' instead.",
+                "use missing='drop_tasks' (drop task columns with a missing score) or 'partial' with a rule",
             ),
         ),
         (
             {"scores": [[1.0, NAN], [NAN, 2.0]], "tasks": ["x", "y"], "missing": "drop_tasks"},
-            pin("missing='drop_tasks' would drop every task column", "use missing='drop_systems' or 'partial'"),
+            pin(  # A and B share no task: nothing can rank them
+                "missing='drop_tasks' would drop every task column",
+                "no missing-score policy leaves two systems that share a task or instance here",
+            ),
         ),
         (
             {"scores": [[1.0, 2.0], [NAN, NAN], [3.0, 4.0]], "systems": "ABC", "tasks": "xy", "missing": "partial"},
             pin(
-                "scores: system(s) 'B' have no score on any task; exclude them (exclude=...) or pass "
-                "missing='drop_systems'."
+                "scores: system(s) 'B' have no score on any task; exclude them (exclude=...; CLI: --exclude NAME) or "
+                "pass missing='drop_systems' (drop systems with a missing score) instead (CLI: --missing POLICY)."
             ),
         ),
         (
             {"scores": [[1.0, NAN], [2.0, NAN], [NAN, 4.0]], "systems": "ABC", "tasks": "xy", "missing": "partial"},
-            pin("scores: system(s) 'C' share no task with any other system", "exclude them (exclude=...)"),
+            pin("scores: system(s) 'C' share no task with any other system", "exclude them (exclude=...; CLI"),
         ),
         (
             {"scores": [[1.0], [2.0]], "higher_is_better": "yes"},
