@@ -16,7 +16,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggError, did_you_mean
+from rankagg._errors import RankaggError, did_you_mean, preview
 from rankagg.ranking import rank_table
 from rankagg.table import ScoreTable, as_table
 
@@ -73,9 +73,13 @@ def _groups(order: list[int], same: np.ndarray) -> list[tuple[int, ...]]:
 
 def _complete(table: ScoreTable, who: str) -> None:
     if table.has_missing:
+        holes = np.isnan(table.scores)
+        sys_ = [s for s, h in zip(table.systems, holes.any(axis=1), strict=True) if h]
+        tasks = [t for t, h in zip(table.tasks, holes.any(axis=0), strict=True) if h]
         raise RankaggError(
-            f"{who} needs a score for every system on every task; build the table with "
-            "missing='drop_systems' or 'drop_tasks'."
+            f"{who} needs a score for every system on every task; {preview(sys_, 4)} lack scores on "
+            f"{preview(tasks, 4)}. Build the table with missing='drop_systems' or 'drop_tasks' (CLI: --missing "
+            "drop_systems)."
         )
 
 
