@@ -34,6 +34,32 @@ not exist. Systems that were never compared, directly or through others
 (a comparison graph in several pieces), get an error with either setting:
 their strengths could not be compared.
 
+**Uncertainty.** Only differences of log-strengths are identified by the
+comparisons (a common shift changes no probability), so the log-strengths
+are reported centred (sum-to-zero) and ``diagnostics["standard_errors"]``
+and ``diagnostics["covariance"]`` refer to them (``se_parametrization``):
+the covariance is :math:`C I^{-1} C`, with :math:`I` the observed
+information (minus the Hessian) of the fitted objective at the optimum and
+:math:`C = \\mathbf{I} - \\mathbf{1}\\mathbf{1}^T / n` the centring matrix
+(a Laplace approximation; ``se_method``). The prior's virtual games are
+included: they are part of the objective that produced the estimate and add
+at most ``prior / 4`` to each system's information, which stops mattering
+once a system has played tens of real games; with ``prior=0`` these are the
+usual maximum-likelihood standard errors. A per-system standard error is the
+uncertainty of a system relative to the average system; whether two
+systems differ is answered by the standard error of their difference,
+:math:`\\sqrt{\\Sigma_{ii} + \\Sigma_{jj} - 2\\Sigma_{ij}}`
+(:func:`strength_differences`). Weights are read as counts of independent
+comparisons (battles, or task rankings for Plackett-Luce), so these rest on
+the model; :func:`rankagg.bootstrap` resamples the tasks of a score table
+(battle logs are not resampled yet). Davidson's information is taken by
+central differences of the exact gradient, its tie parameter marginalised
+out. Before this, the
+log-strengths were reported relative to the prior's reference system, and
+their standard errors measured mostly how well the prior pins that
+reference: about 0.3 for every system of the AlpacaEval 1.0 battle log
+(42,604 battles) instead of 0.016 to 0.23.
+
 Both log-likelihoods are concave in :math:`\\theta`; rankagg maximises them with
 Newton's method and a backtracking line search (the gradients are the
 minorize-maximize quantities of Hunter 2004), falling back to L-BFGS for very
