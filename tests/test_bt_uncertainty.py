@@ -277,3 +277,16 @@ def test_strength_differences_errors():
         d.se("A", "Z")
     with pytest.raises(RuleError, match=pin("strength_differences: level=1.5 must be in (0, 1)")):
         d.to_frame(level=1.5)
+
+
+def test_plackett_luce_says_when_it_has_no_standard_errors(monkeypatch):
+    # very large profiles are fitted by L-BFGS, which gives no information matrix: no numbers rather than wrong ones
+    monkeypatch.setattr(probabilistic, "_NEWTON_MAX_WORK", 0)
+    table = ScoreTable(
+        np.array([[3.0, 1.0, 2.0], [2.0, 3.0, 1.0]]), systems=["A", "B"], tasks=list("xyz"), higher_is_better=True
+    )
+    res = aggregate(table, rule="plackett_luce")
+    assert res.diagnostics["standard_errors"] is None and res.diagnostics["covariance"] is None
+    assert res.diagnostics["se_method"].startswith("not computed")
+    with pytest.raises(RuleError, match=pin("result='plackett_luce' carries no covariance", "not computed")):
+        probabilistic.strength_differences(res)
