@@ -1060,6 +1060,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_rules)
 
     _sources.add_datasets_command(sub, _add_output_args, _emit)
+    from rankagg._cli_stats import add_stats_command
+
+    add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 

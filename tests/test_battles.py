@@ -225,7 +225,8 @@ def test_davidson_two_systems_closed_form():
     res = bt([[0, 4], [1, 0]], [[0, 2], [2, 0]], prior=0.0, ties="davidson")
     assert strength_share(res, "A", "B") == pytest.approx(4 / 5, rel=1e-6)
     assert res.diagnostics["tie_parameter"] == pytest.approx(1.0, rel=1e-6)
-    assert "standard_errors" not in res.diagnostics
+    # saturated multinomial: the log-odds log(w / l) has standard error sqrt(1/w + 1/l) = sqrt(1.25)
+    assert 2 * res.diagnostics["standard_errors"]["A"] == pytest.approx(np.sqrt(1.25), rel=1e-8)
     # no tie observed: Davidson is Bradley-Terry with nu = 0
     plain = bt([[0, 4], [1, 0]], prior=0.0, ties="davidson")
     assert plain.diagnostics["tie_parameter"] == 0.0 and strength_share(plain, "A", "B") == pytest.approx(0.8)
@@ -239,7 +240,7 @@ def _bt_reference(a, prior):
         return float((a * np.logaddexp(0.0, -d)).sum()) - prior / 2 * x.sum() + prior * np.logaddexp(0.0, x).sum()
 
     x = minimize(negll, np.zeros(len(a)), method="BFGS", options={"gtol": 1e-11}).x
-    return x - x.mean() if prior == 0 else x
+    return x - x.mean()  # fit_bradley_terry reports sum-to-zero log-strengths whatever the prior
 
 
 @settings(max_examples=30)

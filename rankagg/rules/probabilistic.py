@@ -34,6 +34,32 @@ not exist. Systems that were never compared, directly or through others
 (a comparison graph in several pieces), get an error with either setting:
 their strengths could not be compared.
 
+**Uncertainty.** Only differences of log-strengths are identified by the
+comparisons (a common shift changes no probability), so the log-strengths
+are reported centred (sum-to-zero) and ``diagnostics["standard_errors"]``
+and ``diagnostics["covariance"]`` refer to them (``se_parametrization``):
+the covariance is :math:`C I^{-1} C`, with :math:`I` the observed
+information (minus the Hessian) of the fitted objective at the optimum and
+:math:`C = \\mathbf{I} - \\mathbf{1}\\mathbf{1}^T / n` the centring matrix
+(a Laplace approximation; ``se_method``). The prior's virtual games are
+included: they are part of the objective that produced the estimate and add
+at most ``prior / 4`` to each system's information, which stops mattering
+once a system has played tens of real games; with ``prior=0`` these are the
+usual maximum-likelihood standard errors. A per-system standard error is the
+uncertainty of a system relative to the average system; whether two
+systems differ is answered by the standard error of their difference,
+:math:`\\sqrt{\\Sigma_{ii} + \\Sigma_{jj} - 2\\Sigma_{ij}}`
+(:func:`strength_differences`). Weights are read as counts of independent
+comparisons (battles, or task rankings for Plackett-Luce), so these rest on
+the model; :func:`rankagg.bootstrap` resamples the tasks of a score table
+(battle logs are not resampled yet). Davidson's information is taken by
+central differences of the exact gradient, its tie parameter marginalised
+out. Before this, the
+log-strengths were reported relative to the prior's reference system, and
+their standard errors measured mostly how well the prior pins that
+reference: about 0.3 for every system of the AlpacaEval 1.0 battle log
+(42,604 battles) instead of 0.016 to 0.23.
+
 Both log-likelihoods are concave in :math:`\\theta`; rankagg maximises them with
 Newton's method and a backtracking line search (the gradients are the
 minorize-maximize quantities of Hunter 2004), falling back to L-BFGS for very
@@ -43,9 +69,11 @@ from the Bradley-Terry solution.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -54,7 +82,14 @@ from scipy.special import expit
 from rankagg._errors import RuleError, did_you_mean, preview
 from rankagg.rules.base import RuleInput, RuleOutput, register
 
-__all__ = ["fit_bradley_terry", "fit_plackett_luce"]
+__all__ = ["StrengthDifferences", "fit_bradley_terry", "fit_plackett_luce", "strength_differences"]
+
+#: What ``diagnostics["standard_errors"]`` and ``diagnostics["covariance"]`` refer to.
+SE_PARAMETRIZATION = "sum-to-zero log-strength"
+_SE_LAPLACE = (
+    "inverse observed information of the fitted objective (log-likelihood plus the prior's virtual games, if any), "
+    "projected on the sum-to-zero log-strengths"
+)
 
 _TIES = ("half", "davidson")
 # Newton steps longer than this (in log-strength) are shortened: a trust region against near-singular information
@@ -125,11 +160,172 @@ def _snap(theta: np.ndarray, tol: float) -> np.ndarray:
     return out
 
 
-def _strength_diagnostics(systems: tuple[str, ...], theta: np.ndarray) -> dict[str, Any]:
-    return {
+def _strength_diagnostics(
+    systems: tuple[str, ...], theta: np.ndarray, cov: np.ndarray | None, method: str
+) -> dict[str, Any]:
+    """Strengths, sum-to-zero log-strengths and (when ``cov`` is known) their standard errors and covariance."""
+    out: dict[str, Any] = {
         "strengths": {s: float(np.exp(t)) for s, t in zip(systems, theta, strict=True)},
         "log_strengths": {s: float(t) for s, t in zip(systems, theta, strict=True)},
+        "standard_errors": None,
+        "covariance": None,
+        "se_parametrization": SE_PARAMETRIZATION,
+        "se_method": method,
     }
+    if cov is not None:
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        out["standard_errors"] = {s: float(x) for s, x in zip(systems, se, strict=True)}
+        out["covariance"] = tuple(tuple(row) for row in cov.tolist())
+    return out
+
+
+def _centred_covariance(info: np.ndarray, prior: float) -> np.ndarray:
+    """Covariance of the sum-to-zero log-strengths: ``C inv(info) C``, ``C = I - 11'/n`` the centring matrix.
+
+    ``info`` is minus the Hessian of the fitted objective at the optimum. With
+    ``prior == 0`` it is singular along ``1`` (a common shift changes no
+    probability); a multiple of ``11'`` is added first, which the centring
+    removes again, so the result is the Moore-Penrose inverse of ``info``.
+    """
+    n = info.shape[0]
+    m = info if prior else info + float(np.mean(np.diag(info))) / max(n, 1)
+    try:
+        cov = np.linalg.inv(m)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(m, hermitian=True)
+    return _centre_cov(cov)
+
+
+def _centre_cov(cov: np.ndarray) -> np.ndarray:
+    """``C cov C`` (``C`` the centring matrix), symmetrised: the covariance of ``theta - mean(theta)``."""
+    cov = cov - cov.mean(axis=0, keepdims=True)
+    cov = cov - cov.mean(axis=1, keepdims=True)
+    return (cov + cov.T) / 2.0
+
+
+def _centre(theta: np.ndarray) -> np.ndarray:
+    return theta - theta.mean()
+
+
+@dataclass(frozen=True, eq=False)
+class StrengthDifferences:
+    """Differences of log-strengths between every two systems, with standard errors.
+
+    Built by :func:`strength_differences` from a Bradley-Terry or
+    Plackett-Luce result: ``difference = theta_a - theta_b`` (log of the odds
+    that ``a`` is preferred to ``b``) and its standard error
+    ``sqrt(cov[a, a] + cov[b, b] - 2 cov[a, b])``. A difference does not
+    depend on how the log-strengths are anchored, so this answers "do these
+    two differ?" directly.
+
+    Attributes
+    ----------
+    systems : tuple of str
+        Systems, in the result's order.
+    log_strengths : numpy.ndarray
+        Sum-to-zero log-strengths.
+    covariance : numpy.ndarray
+        Their covariance (``se_method`` says how it was obtained).
+    se_method : str
+        How the covariance was obtained (``diagnostics["se_method"]``).
+    """
+
+    systems: tuple[str, ...]
+    log_strengths: np.ndarray = field(repr=False)
+    covariance: np.ndarray = field(repr=False)
+    se_method: str
+
+    def _index(self, name: str, param: str) -> int:
+        try:
+            return self.systems.index(name)
+        except ValueError:
+            raise RuleError(
+                f"strength_differences: {param}={name!r} is not a system of this result; systems: "
+                f"{preview(self.systems, 6)}.{did_you_mean(str(name), self.systems)}"
+            ) from None
+
+    def se(self, a: str, b: str) -> float:
+        """Standard error of ``theta_a - theta_b``."""
+        i, j = self._index(a, "a"), self._index(b, "b")
+        c = self.covariance
+        return float(np.sqrt(max(c[i, i] + c[j, j] - 2.0 * c[i, j], 0.0)))
+
+    def to_frame(self, *, level: float = 0.95) -> pd.DataFrame:
+        """One row per pair ``a`` before ``b`` in ``systems`` order.
+
+        Columns ``system_a, system_b, difference, se, low, high, z, p_value``:
+        a normal (Wald) interval at ``level`` and the two-sided p-value of
+        ``difference == 0``.
+        """
+        lv = float(level)
+        if not 0.0 < lv < 1.0:
+            raise RuleError(f"strength_differences: level={level!r} must be in (0, 1), e.g. level=0.95.")
+        from scipy.special import ndtr, ndtri
+
+        n = len(self.systems)
+        i, j = np.triu_indices(n, 1)
+        c, t = self.covariance, self.log_strengths
+        diff = t[i] - t[j]
+        se = np.sqrt(np.clip(c[i, i] + c[j, j] - 2.0 * c[i, j], 0.0, None))
+        half = float(ndtri(0.5 + lv / 2.0)) * se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
+        names = np.asarray(self.systems, dtype=object)
+        return pd.DataFrame(
+            {
+                "system_a": names[i],
+                "system_b": names[j],
+                "difference": diff,
+                "se": se,
+                "low": diff - half,
+                "high": diff + half,
+                "z": z,
+                "p_value": 2.0 * ndtr(-np.abs(z)),
+            }
+        )
+
+
+def strength_differences(result: Any) -> StrengthDifferences:
+    """Log-strength differences and their standard errors from a Bradley-Terry or Plackett-Luce result.
+
+    Parameters
+    ----------
+    result : RankingResult
+        ``aggregate(..., rule="bradley_terry")`` or ``rule="plackett_luce"``.
+
+    Returns
+    -------
+    StrengthDifferences
+        ``.se(a, b)`` for one pair, ``.to_frame()`` for every pair.
+
+    Examples
+    --------
+    >>> import numpy as np, rankagg
+    >>> from rankagg.battles import PairwiseProfile
+    >>> from rankagg.rules.probabilistic import strength_differences
+    >>> wins = np.array([[0.0, 30.0], [10.0, 0.0]])  # A beat B 30 times, lost 10 times
+    >>> res = rankagg.aggregate(PairwiseProfile(("A", "B"), wins, np.zeros((2, 2)), total_weight=40.0),
+    ...                         rule="bradley_terry", prior=0)
+    >>> d = strength_differences(res)
+    >>> bool(np.isclose(d.se("A", "B"), np.sqrt(1 / 30 + 1 / 10)))  # se of the log-odds log(30/10)
+    True
+    >>> d.to_frame()[["system_a", "system_b", "difference", "se"]].round(4)
+      system_a system_b  difference      se
+    0        A        B      1.0986  0.3651
+    """
+    diag = getattr(result, "diagnostics", None) or {}
+    cov = diag.get("covariance")
+    if cov is None:
+        rule = getattr(result, "rule", type(result).__name__)
+        why = diag.get("se_method") or "this rule does not fit strengths"
+        raise RuleError(
+            f"strength_differences: result={rule!r} carries no covariance of log-strengths ({why}). Pass the "
+            "result of aggregate(..., rule='bradley_terry') or rule='plackett_luce', or use "
+            "rankagg.bootstrap for any rule."
+        )
+    systems = tuple(result.systems)
+    theta = np.array([diag["log_strengths"][s] for s in systems])
+    return StrengthDifferences(systems, theta, np.array(cov, dtype=np.float64), str(diag.get("se_method")))
 
 
 # ----------------------------------------------------------------------------- Bradley-Terry
@@ -139,6 +335,60 @@ def _bt_loglik(theta: np.ndarray, a: np.ndarray, prior: float) -> float:
     if prior:
         ll += prior / 2.0 * float(theta.sum()) - prior * float(np.logaddexp(0.0, theta).sum())
     return ll
+
+
+def _bt_information(theta: np.ndarray, games: np.ndarray, prior: float) -> np.ndarray:
+    """Minus the Hessian of the Bradley-Terry log-likelihood (plus the prior) at ``theta``."""
+    p = expit(theta[:, None] - theta[None, :])
+    v = games * p * (1.0 - p)
+    info = -v
+    np.fill_diagonal(info, v.sum(axis=1) - np.diag(v))
+    if prior:
+        s0 = expit(theta)
+        info[np.diag_indices(theta.size)] += prior * s0 * (1.0 - s0)
+    return info
+
+
+def _fit_bt(a: np.ndarray, prior: float, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
+    """Newton's method on the half-win log-likelihood ``a`` (diagonal 0); log-strengths relative to the reference."""
+    games = a + a.T
+    n = a.shape[0]
+    theta = np.zeros(n)
+    won = a.sum(axis=1) + prior / 2.0
+    ll = _bt_loglik(theta, a, prior)
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007
+        p = expit(theta[:, None] - theta[None, :])
+        g = won - (games * p).sum(axis=1)
+        if prior:
+            g -= prior * expit(theta)
+        step = _newton_step(_bt_information(theta, games, prior), g, prior)
+        scale = 1.0
+        for _ in range(40):
+            cand = theta + scale * step
+            ll_new = _bt_loglik(cand, a, prior)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
+                break
+            scale /= 2.0
+        else:  # no step up the likelihood: at the optimum, up to rounding
+            converged = float(np.max(np.abs(g))) < 1e-6 * max(1.0, float(games.max()))
+            break
+        theta, ll = cand, ll_new
+        if not prior:
+            theta = theta - theta.mean()
+        if float(np.max(np.abs(scale * step))) < tol:
+            converged = True
+            break
+    return theta, it, converged
+
+
+def _half_wins(wins: Any, ties: Any) -> np.ndarray:
+    w = np.asarray(wins, dtype=np.float64)
+    t = np.zeros_like(w) if ties is None else np.asarray(ties, dtype=np.float64)
+    a = w + t / 2.0
+    np.fill_diagonal(a, 0.0)
+    return a
 
 
 def fit_bradley_terry(
@@ -161,12 +411,16 @@ def fit_bradley_terry(
     Returns
     -------
     theta : numpy.ndarray
-        Log-strengths (centred on 0 when ``prior == 0``; relative to the
-        reference otherwise).
+        Sum-to-zero log-strengths (the fit, shifted to mean 0: only
+        differences are identified by the games).
     se : numpy.ndarray
-        Standard errors of ``theta`` from the observed information (weights
-        read as counts of independent comparisons; with ``prior == 0``, under
-        the centring constraint).
+        Standard errors of ``theta``: square roots of the diagonal of
+        ``C inv(I) C``, ``I`` the observed information of the fitted objective
+        (the prior's virtual games included) and ``C`` the centring matrix;
+        weights are read as counts of independent comparisons. Each is the
+        uncertainty of a system relative to the average system; the standard
+        error of a difference needs the covariance
+        (:func:`strength_differences`).
     iterations : int
     converged : bool
 
@@ -177,62 +431,19 @@ def fit_bradley_terry(
     >>> theta, se, it, ok = fit_bradley_terry(np.array([[0.0, 3.0], [1.0, 0.0]]), prior=0.0)
     >>> float(np.exp(theta[0]) / np.exp(theta).sum())  # p = w / (w + l)
     0.75
+    >>> bool(np.isclose(2 * se[0], np.sqrt(1 / 3 + 1 / 1)))  # se of the log-odds log(3/1), split in two
+    True
     """
-    w = np.asarray(wins, dtype=np.float64)
-    t = np.zeros_like(w) if ties is None else np.asarray(ties, dtype=np.float64)
-    a = w + t / 2.0
-    np.fill_diagonal(a, 0.0)
-    games = a + a.T
-    n = a.shape[0]
-    theta = np.zeros(n)
-    won = a.sum(axis=1) + prior / 2.0
-    ll = _bt_loglik(theta, a, prior)
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007
-        p = expit(theta[:, None] - theta[None, :])
-        g = won - (games * p).sum(axis=1)
-        v = games * p * (1.0 - p)
-        info = -v
-        np.fill_diagonal(info, v.sum(axis=1) - np.diag(v))
-        if prior:
-            s0 = expit(theta)
-            g -= prior * s0
-            info[np.diag_indices(n)] += prior * s0 * (1.0 - s0)
-        step = _newton_step(info, g, prior)
-        scale = 1.0
-        for _ in range(40):
-            cand = theta + scale * step
-            ll_new = _bt_loglik(cand, a, prior)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
-                break
-            scale /= 2.0
-        else:  # no step up the likelihood: at the optimum, up to rounding
-            converged = float(np.max(np.abs(g))) < 1e-6 * max(1.0, float(games.max()))
-            break
-        theta, ll = cand, ll_new
-        if not prior:
-            theta = theta - theta.mean()
-        if float(np.max(np.abs(scale * step))) < tol:
-            converged = True
-            break
-    p = expit(theta[:, None] - theta[None, :])
-    v = games * p * (1.0 - p)
-    info = -v
-    np.fill_diagonal(info, v.sum(axis=1) - np.diag(v))
-    if prior:
-        s0 = expit(theta)
-        info[np.diag_indices(n)] += prior * s0 * (1.0 - s0)
-        cov = np.linalg.pinv(info)
-    else:
-        cov = np.linalg.pinv(info, hermitian=True)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return theta, se, it, converged
+    a = _half_wins(wins, ties)
+    theta, it, converged = _fit_bt(a, float(prior), int(max_iter), float(tol))
+    cov = _centred_covariance(_bt_information(theta, a + a.T, float(prior)), float(prior))
+    return _centre(theta), np.sqrt(np.clip(np.diag(cov), 0.0, None)), it, converged
 
 
 def _fit_davidson(
     wins: np.ndarray, ties: np.ndarray, theta0: np.ndarray, prior: float, max_iter: int
-) -> tuple[np.ndarray, float, int, bool]:
+) -> tuple[np.ndarray, float, np.ndarray, int, bool]:
+    """Davidson's model by L-BFGS: log-strengths (relative to the reference), ``nu``, the sum-to-zero covariance."""
     n = wins.shape[0]
     w = wins.copy()
     np.fill_diagonal(w, 0.0)
@@ -266,10 +477,27 @@ def _fit_davidson(
         method="L-BFGS-B",
         options={"maxiter": max_iter * 50, "gtol": 1e-10, "ftol": 1e-15},
     )
-    th = res.x[:n]
+    # information: central differences of the exact gradient (n + 1 gradients of O(n^2) each)
+    x = res.x
+    info = np.empty((n + 1, n + 1))
+    for k in range(n + 1):
+        h = 1e-5 * max(1.0, abs(float(x[k])))
+        e = np.zeros(n + 1)
+        e[k] = h
+        info[:, k] = (negll(x + e)[1] - negll(x - e)[1]) / (2.0 * h)
+    info = (info + info.T) / 2.0
+    if not prior:  # singular along (1, ..., 1, 0): a common shift; the centring below removes what this adds
+        info[:n, :n] += float(np.mean(np.diag(info)[:n])) / n
+    try:
+        full = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        full = np.linalg.pinv(info, hermitian=True)
+    # the theta block of the inverse marginalises over nu; then centre
+    cov = _centre_cov(full[:n, :n])
+    th = x[:n]
     if not prior:
         th = th - th.mean()
-    return th, float(np.exp(res.x[n])), int(res.nit), bool(res.success)
+    return th, float(np.exp(x[n])), cov, int(res.nit), bool(res.success)
 
 
 @register(
@@ -300,10 +528,12 @@ def bradley_terry(
     ``diagnostics["tie_parameter"]``). ``prior`` virtual games against a
     reference of strength 1 (half won) keep the strengths finite; ``prior=0``
     is plain maximum likelihood (an error names the systems when it does not
-    exist). ``diagnostics``: ``strengths``, ``log_strengths``,
-    ``standard_errors`` (of the log-strengths, ``ties="half"``), ``ties``,
-    ``tie_parameter``, ``prior``, ``iterations``, ``converged``,
-    ``comparisons`` (total weight of the compared pairs).
+    exist). ``diagnostics``: ``strengths``, ``log_strengths`` (sum-to-zero),
+    ``standard_errors`` and ``covariance`` (of the sum-to-zero log-strengths,
+    in the order of the result's systems; ``se_parametrization``,
+    ``se_method``), ``ties``, ``tie_parameter``, ``prior``, ``iterations``,
+    ``converged``, ``comparisons`` (total weight of the compared pairs).
+    Standard errors of differences: :func:`strength_differences`.
     """
     if ties not in _TIES:
         raise RuleError(
@@ -318,21 +548,18 @@ def bradley_terry(
     games = wins + wins.T + tie_m
     np.fill_diagonal(games, 0.0)
     _check_connected(games, systems, "bradley_terry")
+    half = _half_wins(wins, tie_m)
     if not alpha:
-        half = wins + tie_m / 2.0
-        np.fill_diagonal(half, 0.0)
         _check_mle_exists(half > 0, systems, "bradley_terry")
-    theta, se, it, ok = fit_bradley_terry(wins, tie_m, prior=alpha, max_iter=int(max_iter))
-    diag: dict[str, Any] = {}
+    theta, it, ok = _fit_bt(half, alpha, int(max_iter), 1e-11)
     nu = None
     if ties == "davidson" and float(np.triu(tie_m, 1).sum()) > 0:
-        theta, nu, it, ok = _fit_davidson(wins, tie_m, theta, alpha, int(max_iter))
-    elif ties == "davidson":
-        nu = 0.0  # no tie observed: Davidson's model reduces to Bradley-Terry
-    theta = _snap(theta, 1e-9 if ties == "half" else 1e-7)
-    diag.update(_strength_diagnostics(systems, theta))
-    if ties == "half":
-        diag["standard_errors"] = {s: float(x) for s, x in zip(systems, se, strict=True)}
+        theta, nu, cov, it, ok = _fit_davidson(wins, tie_m, theta, alpha, int(max_iter))
+    else:
+        nu = 0.0 if ties == "davidson" else None  # no tie observed: Davidson's model reduces to Bradley-Terry
+        cov = _centred_covariance(_bt_information(theta, half + half.T, alpha), alpha)
+    theta = _snap(_centre(theta), 1e-9 if ties == "half" else 1e-7)
+    diag = _strength_diagnostics(systems, theta, cov, _SE_LAPLACE)
     diag.update(
         {
             "ties": ties,
@@ -480,6 +707,30 @@ def _newton(data: _PLData, prior: float, max_iter: int, tol: float) -> tuple[np.
     return theta, max_iter, False
 
 
+def _fit_pl(ranks: Any, weights: Any, prior: float, max_iter: int) -> tuple[np.ndarray, np.ndarray | None, int, bool]:
+    """Plackett-Luce log-strengths (relative to the reference) and the sum-to-zero covariance (None after L-BFGS)."""
+    r = np.asarray(ranks, dtype=np.float64)
+    w = np.ones(r.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+    data = _PLData(r, w)
+    n = r.shape[0]
+    if data.work <= _NEWTON_MAX_WORK:  # Newton: one information matrix per step
+        theta, it, ok = _newton(data, prior, min(max_iter, 200), 1e-11)
+        info = data.evaluate(theta, prior, hessian=True)[2]
+        return theta, _centred_covariance(info, prior), it, ok
+    res = minimize(
+        data.negll,
+        np.zeros(n),
+        args=(prior,),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "gtol": 1e-10, "ftol": 1e-16, "maxcor": 30},
+    )
+    theta = res.x
+    if not prior:
+        theta = theta - theta.mean()
+    return theta, None, int(res.nit), bool(res.success or np.max(np.abs(res.jac)) < 1e-8)
+
+
 def fit_plackett_luce(
     ranks: Any, weights: Any = None, *, prior: float = 1.0, max_iter: int = 10_000
 ) -> tuple[np.ndarray, int, bool]:
@@ -499,7 +750,8 @@ def fit_plackett_luce(
     Returns
     -------
     theta : numpy.ndarray
-        Log-strengths (centred when ``prior == 0``).
+        Log-strengths (centred when ``prior == 0``; relative to the reference
+        otherwise). The rule reports them centred, with standard errors.
     iterations : int
     converged : bool
 
@@ -511,24 +763,8 @@ def fit_plackett_luce(
     >>> [int(i) for i in np.argsort(-theta)], ok
     ([0, 1, 2], True)
     """
-    r = np.asarray(ranks, dtype=np.float64)
-    w = np.ones(r.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
-    data = _PLData(r, w)
-    n = r.shape[0]
-    if data.work <= _NEWTON_MAX_WORK:  # Newton: one information matrix per step
-        return _newton(data, float(prior), min(int(max_iter), 200), 1e-11)
-    res = minimize(
-        data.negll,
-        np.zeros(n),
-        args=(float(prior),),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": int(max_iter), "gtol": 1e-10, "ftol": 1e-16, "maxcor": 30},
-    )
-    theta = res.x
-    if not prior:
-        theta = theta - theta.mean()
-    return theta, int(res.nit), bool(res.success or np.max(np.abs(res.jac)) < 1e-8)
+    theta, _, it, ok = _fit_pl(ranks, weights, float(prior), int(max_iter))
+    return theta, it, ok
 
 
 @register(
@@ -551,8 +787,12 @@ def plackett_luce(inp: RuleInput, *, prior: float = 1.0, max_iter: int = 10_000)
     chosen together from the same remaining set (Breslow); the last tie group
     of a ranking is skipped. ``prior`` virtual games against a reference of
     strength 1 keep the strengths finite (``prior=0``: maximum likelihood,
-    which must exist). ``diagnostics``: ``strengths``, ``log_strengths``,
-    ``prior``, ``iterations``, ``converged``.
+    which must exist). ``diagnostics``: ``strengths``, ``log_strengths``
+    (sum-to-zero), ``standard_errors`` and ``covariance`` (of the sum-to-zero
+    log-strengths, each task ranking read as one independent observation;
+    None for profiles so large that the fit uses L-BFGS), ``se_parametrization``,
+    ``se_method``, ``prior``, ``iterations``, ``converged``. Standard errors
+    of differences: :func:`strength_differences`.
     """
     alpha = _check_prior(prior, "plackett_luce")
     systems = tuple(inp.systems)
@@ -564,8 +804,9 @@ def plackett_luce(inp: RuleInput, *, prior: float = 1.0, max_iter: int = 10_000)
         beats = np.asarray(wins) > 0
         np.fill_diagonal(beats, False)
         _check_mle_exists(beats, systems, "plackett_luce")
-    theta, it, ok = fit_plackett_luce(inp.rankings.ranks, inp.rankings.weights, prior=alpha, max_iter=int(max_iter))
-    theta = _snap(theta, 1e-9)
-    diag: dict[str, Any] = _strength_diagnostics(systems, theta)
+    theta, cov, it, ok = _fit_pl(inp.rankings.ranks, inp.rankings.weights, alpha, int(max_iter))
+    theta = _snap(_centre(theta), 1e-9)
+    method = _SE_LAPLACE if cov is not None else "not computed: the profile is so large that the fit uses L-BFGS"
+    diag: dict[str, Any] = _strength_diagnostics(systems, theta, cov, method)
     diag.update({"prior": alpha, "iterations": it, "converged": ok})
     return RuleOutput(theta, higher_is_better=True, diagnostics=diag)
