@@ -13,12 +13,18 @@ Two systems that never met count as a tie for the majority rules and Kemeny
 (margin 0, as in a score table). A battle log whose comparison graph is in
 several pieces (groups of systems never compared with each other, directly or
 through others) is refused with the groups named: no rule can order them.
+
+How sure a ranking of battles is: :func:`bootstrap_battles` resamples the
+battles with replacement (Chatbot Arena's bootstrap), :func:`battle_perturbations`
+leaves systems out or keeps a fraction of the battles.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Collection, Mapping
+import warnings
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -29,16 +35,31 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
-from rankagg.io.pairwise import BATTLE_WINNERS
+from rankagg.io._common import DataNoteWarning
+from rankagg.io.pairwise import _LAYOUTS, BATTLE_WINNERS
 from rankagg.ranking import competition_ranks, levels_from_scores
 from rankagg.results import RankingResult
 from rankagg.rules import RULES, RuleInfo, get_rule
 from rankagg.rules.majority import condorcet_winner, margins
 from rankagg.table import _match
 
-__all__ = ["BattleError", "PairwiseProfile", "is_battle_frame", "pairwise_from_battles"]
+__all__ = [
+    "BATTLE_RULES",
+    "BATTLE_STUDIES",
+    "BattleError",
+    "PairwiseProfile",
+    "battle_perturbations",
+    "bootstrap_battles",
+    "is_battle_frame",
+    "pairwise_from_battles",
+]
 
-_WINNERS = {"a": "a", "b": "b", "tie": "tie", **BATTLE_WINNERS}
+#: The default rules of battle studies, and the perturbation studies that apply to battle logs.
+BATTLE_RULES: tuple[str, ...] = ("bradley_terry", "copeland", "kemeny")
+BATTLE_STUDIES: tuple[str, ...] = ("remove_systems", "subsample_battles")
+#: One record per distinct battle: systems ``a`` and ``b`` (indices, ``a < b``), ``outcome`` (0: ``a`` won,
+#: 1: ``b`` won, 2: tie), the ``weight`` of one such battle and how many there are (``count``).
+CELL_DTYPE = np.dtype([("a", np.intp), ("b", np.intp), ("outcome", np.int8), ("weight", np.float64), ("count", np.int64)])
 
 
 class BattleError(RankaggError):
@@ -66,6 +87,14 @@ class PairwiseProfile:
         Number of battle records read, when built from a battle log.
     source : str
         Where the data came from.
+    cells : numpy.ndarray or None
+        Built from a battle log: the distinct battles, a structured array
+        with fields ``a``, ``b`` (system indices, ``a < b``), ``outcome`` (0:
+        ``a`` won, 1: ``b`` won, 2: tie), ``weight`` (of one battle) and
+        ``count`` (how many such battles); what :func:`bootstrap_battles`
+        resamples. None for a profile built from counts.
+    notes : tuple of str
+        What was left out on the way (battles of excluded systems or tasks).
 
     Examples
     --------
@@ -83,6 +112,8 @@ class PairwiseProfile:
     total_weight: float
     n_battles: int | None = None
     source: str = ""
+    cells: np.ndarray | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.systems)
@@ -103,6 +134,10 @@ class PairwiseProfile:
         if n < 2:
             raise BattleError(f"systems: only {n} system; ranking needs at least two.")
         object.__setattr__(self, "systems", tuple(str(s) for s in self.systems))
+        if self.cells is not None:
+            c = np.array(self.cells, dtype=CELL_DTYPE)
+            c.setflags(write=False)
+            object.__setattr__(self, "cells", c)
 
     @property
     def pairwise(self) -> tuple[np.ndarray, np.ndarray]:
@@ -142,24 +177,105 @@ class PairwiseProfile:
             raise BattleError(
                 f"include/exclude: {int(keep.sum())} system(s) left after selection; ranking needs at least two."
             )
-        idx = np.nonzero(keep)[0]
-        return replace(
+        return self._subset(np.nonzero(keep)[0])
+
+    def _subset(self, idx: np.ndarray) -> PairwiseProfile:
+        """The profile of the systems ``idx`` (ascending); the battles of the others are dropped, and said so."""
+        idx = np.asarray(idx, dtype=np.intp)
+        sub = replace(
             self,
             systems=tuple(self.systems[i] for i in idx),
             wins=self.wins[np.ix_(idx, idx)],
             ties=self.ties[np.ix_(idx, idx)],
+            cells=None,
         )
+        if self.cells is None:
+            return replace(sub, n_battles=None)
+        where = np.full(self.n, -1, dtype=np.intp)
+        where[idx] = np.arange(idx.size)
+        c = self.cells[(where[self.cells["a"]] >= 0) & (where[self.cells["b"]] >= 0)].copy()
+        c["a"], c["b"] = where[c["a"]], where[c["b"]]  # idx ascending: a < b still holds
+        kept = int(c["count"].sum())
+        dropped = (self.n_battles or 0) - kept
+        left_out = [s for s in self.systems if s not in set(sub.systems)]
+        notes = self.notes
+        if left_out:
+            notes += (f"{dropped} of {self.n_battles} battles dropped: they involve the systems left out "
+                      f"({preview(left_out, 6)}).",)  # fmt: skip
+        return replace(sub, cells=c, n_battles=kept, total_weight=float((c["weight"] * c["count"]).sum()), notes=notes)
 
 
 def is_battle_frame(obj: Any) -> bool:
-    """Whether ``obj`` is a DataFrame with the ``system_a, system_b, winner`` columns of a battle log."""
-    return isinstance(obj, pd.DataFrame) and {"system_a", "system_b", "winner"} <= {str(c) for c in obj.columns}
+    """Whether ``obj`` is a DataFrame with the columns of a battle log (``system_a`` or ``model_a``, ``_b``, ``winner``)."""
+    if not isinstance(obj, pd.DataFrame):
+        return False
+    cols = {str(c) for c in obj.columns}
+    return "winner" in cols and any(set(layout) <= cols for layout in _LAYOUTS)
+
+
+def _task_mask(df: pd.DataFrame, tasks: str | Collection[str]) -> np.ndarray:
+    """The battles whose ``task`` matches one of ``tasks`` (names or shell-style patterns); each must match one."""
+    if "task" not in df.columns:
+        raise BattleError(
+            f"tasks: the battle log has no task column; its columns are {preview([str(c) for c in df.columns], 10)}. "
+            "Say which column holds the task or category: rankagg.io.read_battles(path, task='COLUMN') "
+            "(command line: --task-col COLUMN)."
+        )
+    values = df["task"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    present = list(dict.fromkeys(v for v in values if v))
+    mask = np.zeros(len(df), dtype=bool)
+    for pat in [tasks] if isinstance(tasks, str) else list(tasks):
+        hit = np.array([v == pat or fnmatch.fnmatchcase(v, str(pat)) for v in values], dtype=bool)
+        if not hit.any():
+            raise BattleError(
+                f"tasks: no task {pat!r} in the battle log; its tasks are {preview(present, 8)}."
+                f"{did_you_mean(str(pat), present)}"
+            )
+        mask |= hit
+    return mask
+
+
+def _cell_maps(cells: np.ndarray, n: int) -> tuple[csr_matrix, csr_matrix]:
+    """Sparse maps from cell counts to the flattened ``wins`` and ``ties`` matrices (``counts @ map``)."""
+    k = cells.size
+    a, b, w = cells["a"], cells["b"], cells["weight"]
+    won = cells["outcome"] < 2
+    target = np.where(cells["outcome"] == 1, b * n + a, a * n + b)
+    wins = csr_matrix((w[won], (np.nonzero(won)[0], target[won])), shape=(k, n * n))
+    tie = np.nonzero(~won)[0]
+    cols = np.column_stack([a[tie] * n + b[tie], b[tie] * n + a[tie]]).ravel()
+    ties = csr_matrix((np.repeat(w[tie], 2), (np.repeat(tie, 2), cols)), shape=(k, n * n))
+    return wins, ties
+
+
+def _matrices(maps: tuple[csr_matrix, csr_matrix], counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``wins`` and ``ties`` of shape ``(B, n, n)`` for ``B`` rows of cell counts (one sparse product each)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    wins = np.asarray(maps[0].T @ counts.T).T.reshape(-1, n, n)
+    ties = np.asarray(maps[1].T @ counts.T).T.reshape(-1, n, n)
+    return wins, ties
+
+
+def _profile_of(profile: PairwiseProfile, counts: np.ndarray, maps: tuple[csr_matrix, csr_matrix]) -> PairwiseProfile:
+    """``profile`` with its battles drawn ``counts`` times each (one row of cell counts)."""
+    wins, ties = _matrices(maps, counts[None, :], profile.n)
+    cells = profile.cells.copy()  # type: ignore[union-attr]
+    cells["count"] = counts
+    return replace(
+        profile,
+        wins=wins[0],
+        ties=ties[0],
+        total_weight=float((cells["weight"] * counts).sum()),
+        n_battles=int(counts.sum()),
+        cells=cells[counts > 0],
+    )
 
 
 def pairwise_from_battles(
     battles: pd.DataFrame | str | os.PathLike[str],
     *,
     weight: str | None = None,
+    tasks: str | Collection[str] | None = None,
     include: str | Collection[str] | None = None,
     exclude: str | Collection[str] | None = None,
 ) -> PairwiseProfile:
@@ -173,9 +289,15 @@ def pairwise_from_battles(
         ``tie``, ``tie (bothbad)``), as returned by
         :func:`rankagg.io.read_battles`; optional columns (``task``,
         ``instance``, ``judge``...) are kept by the reader but not needed
-        here. A path is read with :func:`rankagg.io.read_battles`.
+        here. A raw log (``model_a, model_b, winner``) or a path is read with
+        :func:`rankagg.io.read_battles` first.
     weight : str, optional
         Column of positive battle weights (default: every battle weighs 1).
+    tasks : str or collection of str, optional
+        Keep only the battles whose ``task`` column (a raw log's
+        ``category``) matches one of these names or shell-style patterns;
+        each must match at least one battle. Systems left without a battle
+        are dropped.
     include, exclude : str or collection of str, optional
         Systems to keep or leave out (names or shell-style patterns); battles
         involving a left-out system are dropped.
@@ -185,30 +307,35 @@ def pairwise_from_battles(
     PairwiseProfile
         ``wins[i, j]`` = weight of the battles ``i`` won against ``j``,
         ``ties[i, j]`` = weight of their ties; systems in order of first
-        appearance.
+        appearance; ``cells`` holds the distinct battles (for the
+        bootstrap), ``notes`` how many battles each filter dropped.
 
     Raises
     ------
     BattleError
         On missing columns, empty names, a system battling itself, winner
-        values outside the ones above, bad weights, or fewer than two
+        values outside the ones above, bad weights, ``tasks`` on a log
+        without a task column or naming no task of it, or fewer than two
         systems; the message names the rows.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from rankagg.battles import pairwise_from_battles
-    >>> log = pd.DataFrame({"system_a": ["x", "x", "y"], "system_b": ["y", "y", "x"],
-    ...                     "winner": ["a", "tie", "a"]})
-    >>> p = pairwise_from_battles(log)
+    >>> log = pd.DataFrame({"system_a": ["x", "x", "y", "z"], "system_b": ["y", "y", "x", "x"],
+    ...                     "winner": ["a", "tie", "a", "b"], "task": ["qa", "qa", "qa", "code"]})
+    >>> p = pairwise_from_battles(log, tasks="qa")
     >>> p.systems, p.wins.tolist(), p.ties.tolist()
     (('x', 'y'), [[0.0, 1.0], [1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]])
+    >>> p.notes
+    ("tasks: 1 of 4 battles dropped (kept the tasks 'qa').",)
     """
     source = "data"
-    if not isinstance(battles, pd.DataFrame):
+    if not isinstance(battles, pd.DataFrame) or (is_battle_frame(battles) and "system_a" not in battles.columns):
         from rankagg.io import read_battles
 
-        source = str(battles)
+        if not isinstance(battles, pd.DataFrame):
+            source = str(battles)
         battles = read_battles(battles)
     df = battles
     cols = [str(c) for c in df.columns]
@@ -236,7 +363,7 @@ def pairwise_from_battles(
             f"battles: row(s) {preview(list(rows[same]))} pit a system against itself ({a_np[same][0]!r}); remove them."
         )
     raw = df["winner"].astype("string").str.strip().str.lower()
-    mapped = raw.map(_WINNERS)
+    mapped = raw.map(BATTLE_WINNERS)
     bad = mapped.isna().to_numpy(dtype=bool)
     if bad.any():
         where = [f"(row {r}: {v!r})" for r, v in zip(rows[bad][:5], df["winner"].to_numpy()[bad][:5], strict=True)]
@@ -253,37 +380,54 @@ def pairwise_from_battles(
         badw = ~(np.isfinite(w) & (w > 0))
         if badw.any():
             raise BattleError(f"weight: rows {preview(list(rows[badw]))} have a weight that is not a positive number.")
-    systems = list(pd.unique(np.column_stack([a_np, b_np]).ravel()))
+    notes: list[str] = []
+    ok = np.ones(len(df), dtype=bool)
+    if tasks is not None:
+        ok = _task_mask(df, tasks)
+        kept = list(dict.fromkeys(df["task"].astype("string").str.strip().to_numpy(dtype=object)[ok]))
+        notes.append(f"tasks: {int((~ok).sum())} of {len(df)} battles dropped (kept the tasks {preview(kept, 6)}).")
+    systems = list(pd.unique(np.column_stack([a_np[ok], b_np[ok]]).ravel()))
     keep_sys = np.ones(len(systems), dtype=bool)
     if include is not None:
         keep_sys &= _match(include, systems, "include")
     if exclude is not None:
         keep_sys &= ~_match(exclude, systems, "exclude")
+    left_out = [s for s, k in zip(systems, keep_sys, strict=True) if not k]
     systems = [s for s, k in zip(systems, keep_sys, strict=True) if k]
     if len(systems) < 2:
         raise BattleError(f"battles: {len(systems)} system(s) left; ranking needs at least two.")
     index = {s: i for i, s in enumerate(systems)}
     ia = pd.Series(a_np).map(index).to_numpy(dtype=np.float64)
     ib = pd.Series(b_np).map(index).to_numpy(dtype=np.float64)
-    ok = ~(np.isnan(ia) | np.isnan(ib))
+    before = int(ok.sum())
+    ok &= ~(np.isnan(ia) | np.isnan(ib))
+    if left_out:
+        notes.append(
+            f"include/exclude: {before - int(ok.sum())} of {before} battles dropped: they involve the systems left "
+            f"out ({preview(left_out, 6)})."
+        )
     ia, ib, w, outcome = ia[ok].astype(np.intp), ib[ok].astype(np.intp), w[ok], mapped.to_numpy(dtype=object)[ok]
+    lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
+    code = np.where(outcome == "tie", 2, np.where((outcome == "a") == (ia == lo), 0, 1))
+    grouped = pd.DataFrame({"a": lo, "b": hi, "outcome": code, "weight": w}).groupby(
+        ["a", "b", "outcome", "weight"], sort=True
+    )
+    counts = grouped.size()
+    cells = np.empty(len(counts), dtype=CELL_DTYPE)
+    for k, name in enumerate(("a", "b", "outcome", "weight")):
+        cells[name] = counts.index.get_level_values(k).to_numpy()
+    cells["count"] = counts.to_numpy()
     n = len(systems)
-    wins = np.zeros((n, n))
-    ties = np.zeros((n, n))
-    won_a = outcome == "a"
-    won_b = outcome == "b"
-    tie = outcome == "tie"
-    np.add.at(wins, (ia[won_a], ib[won_a]), w[won_a])
-    np.add.at(wins, (ib[won_b], ia[won_b]), w[won_b])
-    np.add.at(ties, (ia[tie], ib[tie]), w[tie])
-    ties = ties + ties.T
+    wins, ties = _matrices(_cell_maps(cells, n), cells["count"][None, :], n)
     return PairwiseProfile(
         systems=tuple(systems),
-        wins=wins,
-        ties=ties,
+        wins=wins[0],
+        ties=ties[0],
         total_weight=float(w.sum()),
         n_battles=int(ok.sum()),
         source=source,
+        cells=cells,
+        notes=tuple(notes),
     )
 
 

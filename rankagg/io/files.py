@@ -17,6 +17,17 @@ from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
 __all__ = ["read_frame", "read_table"]
 
 FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"PK\x03\x04", "zip"), (b"(\xb5/\xfd", "zstd"))
+
+
+def compression_of(path: str | os.PathLike[str]) -> str | None:
+    """The compression of a file read from its first bytes (``"gzip"``, ``"bz2"``, ...), None when it is plain."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError:
+        return None
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -67,10 +78,12 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
     if p.is_dir():
         raise RankaggError(f"path: {str(p)!r} is a directory; give a score file (CSV, Parquet or JSON).")
     fmt = _format_of(p, format)
+    compression = compression_of(p)  # by content: a gzip file is read as one whatever its name
     try:
         if fmt in ("csv", "tsv"):
             df = pd.read_csv(
                 p,
+                compression=compression,
                 sep="," if fmt == "csv" else "\t",
                 dtype=str,
                 keep_default_na=False,
@@ -88,9 +101,8 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None) -> pd
                     f"{p}: reading Parquet needs pyarrow; install it with `pip install 'rankagg[parquet]'` ({exc})."
                 ) from None
         elif fmt == "jsonl":
-            df = pd.read_json(p, lines=True, dtype=False)
+            df = pd.read_json(p, lines=True, dtype=False, compression=compression)
         else:
-            compression = "infer"
             with pd.io.common.get_handle(p, "r", compression=compression) as h:
                 obj = json.load(h.handle)
             df = _json_frame(obj, p)
