@@ -227,7 +227,7 @@ def _column(df: pd.DataFrame, given: str | None, name: str, where: str) -> str |
         return next((c for c in candidates if c in df.columns), None)
     raise ReaderError(
         f"{where}: {name}: no column {given!r}; the columns are {short(df.columns, 10)}. Pass {name}=None to go "
-        "without."
+        "without" + (" (command line: leave --task-col out)." if name == "task" else ".")
     )
 
 
@@ -364,4 +364,5 @@ def read_battles(
     out["row"] = np.arange(len(df))
     out.attrs["notes"] = []
     out.attrs["source"] = where
+    out.attrs["columns"] = list(df.columns)  # as logged: what a missing-column message lists
     return out
