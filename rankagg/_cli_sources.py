@@ -10,10 +10,11 @@ Used by :mod:`rankagg.cli`: ``--from {auto,table,lm-eval,mteb,helm,open-llm,alpa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "load_battles",
     "load_instances",
     "load_source",
+    "notes_to_stderr",
     "source_kind",
     "source_label",
     "wide_options",
@@ -383,6 +385,19 @@ def load_battles(args: argparse.Namespace) -> Any:
     for note in (*frame.attrs.get("notes", []), *profile.notes):
         sys.stderr.write(f"rankagg: note: {' '.join(str(note).split())}\n")
     return profile
+
+
+@contextlib.contextmanager
+def notes_to_stderr() -> Iterator[None]:
+    """Print the :class:`~rankagg.io.DataNoteWarning` raised inside as ``rankagg: note: ...`` lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataNoteWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, DataNoteWarning):
+            sys.stderr.write(f"rankagg: note: {' '.join(str(w.message).split())}\n")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def battle_studies(args: argparse.Namespace) -> tuple[list[str], list[str], Callable[..., pd.DataFrame]]:

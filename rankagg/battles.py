@@ -59,7 +59,9 @@ BATTLE_RULES: tuple[str, ...] = ("bradley_terry", "copeland", "kemeny")
 BATTLE_STUDIES: tuple[str, ...] = ("remove_systems", "subsample_battles")
 #: One record per distinct battle: systems ``a`` and ``b`` (indices, ``a < b``), ``outcome`` (0: ``a`` won,
 #: 1: ``b`` won, 2: tie), the ``weight`` of one such battle and how many there are (``count``).
-CELL_DTYPE = np.dtype([("a", np.intp), ("b", np.intp), ("outcome", np.int8), ("weight", np.float64), ("count", np.int64)])
+CELL_DTYPE = np.dtype(
+    [("a", np.intp), ("b", np.intp), ("outcome", np.int8), ("weight", np.float64), ("count", np.int64)]
+)
 
 
 class BattleError(RankaggError):
@@ -206,7 +208,8 @@ class PairwiseProfile:
 
 
 def is_battle_frame(obj: Any) -> bool:
-    """Whether ``obj`` is a DataFrame with the columns of a battle log (``system_a`` or ``model_a``, ``_b``, ``winner``)."""
+    """Whether ``obj`` is a DataFrame with the columns of a battle log (``system_a, system_b`` or ``model_a, model_b``,
+    and ``winner``)."""
     if not isinstance(obj, pd.DataFrame):
         return False
     cols = {str(c) for c in obj.columns}
@@ -569,12 +572,53 @@ def _draw(cells: np.ndarray, size: int, gen: np.random.Generator, by_pair: bool)
     return out
 
 
+#: Largest share of draws of the battles that may leave the comparison graph in pieces and be drawn again: any
+#: probability the bootstrap reports moves by at most this share (the total variation distance of the conditioning).
+MAX_REDRAWN = 0.05
+
+
+def _redraw_disconnected(
+    profile: PairwiseProfile, counts: np.ndarray, pair_map: csr_matrix, gen: np.random.Generator
+) -> None:
+    """Draw again (in place) the resamples whose comparison graph is in pieces; refuse when they are not rare."""
+    cells, n = profile.cells, profile.n
+    assert cells is not None
+    bad = _groups(pair_map, counts, n) > 1
+    first = int(bad.sum())
+    if first == 0:
+        return
+    if first > MAX_REDRAWN * len(counts):
+        per = np.bincount(cells["a"], cells["count"], n) + np.bincount(cells["b"], cells["count"], n)
+        few = [f"{profile.systems[i]} ({int(per[i])})" for i in np.argsort(per, kind="stable")[:4]]
+        raise BattleError(
+            f"battles: {first} of {len(counts)} draws of the battles ({first / len(counts):.0%}) leave the "
+            f"comparison graph in pieces, more than the {MAX_REDRAWN:.0%} that can be drawn again without hiding "
+            f"uncertainty: the log is too sparse to bootstrap. Fewest battles: {', '.join(few)}. Leave such systems "
+            "out (exclude=...; CLI: --exclude), or draw within each pair (resample='battles_by_pair'; CLI: "
+            "--resample battles_by_pair), which keeps every pair's battles but cannot vary a pair that met once."
+        )
+    for _ in range(100):
+        counts[bad] = _draw(cells, int(bad.sum()), gen, False)  # only plain draws can fall apart
+        bad[bad] = _groups(pair_map, counts[bad], n) > 1
+        if not bad.any():
+            break
+    else:  # pragma: no cover - at most 5% of draws fall apart: 100 rounds always end
+        raise BattleError("battles: draws of the battles keep leaving the comparison graph in pieces.")
+    warnings.warn(
+        f"bootstrap: {first} of {len(counts)} draws of the battles ({first / len(counts):.1%}) left some systems "
+        "without a link to the others and were drawn again; any probability reported (P(top 1), the intervals' "
+        "coverage) moves by at most that share.",
+        DataNoteWarning,
+        stacklevel=3,
+    )
+
+
 def _rank_rows(job: tuple[PairwiseProfile, RuleInfo, dict[str, Any], np.ndarray]) -> np.ndarray:
     """Competition ranks of the rule on each row of cell counts (one resample each)."""
     profile, info, params, rows = job
     maps = _cell_maps(profile.cells, profile.n)  # type: ignore[arg-type]
     wins, ties = _matrices(maps, rows, profile.n)
-    out = np.empty(rows.shape, dtype=np.int64)[:, : profile.n]
+    out = np.empty((rows.shape[0], profile.n), dtype=np.int64)
     for k in range(rows.shape[0]):
         res = info.func(replace(profile, wins=wins[k], ties=ties[k], cells=None), **params)
         levels = res.levels
@@ -696,32 +740,22 @@ def bootstrap_battles(
     full = aggregate_profile(profile, info.name, run)
     cells, n = profile.cells, profile.n
     assert cells is not None
-    pair_map = csr_matrix((np.ones(cells.size), (np.arange(cells.size), cells["a"] * n + cells["b"])), (cells.size, n * n))
+    pair_map = csr_matrix(
+        (np.ones(cells.size), (np.arange(cells.size), cells["a"] * n + cells["b"])), (cells.size, n**2)
+    )
     if counts is None:
         _check_k(n_resamples, "n_resamples")
         counts = _draw(cells, int(n_resamples), gen, resample == "battles_by_pair")
-        bad = _groups(pair_map, counts, n) > 1
-        redrawn = 0
-        for _ in range(50):
-            if not bad.any():
-                break
-            redrawn += int(bad.sum())
-            counts[bad] = _draw(cells, int(bad.sum()), gen, False)  # by pair never disconnects
-            bad[bad] = _groups(pair_map, counts[bad], n) > 1
-        else:
-            raise BattleError(
-                f"battles: {redrawn} draws of the battles left the comparison graph in pieces (some systems have too "
-                "few battles to stay linked to the others); resample within each pair instead (resample="
-                "'battles_by_pair'; CLI: --resample battles_by_pair), or leave the sparse systems out (exclude=...)."
-            )
-        if redrawn:
-            warnings.warn(
-                f"bootstrap: {redrawn} of {redrawn + int(n_resamples)} draws of the battles left some systems "
-                "without a link to the others and were drawn again; the rank intervals are conditional on the "
-                "comparison graph staying connected (resample='battles_by_pair' keeps every pair's battles).",
-                DataNoteWarning,
-                stacklevel=2,
-            )
+        _redraw_disconnected(profile, counts, pair_map, gen)
+        if resample == "battles_by_pair":
+            pairs = pd.Series(cells["count"]).groupby([cells["a"], cells["b"]]).sum()
+            if (pairs == 1).any():
+                warnings.warn(
+                    f"bootstrap: {int((pairs == 1).sum())} of {pairs.size} pairs met in a single battle; drawing "
+                    "within each pair cannot vary them, so the rank intervals leave their uncertainty out.",
+                    DataNoteWarning,
+                    stacklevel=2,
+                )
     else:
         counts = np.array(counts, dtype=np.int64)
         if counts.ndim != 2 or counts.shape[1] != cells.size or (counts < 0).any():
@@ -856,7 +890,9 @@ def battle_perturbations(
             )
     if not items:
         raise BattleError(f"studies: give at least one of {', '.join(BATTLE_STUDIES)}.")
-    keep = _numbers(fractions, "fractions", low=0.0, low_open=True, high=1.0, hint="shares of the battles kept, in (0, 1)")
+    keep = _numbers(
+        fractions, "fractions", low=0.0, low_open=True, high=1.0, hint="shares of the battles kept, in (0, 1)"
+    )
     n_draws = _positive_int(n_draws, "n_draws")
     profile = _as_profile(battles, "subsample_battles") if "subsample_battles" in items else battles
     if not isinstance(profile, PairwiseProfile):

@@ -682,20 +682,21 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         level_kw = {k: lk[k] for k in ("level", "inner", "inner_params", "instance_weighting") if lk[k] is not None}
         if args.outer is not None:
             level_kw["outer"] = args.outer
-    res = bootstrap(
-        table,
-        args.rule,
-        resample=args.resample or ("battles" if battles else "tasks"),
-        **level_kw,
-        n_resamples=args.resamples,
-        confidence=args.confidence,
-        atol=args.atol,
-        rtol=args.rtol,
-        n_jobs=args.jobs,
-        progress=args.progress,
-        rng=args.seed,
-        **params,
-    )
+    with _sources.notes_to_stderr():  # e.g. battle resamples drawn again
+        res = bootstrap(
+            table,
+            args.rule,
+            resample=args.resample or ("battles" if battles else "tasks"),
+            **level_kw,
+            n_resamples=args.resamples,
+            confidence=args.confidence,
+            atol=args.atol,
+            rtol=args.rtol,
+            n_jobs=args.jobs,
+            progress=args.progress,
+            rng=args.seed,
+            **params,
+        )
     _emit(_render_bootstrap(res, table, args), args)
     return 0
 

@@ -17,7 +17,13 @@ from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
 __all__ = ["read_frame", "read_table"]
 
 FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"PK\x03\x04", "zip"), (b"(\xb5/\xfd", "zstd"))
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"PK\x03\x04", "zip"),
+    (b"(\xb5/\xfd", "zstd"),
+)
 
 
 def compression_of(path: str | os.PathLike[str]) -> str | None:

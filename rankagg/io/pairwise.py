@@ -214,7 +214,12 @@ def content_format(path: str | os.PathLike[str]) -> str | None:
 # the column layouts of a battle log: raw Chatbot Arena / MT-Bench logs, and the one rankagg writes
 _LAYOUTS = (("model_a", "model_b"), ("system_a", "system_b"))
 # optional columns: the names tried, in order, when the caller leaves the default
-_OPTIONAL = {"task": ("category", "task"), "instance": ("question_id", "instance"), "judge": ("judge",), "turn": ("turn",)}
+_OPTIONAL = {
+    "task": ("category", "task"),
+    "instance": ("question_id", "instance"),
+    "judge": ("judge",),
+    "turn": ("turn",),
+}
 
 
 def _column(df: pd.DataFrame, given: str | None, name: str, where: str) -> str | None:
