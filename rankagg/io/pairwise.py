@@ -168,7 +168,7 @@ def read_alpaca_eval_annotations(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def content_format(path: str | os.PathLike[str]) -> str | None:
-    """The format of a data file, from its extension or else from its content; None when neither tells.
+    r"""The format of a data file, from its extension or else from its content; None when neither tells.
 
     The extension decides when it names a format (``.csv``, ``.jsonl.gz``...);
     otherwise the first bytes, decompressed if the file is compressed
