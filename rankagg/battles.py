@@ -229,7 +229,7 @@ def _task_mask(df: pd.DataFrame, tasks: str | Collection[str]) -> np.ndarray:
     present = list(dict.fromkeys(v for v in values if v))
     mask = np.zeros(len(df), dtype=bool)
     for pat in [tasks] if isinstance(tasks, str) else list(tasks):
-        hit = np.array([v == pat or fnmatch.fnmatchcase(v, str(pat)) for v in values], dtype=bool)
+        hit = np.isin(values, [v for v in present if v == pat or fnmatch.fnmatchcase(v, str(pat))])
         if not hit.any():
             raise BattleError(
                 f"tasks: no task {pat!r} in the battle log; its tasks are {preview(present, 8)}."
@@ -615,16 +615,20 @@ def _redraw_disconnected(
 
 def _rank_rows(job: tuple[PairwiseProfile, RuleInfo, dict[str, Any], np.ndarray]) -> np.ndarray:
     """Competition ranks of the rule on each row of cell counts (one resample each)."""
+    from rankagg.robustness import _one_blas_thread
+
     profile, info, params, rows = job
     maps = _cell_maps(profile.cells, profile.n)  # type: ignore[arg-type]
     wins, ties = _matrices(maps, rows, profile.n)
     out = np.empty((rows.shape[0], profile.n), dtype=np.int64)
-    for k in range(rows.shape[0]):
-        res = info.func(replace(profile, wins=wins[k], ties=ties[k], cells=None), **params)
-        levels = res.levels
-        if levels is None:
-            levels = levels_from_scores(np.asarray(res.scores, dtype=np.float64), higher_is_better=res.higher_is_better)
-        out[k] = competition_ranks(np.asarray(levels))
+    with _one_blas_thread():  # many small solves: threads cost more than they give
+        for k in range(rows.shape[0]):
+            res = info.func(replace(profile, wins=wins[k], ties=ties[k], cells=None), **params)
+            levels = res.levels
+            if levels is None:
+                scores = np.asarray(res.scores, dtype=np.float64)
+                levels = levels_from_scores(scores, higher_is_better=res.higher_is_better)
+            out[k] = competition_ranks(np.asarray(levels))
     return out
 
 
@@ -878,6 +882,7 @@ def battle_perturbations(
     2         z          1.0    x
     """
     from rankagg.perturb import STUDIES, _agreement, _frame, _numbers, _positive_int, _resolve_rules
+    from rankagg.robustness import _one_blas_thread
 
     items = [studies] if isinstance(studies, str) else list(studies)
     items = list(dict.fromkeys(x.strip() for v in items for x in str(v).split(",") if x.strip()))
@@ -912,7 +917,8 @@ def battle_perturbations(
     check_connected(profile)
 
     def ranks(prof: PairwiseProfile) -> dict[str, np.ndarray]:
-        return {i.name: aggregate_profile(prof, i.name, run[i.name]).ranks.astype(np.float64) for i in infos}
+        with _one_blas_thread():  # many small solves: threads cost more than they give
+            return {i.name: aggregate_profile(prof, i.name, run[i.name]).ranks.astype(np.float64) for i in infos}
 
     full = ranks(profile)
     rows: list[dict[str, Any]] = []
