@@ -10,10 +10,11 @@ Used by :mod:`rankagg.cli`: ``--from {auto,table,lm-eval,mteb,helm,open-llm,alpa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,11 @@ __all__ = [
     "SOURCES",
     "add_datasets_command",
     "add_source_args",
+    "battle_studies",
     "load_battles",
     "load_instances",
     "load_source",
+    "notes_to_stderr",
     "source_kind",
     "source_label",
     "wide_options",
@@ -62,7 +65,7 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="what FILE is: a score table, lm-evaluation-harness results (file or directory), an MTEB results "
         "folder, a HELM group JSON, an Open LLM Leaderboard snapshot, an AlpacaEval leaderboard CSV, a battle log "
-        "(model_a, model_b, winner; rank and compare only) (default: auto, detected from the file)",
+        "(model_a, model_b, winner) (default: auto, detected from the file's content)",
     )
     g.add_argument("--dataset", metavar="NAME", help="a registry dataset instead of FILE (see `rankagg datasets`)")
     g.add_argument("--benchmark", metavar="NAME", help="MTEB: a benchmark preset, e.g. mteb-eng-classic")
@@ -99,7 +102,7 @@ def source_label(args: argparse.Namespace) -> str:
     return str(args.file)
 
 
-def _sniff(path: Path) -> str:
+def _sniff(path: Path, fmt: str | None = None) -> str:
     if path.is_dir():
         if next(path.rglob("results*.json"), None) is not None:
             return "lm-eval"
@@ -109,12 +112,16 @@ def _sniff(path: Path) -> str:
             f"{path}: a directory, but neither lm-evaluation-harness results (results_*.json) nor an MTEB results "
             "folder (<org>__<model>/<revision>/<Task>.json); pass --from lm-eval or --from mteb."
         )
-    suffix = path.suffix.lower()
-    if suffix == ".json":
+    from rankagg.io.files import compression_of
+    from rankagg.io.pairwise import content_format
+
+    fmt = fmt or content_format(path)  # by extension, else by content; compressed files by their first bytes
+    comp = compression_of(path)
+    if fmt == "json":
         try:
-            with open(path, encoding="utf-8") as fh:
-                obj = json.load(fh)
-        except (OSError, ValueError):
+            with pd.io.common.get_handle(path, "r", compression=comp) as h:
+                obj = json.load(h.handle)
+        except (OSError, ValueError, EOFError):
             return "table"  # read_table gives the precise error
         if isinstance(obj, list) and obj:
             first = obj[0]
@@ -124,22 +131,12 @@ def _sniff(path: Path) -> str:
                 return "helm"
         if isinstance(obj, Mapping) and isinstance(obj.get("results"), Mapping):
             return "lm-eval"
-        if isinstance(obj, list) and obj and isinstance(obj[0], Mapping):
-            keys = {str(k) for k in obj[0]}
-            if any(cols <= keys for cols in _BATTLE_COLUMNS):
-                return "battles"
-        return "table"
-    if suffix in (".csv", ".tsv"):
-        try:
-            head = pd.read_csv(path, nrows=0, sep="," if suffix == ".csv" else "\t")
-        except (OSError, ValueError):
-            return "table"
-        cols = [str(c) for c in head.columns]
-        if cols and (cols[0] == "" or cols[0].startswith("Unnamed")) and "win_rate" in cols:
-            return "alpaca-eval"
-        if any(c <= set(cols) for c in _BATTLE_COLUMNS):
-            return "battles"
-    return "table"
+        keys = set(map(str, obj[0])) if isinstance(obj, list) and obj and isinstance(obj[0], Mapping) else set()
+        return "battles" if any(cols <= keys for cols in _BATTLE_COLUMNS) else "table"
+    cols = _columns_of(path, fmt) if fmt in ("csv", "tsv", "jsonl", "parquet") else []
+    if fmt in ("csv", "tsv") and cols and (cols[0] == "" or cols[0].startswith("Unnamed")) and "win_rate" in cols:
+        return "alpaca-eval"
+    return "battles" if any(c <= set(cols) for c in _BATTLE_COLUMNS) else "table"
 
 
 def wide_options(args: argparse.Namespace) -> bool:
@@ -159,7 +156,7 @@ def source_kind(args: argparse.Namespace) -> str:
     else:
         path = Path(args.file)
         if args.source == "auto":
-            kind = _sniff(path) if path.exists() else "table"  # read_table reports a missing file
+            kind = _sniff(path, args.input_format) if path.exists() else "table"  # read_table reports a missing file
         else:
             kind = args.source
     if args.benchmark and kind != "mteb":
@@ -270,20 +267,29 @@ def load_source(
 
 
 def _columns_of(path: Path, fmt: str | None) -> list[str]:
-    """The column names of a file (read cheaply for CSV / TSV)."""
-    from rankagg.io.files import _format_of, read_frame
+    """The column names of a file, compressed or not (read cheaply for CSV / TSV / JSON lines)."""
+    from rankagg.io.files import _format_of, compression_of, read_frame
 
-    kind = _format_of(path, fmt)
-    if kind in ("csv", "tsv"):
-        try:
-            head = pd.read_csv(path, nrows=0, sep="," if kind == "csv" else "\t")
-        except (OSError, ValueError):
-            return []  # read_table gives the precise error
-        return [str(c).strip() for c in head.columns]
     try:
-        return [str(c) for c in read_frame(path, format=fmt).columns]
+        kind = _format_of(path, fmt)
     except RankaggError:
         return []
+    comp = compression_of(path)
+    try:
+        if kind in ("csv", "tsv"):
+            head = pd.read_csv(path, nrows=0, sep="," if kind == "csv" else "\t", compression=comp)
+            return [str(c).strip() for c in head.columns]
+        if kind == "jsonl":
+            with pd.io.common.get_handle(path, "r", compression=comp) as h:
+                first = json.loads(h.handle.readline())
+            return [str(c) for c in first] if isinstance(first, Mapping) else []
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return [str(c) for c in pq.read_schema(path).names]
+        return [str(c) for c in read_frame(path, format=fmt).columns]
+    except (RankaggError, OSError, ValueError, EOFError, ImportError):
+        return []  # the reader gives the precise error
 
 
 def _where_of(args: argparse.Namespace) -> dict[str, list[str]] | None:
@@ -336,20 +342,79 @@ def load_instances(
     )
 
 
+# options of score tables that mean nothing for a battle log: (attribute, default, what it is for)
+_TABLE_ONLY = (
+    ("layout", "auto", "--layout"),
+    ("systems_in", None, "--systems-in"),
+    ("index_col", None, "--index-col"),
+    ("system_col", "system", "--system-col"),
+    ("score_col", "score", "--score-col"),
+    ("metric_col", "metric", "--metric-col"),
+    ("direction_col", "higher_is_better", "--direction-col"),
+    ("direction", None, "--direction"),
+    ("higher_is_better", None, "--higher-is-better"),
+    ("lower_is_better", None, "--lower-is-better"),
+    ("metric", None, "--metric"),
+    ("weights", None, "--weights"),
+    ("missing", "raise", "--missing"),
+    ("atol", 0.0, "--atol"),
+    ("rtol", 0.0, "--rtol"),
+)
+
+
 def load_battles(args: argparse.Namespace) -> Any:
-    """A :class:`~rankagg.battles.PairwiseProfile` from a battle log (``--from battles``)."""
+    """A :class:`~rankagg.battles.PairwiseProfile` from a battle log (``--from battles``), filters applied.
+
+    ``--tasks`` keeps the battles of some tasks (the log's ``task`` or ``category`` column, or ``--task-col``),
+    ``--include`` / ``--exclude`` the battles between the systems kept; each filter's dropped battles are
+    counted on stderr. An option that only means something for a score table is an error, never ignored.
+    """
     from rankagg.battles import pairwise_from_battles
     from rankagg.io import read_battles
-    from rankagg.io.files import read_frame
 
-    path = Path(args.file)
-    if path.is_file() and _BATTLE_COLUMNS[1] <= set(_columns_of(path, args.input_format)):
-        frame = read_frame(path, format=args.input_format)  # already system_a, system_b, winner in {a, b, tie}
-    else:
-        frame = read_battles(args.file, format=args.input_format)
-    for note in frame.attrs.get("notes", []):
+    given = [flag for attr, default, flag in _TABLE_ONLY if getattr(args, attr, default) not in (default, [], "")]
+    if given:
+        raise SourceError(
+            f"{', '.join(given)}: {'these options apply' if len(given) > 1 else 'this option applies'} to score "
+            f"tables, and {source_label(args)} is a battle log (system pairs and winners, no scores); leave "
+            f"{'them' if len(given) > 1 else 'it'} out. A battle log takes --tasks, --task-col, --include, --exclude."
+        )
+    resample = getattr(args, "resample", None)
+    if resample not in (None, "battles", "battles_by_pair"):
+        raise SourceError(
+            f"--resample {resample}: a battle log is resampled over battles (the default: every battle drawn with "
+            "replacement) or battles_by_pair (the battles of each pair among themselves)."
+        )
+    task_col = getattr(args, "task_col", "task")
+    frame = read_battles(args.file, format=args.input_format, **({} if task_col == "task" else {"task": task_col}))
+    tasks = _split(args.tasks) or None
+    profile = pairwise_from_battles(frame, tasks=tasks, include=args.include, exclude=args.exclude)
+    for note in (*frame.attrs.get("notes", []), *profile.notes):
         sys.stderr.write(f"rankagg: note: {' '.join(str(note).split())}\n")
-    return pairwise_from_battles(frame, include=args.include, exclude=args.exclude)
+    return profile
+
+
+@contextlib.contextmanager
+def notes_to_stderr() -> Iterator[None]:
+    """Print the :class:`~rankagg.io.DataNoteWarning` raised inside as ``rankagg: note: ...`` lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataNoteWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, DataNoteWarning):
+            sys.stderr.write(f"rankagg: note: {' '.join(str(w.message).split())}\n")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def battle_studies(args: argparse.Namespace) -> tuple[list[str], list[str], Callable[..., pd.DataFrame]]:
+    """``rankagg robustness`` on a battle log: the rules, the studies and what runs them."""
+    from rankagg.battles import BATTLE_RULES, BATTLE_STUDIES, battle_perturbations
+
+    def run(profile: Any, *, atol: float, rtol: float, **kwargs: Any) -> pd.DataFrame:
+        return battle_perturbations(profile, **kwargs)  # atol / rtol: load_battles refused them (no scores)
+
+    return _split(args.rules) or list(BATTLE_RULES), _split(args.studies) or list(BATTLE_STUDIES), run
 
 
 # ---------------------------------------------------------------------------------------------- rankagg datasets

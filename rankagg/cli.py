@@ -260,10 +260,6 @@ def _load(args: argparse.Namespace) -> Any:
     levels = hasattr(args, "instance_col")  # rank and compare read instance-level files and battle logs
     kind = _sources.source_kind(args)
     if kind == "battles":
-        if args.command not in ("rank", "compare"):
-            raise CLIError(
-                f"--from battles: battle logs are ranked by `rankagg rank` and `rankagg compare`, not {args.command}."
-            )
         return _sources.load_battles(args)
     table = _load_table(args, kind, levels)
     _note_dropped(table)
@@ -731,9 +727,9 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
             "confidence": res.confidence,
             "seed": res.seed,
             "missing_policy": res.missing_policy,
-            "dropped_systems": list(table.dropped_systems),
-            "dropped_tasks": list(table.dropped_tasks),
-            "tasks": list(table.labels),
+            "dropped_systems": list(getattr(table, "dropped_systems", ())),
+            "dropped_tasks": list(getattr(table, "dropped_tasks", ())),
+            "tasks": list(getattr(table, "labels", ())),
             "atol": args.atol,
             "rtol": args.rtol,
             "mean_kendall_tau_to_full_ranking": mean_tau,
@@ -747,7 +743,11 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
     lines = [
         f"Rule: {res.rule}; bootstrap over {res.resample}: {res.n_resamples} resamples "
         + (
-            f"of the {table.n_columns} task columns with replacement ({res.n_distinct} distinct)"
+            f"of the {table.n_battles} battles with replacement"
+            + (" within each pair" if res.resample == "battles_by_pair" else "")
+            + f" ({res.n_distinct} distinct)"
+            if res.resample.startswith("battles")
+            else f"of the {table.n_columns} task columns with replacement ({res.n_distinct} distinct)"
             if res.resample == "tasks"
             else "(the instances of each task drawn with replacement"
             + (", after drawing the tasks)" if res.resample == "both" else ")")
@@ -788,8 +788,11 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     params = {k: _parse_scalar(v) for k, v in _key_values(args.param, "--param").items()}
     if "rng" in params:
         raise CLIError("--param rng: the bootstrap seeds randomised rules itself; use --seed.")
-    get_rule(args.rule)
+    if args.rule:
+        get_rule(args.rule)
     table = _load(args)
+    battles = isinstance(table, PairwiseProfile)  # a battle log: resample the battles, a pairwise rule by default
+    args.rule = args.rule or ("bradley_terry" if battles else "borda")
     from rankagg.instances import InstanceTable
 
     level_kw: dict[str, Any] = {}
@@ -798,20 +801,21 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         level_kw = {k: lk[k] for k in ("level", "inner", "inner_params", "instance_weighting") if lk[k] is not None}
         if args.outer is not None:
             level_kw["outer"] = args.outer
-    res = bootstrap(
-        table,
-        args.rule,
-        resample=args.resample,
-        **level_kw,
-        n_resamples=args.resamples,
-        confidence=args.confidence,
-        atol=args.atol,
-        rtol=args.rtol,
-        n_jobs=args.jobs,
-        progress=args.progress,
-        rng=args.seed,
-        **params,
-    )
+    with _sources.notes_to_stderr():  # e.g. battle resamples drawn again
+        res = bootstrap(
+            table,
+            args.rule,
+            resample=args.resample or ("battles" if battles else "tasks"),
+            **level_kw,
+            n_resamples=args.resamples,
+            confidence=args.confidence,
+            atol=args.atol,
+            rtol=args.rtol,
+            n_jobs=args.jobs,
+            progress=args.progress,
+            rng=args.seed,
+            **params,
+        )
     _emit(_render_bootstrap(res, table, args), args)
     return 0
 
@@ -824,7 +828,10 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     for r in rules:
         get_rule(r)
     table = _load(args)
-    if isinstance(table, InstanceTable):
+    studies_of = perturbation_studies
+    if isinstance(table, PairwiseProfile):  # a battle log: the studies that apply to battles
+        rules, studies, studies_of = _sources.battle_studies(args)
+    elif isinstance(table, InstanceTable):
         inner = args.inner or "mean"
         sys.stderr.write(
             f"rankagg: note: the perturbation studies perturb task-level scores: each task's instance scores are "
@@ -835,7 +842,7 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         args.inner_used = inner
     elif args.inner is not None:
         raise CLIError("--inner summarises the instances of instance-level files; this file is task-level.")
-    df = perturbation_studies(
+    df = studies_of(
         table,
         rules=rules,
         studies=studies,
@@ -851,12 +858,12 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     elif fmt == "json":
         payload = {
             "rules": [get_rule(r).name for r in rules],
-            "studies": [s for s in STUDIES if s in studies],
+            "studies": list(dict.fromkeys(df["study"])),
             "n_draws": args.draws,
             "seed": args.seed,
-            "missing_policy": table.missing_policy,
-            "dropped_systems": list(table.dropped_systems),
-            "dropped_tasks": list(table.dropped_tasks),
+            "missing_policy": getattr(table, "missing_policy", None),
+            "dropped_systems": list(getattr(table, "dropped_systems", ())),
+            "dropped_tasks": list(getattr(table, "dropped_tasks", ())),
             "input": _input_record(table, args),
             "instances_summarised_by": getattr(args, "inner_used", None),
             "rows": [
@@ -988,12 +995,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_table_args(p)
     _add_level_args(p)
-    p.add_argument("--rule", default="borda", help="rule name (see `rankagg rules`; default: borda)")
+    p.add_argument(
+        "--rule", default=None, help="rule name (see `rankagg rules`; default: borda, bradley_terry for battle logs)"
+    )
     p.add_argument(
         "--resample",
-        default="tasks",
+        default=None,
         help="what to resample with replacement: tasks (default); with instance-level files also instances "
-        "(stratified by task), both (tasks, then their instances) or seeds (instances that are seeds or folds)",
+        "(stratified by task), both (tasks, then their instances) or seeds (instances that are seeds or folds); "
+        "battle logs: battles (default) or battles_by_pair (each pair keeps its number of battles)",
     )
     p.add_argument("-B", "--resamples", type=int, default=1000, help="number of resamples (default 1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="level of the rank intervals (default 0.95)")

@@ -589,8 +589,18 @@ def bootstrap(
     2  Kestrel     3         3          4
     """
     t0 = time.perf_counter()
+    from rankagg.battles import PairwiseProfile, bootstrap_battles, is_battle_frame
     from rankagg.instances import InstanceTable
 
+    if isinstance(table, PairwiseProfile) or is_battle_frame(table):  # battles: resample them (rankagg.battles)
+        if atol or rtol or level or inner or outer or instance_weighting or inner_params:
+            raise RankaggError(
+                "atol, rtol, level, inner, outer, instance_weighting, inner_params: options of score "
+                "tables; a battle log has no scores or instances to apply them to, leave them out."
+            )
+        resample = "battles" if resample == "tasks" else resample  # the default, for battles
+        kw = {"n_resamples": n_resamples, "confidence": confidence, "n_jobs": n_jobs, "progress": progress}
+        return bootstrap_battles(table, rule, resample=resample, counts=counts, rng=rng, **kw, **params)
     if isinstance(table, InstanceTable):
         return _bootstrap_instances(
             table,

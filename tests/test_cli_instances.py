@@ -223,9 +223,10 @@ def test_rank_and_compare_battle_logs(capsys, battles_csv):
             "rule 'borda' needs scores or full rankings, and battle data gives only pairwise preferences; use a rule "
             "that reads pairwise preferences: copeland, minimax, schulze, ranked_pairs, kemeny, bradley_terry.",
         ),
-        (
-            ["bootstrap", "{battles}", "--from", "battles"],
-            "--from battles: battle logs are ranked by `rankagg rank` and `rankagg compare`, not bootstrap.",
+        (  # bootstrap resamples battles (tests/test_battles_trust.py); resampling tasks is refused, not ignored
+            ["bootstrap", "{battles}", "--from", "battles", "--resample", "tasks"],
+            "--resample tasks: a battle log is resampled over battles (the default: every battle drawn with "
+            "replacement) or battles_by_pair",
         ),
     ],
 )

@@ -124,7 +124,10 @@ def test_battle_errors(tmp_path):
     csv.write_text("model_a,model_b,winner\nx,y,model_a\ny,z,won\n")
     with pytest.raises(ReaderError, match=pin(f"{csv}: column 'winner' has values other than", "line 3 ('won')")):
         read_battles(csv)
-    bad = tmp_path / "log.txt"
-    bad.write_text("model_a,model_b,winner\n")
-    with pytest.raises(ReaderError, match=pin("cannot tell the file format from its extension '.txt'")):
+    bad = tmp_path / "log.txt"  # neither the extension nor the content tells the format
+    bad.write_text("model_a model_b winner\n")
+    with pytest.raises(ReaderError, match=pin("cannot tell the file format from its extension '.txt'", "format=")):
         read_battles(bad)
+    # a CSV with an extension that says nothing is read by its content
+    bad.write_text("model_a,model_b,winner\nx,y,tie\n")
+    assert read_battles(bad)["winner"].tolist() == ["tie"]

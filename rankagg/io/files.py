@@ -18,6 +18,23 @@ from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
 __all__ = ["read_frame", "read_table", "select_rows"]
 
 FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"PK\x03\x04", "zip"),
+    (b"(\xb5/\xfd", "zstd"),
+)
+
+
+def compression_of(path: str | os.PathLike[str]) -> str | None:
+    """The compression of a file read from its first bytes (``"gzip"``, ``"bz2"``, ...), None when it is plain."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError:
+        return None
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -105,10 +122,12 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
     if p.is_dir():
         raise RankaggError(f"path: {str(p)!r} is a directory; give a score file (CSV, Parquet or JSON).")
     fmt = _format_of(p, format)
+    compression = compression_of(p)  # by content: a gzip file is read as one whatever its name
     try:
         if fmt in ("csv", "tsv"):
             df = pd.read_csv(
                 p,
+                compression=compression,
                 sep="," if fmt == "csv" else "\t",
                 dtype=str,
                 keep_default_na=False,
@@ -126,9 +145,8 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
                     f"{p}: reading Parquet needs pyarrow; install it with `pip install 'rankagg[parquet]'` ({exc})."
                 ) from None
         elif fmt == "jsonl":
-            df = pd.read_json(p, lines=True, dtype=False)
+            df = pd.read_json(p, lines=True, dtype=False, compression=compression)
         else:
-            compression = "infer"
             with pd.io.common.get_handle(p, "r", compression=compression) as h:
                 obj = json.load(h.handle)
             df = _json_frame(obj, p)
@@ -138,7 +156,7 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RankaggError(f"{p}: could not read it as {fmt.upper()} ({first}).") from None
     if fmt in ("csv", "tsv"):
-        _check_header(p, fmt)
+        _check_header(p, fmt, compression)
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[0] == 0:
         raise ScoreTableError(f"{p}: the file has no rows of scores.")
@@ -149,9 +167,17 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
     return select_rows(df, where, p)
 
 
-def _check_header(p: Path, fmt: str) -> None:
+def _check_header(p: Path, fmt: str, compression: str | None) -> None:
     """Refuse a header that names a column twice (pandas would silently rename the second ``name.1``)."""
-    raw = pd.read_csv(p, sep="," if fmt == "csv" else "\t", header=None, nrows=1, dtype=str, keep_default_na=False)
+    raw = pd.read_csv(
+        p,
+        sep="," if fmt == "csv" else "\t",
+        header=None,
+        nrows=1,
+        dtype=str,
+        keep_default_na=False,
+        compression=compression,
+    )
     names = [str(c).strip() for c in raw.iloc[0].tolist()] if len(raw) else []
     seen: dict[str, int] = {}
     for k, name in enumerate(names, start=1):

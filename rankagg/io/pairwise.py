@@ -7,8 +7,10 @@ validated long DataFrame with documented columns.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,12 +18,19 @@ import pandas as pd
 
 from rankagg._errors import RankaggError
 from rankagg.io._common import Notes, ReaderError, check_path, load_json, row_label, short, to_float, where_rows
-from rankagg.io.files import read_frame
+from rankagg.io.files import _format_of, compression_of, read_frame
 
-__all__ = ["BATTLE_WINNERS", "read_alpaca_eval_annotations", "read_battles"]
+__all__ = ["BATTLE_WINNERS", "content_format", "read_alpaca_eval_annotations", "read_battles"]
 
-#: Winner values of battle logs and what they become (``a``, ``b`` or ``tie``).
-BATTLE_WINNERS: dict[str, str] = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "tie"}
+#: Winner values of battle logs (lower case) and what they become (``a``, ``b`` or ``tie``).
+BATTLE_WINNERS: dict[str, str] = {
+    "a": "a",
+    "b": "b",
+    "tie": "tie",
+    "model_a": "a",
+    "model_b": "b",
+    "tie (bothbad)": "tie",
+}
 
 
 def instance_id(instruction: str) -> str:
@@ -158,16 +167,72 @@ def read_alpaca_eval_annotations(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def _column(df: pd.DataFrame, given: str | None, default: str, param: str, where: str) -> str | None:
+def content_format(path: str | os.PathLike[str]) -> str | None:
+    r"""The format of a data file, from its extension or else from its content; None when neither tells.
+
+    The extension decides when it names a format (``.csv``, ``.jsonl.gz``...);
+    otherwise the first bytes, decompressed if the file is compressed
+    (:func:`rankagg.io.files.compression_of`): Parquet's magic number, a JSON
+    list or object, JSON lines (one object per line), or a CSV / TSV header.
+
+    Examples
+    --------
+    >>> import gzip, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.data")
+    >>> with gzip.open(path, "wt") as fh:
+    ...     _ = fh.write('{"model_a": "x", "model_b": "y", "winner": "tie"}\n')
+    >>> content_format(path)
+    'jsonl'
+    """
+    p = Path(path)
+    try:
+        return _format_of(p, None)
+    except RankaggError:
+        pass
+    try:
+        with pd.io.common.get_handle(p, "rb", compression=compression_of(p), is_text=False) as h:
+            head = h.handle.read(1 << 16)
+    except (OSError, ValueError, EOFError):
+        return None
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("["):
+        return "json"
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0]
+        try:
+            return "jsonl" if isinstance(json.loads(first), dict) else None
+        except ValueError:
+            return "json"  # an object over several lines
+    header = text.split("\n", 1)[0]
+    if "\t" in header:
+        return "tsv"
+    return "csv" if "," in header else None
+
+
+# the column layouts of a battle log: raw Chatbot Arena / MT-Bench logs, and the one rankagg writes
+_LAYOUTS = (("model_a", "model_b"), ("system_a", "system_b"))
+# optional columns: the names tried, in order, when the caller leaves the default
+_OPTIONAL = {
+    "task": ("category", "task"),
+    "instance": ("question_id", "instance"),
+    "judge": ("judge",),
+    "turn": ("turn",),
+}
+
+
+def _column(df: pd.DataFrame, given: str | None, name: str, where: str) -> str | None:
     if given is None:
         return None
     if given in df.columns:
         return given
-    if given == default:
-        return None
+    candidates = _OPTIONAL[name]
+    if given == candidates[0]:
+        return next((c for c in candidates if c in df.columns), None)
     raise ReaderError(
-        f"{where}: {param}: no column {given!r}; the columns are {short(df.columns, 10)}. Pass {param}=None to go "
-        "without."
+        f"{where}: {name}: no column {given!r}; the columns are {short(df.columns, 10)}. Pass {name}=None to go "
+        "without" + (" (command line: leave --task-col out)." if name == "task" else ".")
     )
 
 
@@ -183,24 +248,33 @@ def read_battles(
     judge: str | None = "judge",
     turn: str | None = "turn",
 ) -> pd.DataFrame:
-    """Read a pairwise battle log (Chatbot Arena / MT-Bench human judgments style).
+    """Read a pairwise battle log (Chatbot Arena / MT-Bench human judgments style, or rankagg's own).
 
-    Each record is one comparison: ``model_a``, ``model_b``, ``winner`` in
-    ``{"model_a", "model_b", "tie", "tie (bothbad)"}``, and optionally the
-    question, the judge and the turn.
+    Each record is one comparison: the two systems and the outcome, and
+    optionally the question, the judge and the turn. Two layouts are read,
+    the same ones as the command line: Chatbot Arena's ``model_a, model_b,
+    winner`` and ``system_a, system_b, winner`` (what this function returns);
+    ``winner`` is ``model_a`` / ``a``, ``model_b`` / ``b``, ``tie`` or
+    ``tie (bothbad)`` (case and surrounding spaces ignored) in either.
 
     Parameters
     ----------
     source : path-like or pandas.DataFrame
-        JSON (a list of records), JSON lines, CSV or Parquet, or a DataFrame.
+        JSON (a list of records), JSON lines, CSV, TSV or Parquet, or a
+        DataFrame. A compressed file (gzip, bz2, xz, zip, zstd) is recognised
+        by its content, whatever its name.
     format : str, optional
-        File format when the extension does not tell.
+        File format; by default from the extension, else from the content
+        (:func:`content_format`).
     model_a, model_b, winner : str
-        Column names of the two models and of the outcome.
+        Column names of the two systems and of the outcome. When
+        ``model_a`` / ``model_b`` are left at their defaults and the file has
+        no such columns, ``system_a`` / ``system_b`` are used.
     task, instance, judge, turn : str or None
         Optional columns copied as ``task``, ``instance``, ``judge`` and
-        ``turn`` (defaults ``category``, ``question_id``, ``judge``, ``turn``:
-        used when present). ``None`` leaves one out.
+        ``turn``. Left at their defaults, the first present of ``category``
+        or ``task``, ``question_id`` or ``instance``, ``judge``, ``turn`` is
+        used; ``None`` leaves one out.
 
     Returns
     -------
@@ -213,8 +287,8 @@ def read_battles(
     Raises
     ------
     ReaderError
-        On a missing column, an empty model name, a battle of a model with
-        itself, or a winner value outside the four above.
+        On a missing column, an empty system name, a battle of a system with
+        itself, or a winner value outside the ones above.
 
     Examples
     --------
@@ -226,6 +300,10 @@ def read_battles(
         system_a    system_b winner instance
     0      gpt-4  vicuna-13b      a       81
     1  claude-v1       gpt-4    tie       82
+    >>> own = pd.DataFrame({"system_a": ["x"], "system_b": ["y"], "winner": ["b"]})
+    >>> read_battles(own)[["system_a", "system_b", "winner"]]
+      system_a system_b winner
+    0        x        y      b
     """
     if isinstance(source, pd.DataFrame):
         df = source.copy()
@@ -234,26 +312,24 @@ def read_battles(
     else:
         p = check_path(source, kind="battle log (JSON, JSON lines, CSV or Parquet)")
         try:
-            df = read_frame(p, format=format)
+            df = read_frame(p, format=format or content_format(p))
         except RankaggError as exc:
             raise ReaderError(str(exc)) from None
         where = str(p)
         source_file = str(p)
     df.columns = [str(c) for c in df.columns]
+    if (model_a, model_b) == _LAYOUTS[0]:
+        model_a, model_b = next((lay for lay in _LAYOUTS if set(lay) <= set(df.columns)), _LAYOUTS[0])
     for param, col in (("model_a", model_a), ("model_b", model_b), ("winner", winner)):
         if col not in df.columns:
             raise ReaderError(
-                f"{where}: no column {col!r} ({param}); a battle log has model_a, model_b and winner columns, this "
-                f"one has {short(df.columns, 10)}. Name the columns with {param}='...'."
+                f"{where}: no column {col!r} ({param}); a battle log has model_a, model_b and winner columns (or "
+                f"system_a, system_b and winner), this one has {short(df.columns, 10)}. Name the columns with "
+                f"{param}='...' (command line: rename the file's columns to model_a, model_b, winner)."
             )
     if len(df) == 0:
         raise ReaderError(f"{where}: the battle log has no records.")
-    optional = {
-        "task": _column(df, task, "category", "task", where),
-        "instance": _column(df, instance, "question_id", "instance", where),
-        "judge": _column(df, judge, "judge", "judge", where),
-        "turn": _column(df, turn, "turn", "turn", where),
-    }
+    optional = {name: _column(df, given, name, where) for name, given in zip(_OPTIONAL, (task, instance, judge, turn))}
     a = df[model_a].astype("string").str.strip()
     b = df[model_b].astype("string").str.strip()
     for side, names, col in (("model_a", a, model_a), ("model_b", b, model_b)):
@@ -275,8 +351,8 @@ def read_battles(
     if bad.any():
         examples = [f"{row_label(df, k)} ({raw.iloc[k]!r})" for k in np.nonzero(bad)[0]]
         raise ReaderError(
-            f"{where}: column {winner!r} has values other than 'model_a', 'model_b', 'tie' and 'tie (bothbad)' at "
-            f"{short(examples, 4)}; map them to these four first."
+            f"{where}: column {winner!r} has values other than 'model_a' / 'a', 'model_b' / 'b', 'tie' and "
+            f"'tie (bothbad)' at {short(examples, 4)}; map them to these first."
         )
     out = pd.DataFrame(
         {
@@ -293,4 +369,5 @@ def read_battles(
     out["row"] = np.arange(len(df))
     out.attrs["notes"] = []
     out.attrs["source"] = where
+    out.attrs["columns"] = list(df.columns)  # as logged: what a missing-column message lists
     return out
