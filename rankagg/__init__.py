@@ -13,7 +13,7 @@ Examples
 ('Osprey',)
 """
 
-from rankagg._errors import RankaggError, RuleError, ScoreTableError
+from rankagg._errors import BootstrapWarning, PartialResultWarning, RankaggError, RuleError, ScoreTableError
 from rankagg.aggregate import aggregate, compare
 from rankagg.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.datasets import load_example
@@ -50,10 +50,12 @@ __all__ = [
     "MISSING_POLICIES",
     "RULES",
     "BootstrapResult",
+    "BootstrapWarning",
     "Column",
     "ComparisonResult",
     "InstanceTable",
     "PairwiseProfile",
+    "PartialResultWarning",
     "RankaggError",
     "RankingResult",
     "RuleError",

@@ -10,7 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-__all__ = ["RankaggError", "RuleError", "ScoreTableError", "did_you_mean", "preview"]
+__all__ = [
+    "BootstrapWarning",
+    "PartialResultWarning",
+    "RankaggError",
+    "RuleError",
+    "ScoreTableError",
+    "did_you_mean",
+    "preview",
+]
 
 
 class RankaggError(ValueError):
@@ -23,6 +31,14 @@ class ScoreTableError(RankaggError):
 
 class RuleError(RankaggError):
     """A rule was asked for something it cannot do (unknown name, bad parameter...)."""
+
+
+class BootstrapWarning(UserWarning):
+    """A bootstrap ran, but its uncertainty estimate is weak (e.g. very few units to resample); read the message."""
+
+
+class PartialResultWarning(UserWarning):
+    """A long run was interrupted (Ctrl-C) and returns what it finished; the result says it is incomplete."""
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
