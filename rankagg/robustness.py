@@ -328,7 +328,7 @@ def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray]
 
 
 def _duration(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
@@ -1321,7 +1321,7 @@ def _one_level_bulk(
     from rankagg.instances import check_weighting
     from rankagg.rules.base import RuleOutput
 
-    b, m = task_counts.shape
+    b = task_counts.shape[0]
     n = table.n_systems
     sizes = np.diff(table.offsets).astype(np.float64)
     weighting = check_weighting(kw.get("instance_weighting", "per_task"))

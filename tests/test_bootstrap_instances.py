@@ -37,7 +37,7 @@ def test_parallel_workers_give_the_same_resamples():
 def test_task_resampling_of_a_one_task_table_is_refused_not_reported_as_certainty():
     # it used to return the full ranking in every resample: zero-width intervals, a certainty the data lacks
     t = _table(2, sizes=(40,))
-    with pytest.raises(rankagg.RankaggError, match="only 1 task column.*use resample='instances' \\(its 40 instances"):
+    with pytest.raises(rankagg.RankaggError, match=r"only 1 task column.*use resample='instances' \(its 40 instances"):
         bootstrap(t, "copeland", resample="tasks", n_resamples=10, rng=0, level="one")
 
 
