@@ -290,3 +290,60 @@ def test_alpaca_eval_as_one_task_is_resampled_by_prompt(datasets_dir):
     lo, hi = res.rank_interval()
     assert res.resample == "instances" and res.n_units == 805
     assert int((hi > lo).sum()) == 49 and int((hi - lo).max()) == 13  # figures of this run (rng=0)
+
+
+# ---------------------------------------------------------------------------- perturbation studies
+def _amlb_tasks(datasets_dir) -> ScoreTable:
+    df = pd.read_csv(datasets_dir / "amlb2019" / "amlb2019_fold_level.csv")
+    df = df[df["constraint"] == "4h"][["system", "task", "instance", "metric", "score", "higher_is_better"]]
+    return InstanceTable.from_long(df, missing="partial").task_table()
+
+
+def test_perturbation_defaults_rank_a_real_table_with_holes_and_mixed_directions(datasets_dir):
+    """AMLB 2019 (4h): 39 tasks, AUC up and log loss down, failed runs missing: the mean cannot rank it."""
+    t = _amlb_tasks(datasets_dir)
+    assert t.has_missing and 0 < t.higher_is_better.sum() < t.n_columns
+    df = rankagg.perturbation_studies(t, studies="remove_tasks,rescale_task", n_draws=3, rng=0)
+    assert set(df["rule"]) == {"partial_borda", "kemeny"} and df.attrs == {"seed": 0, "complete": True}
+    assert rankagg.perturb.default_rules(t) == ("partial_borda", "kemeny")
+    # a rule asked for explicitly that cannot rank the table: the error names the option that carries it
+    with pytest.raises(RankaggError, match=pin("rules: rule 'mean' does not accept partial rankings",
+                                               "remove 'mean' from rules=")):  # fmt: skip
+        rankagg.remove_tasks(t, rules="mean,kemeny", n_draws=2, rng=0)
+
+
+def test_perturbation_studies_record_the_seed_they_draw_and_repeat_with_it():
+    t = rankagg.load_example("toy")
+    a = rankagg.perturbation_studies(t, rules="borda", studies="add_noise,remove_tasks", n_draws=3)
+    assert isinstance(a.attrs["seed"], int)
+    b = rankagg.perturbation_studies(t, rules="borda", studies="add_noise,remove_tasks", n_draws=3,
+                                     rng=a.attrs["seed"])  # fmt: skip
+    pd.testing.assert_frame_equal(a, b)
+    c = rankagg.add_noise(t, rules="borda", levels=0.5, n_draws=4)
+    pd.testing.assert_frame_equal(c, rankagg.add_noise(t, rules="borda", levels=0.5, n_draws=4, rng=c.attrs["seed"]))
+    with pytest.raises(RankaggError, match=pin("rng='a'", "integer seed")):
+        rankagg.remove_tasks(t, rules="borda", rng="a")
+
+
+def test_an_interrupted_robustness_run_returns_the_rows_it_finished(monkeypatch):
+    t = rankagg.load_example("toy")
+    calls = {"n": 0}
+    rank = rankagg.perturb._Study.rank
+
+    def stop_on_the_fourth(self, *a, **k):  # Ctrl-C while the fourth perturbed table is ranked
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return rank(self, *a, **k)
+
+    monkeypatch.setattr(rankagg.perturb._Study, "rank", stop_on_the_fourth)
+    with pytest.warns(rankagg.PartialResultWarning, match=pin("add_noise: interrupted after 3 of 8 perturbed tables",
+                                                              "returning the 6 rows")):  # fmt: skip
+        df = rankagg.perturbation_studies(t, rules="mean,borda", studies="add_noise,remove_systems", n_draws=2, rng=0)
+    assert df.attrs["complete"] is False and len(df) == 6 and set(df["study"]) == {"add_noise"}
+
+
+def test_perturbation_progress_on_request(capsys):
+    rankagg.add_noise(rankagg.load_example("toy"), rules="borda", n_draws=2, rng=0, progress=True)
+    err = capsys.readouterr().err
+    assert "add_noise [" in err and "8/8" in err and "elapsed" in err
