@@ -908,8 +908,7 @@ def bootstrap(
             with _one_blas_thread():
                 for k, (cnt, seed) in enumerate(jobs):
                     levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))
-                    if k % 10 == 0:
-                        bar.update(k + 1)
+                    bar.update(k + 1)
         else:
             with ProcessPoolExecutor(
                 max_workers=int(n_jobs), initializer=_init_worker, initargs=(inp, info, run_params)
@@ -918,8 +917,7 @@ def bootstrap(
                 chunk = max(1, n_distinct // (32 * int(n_jobs)))
                 for k, lev in enumerate(ex.map(_solve_job, jobs, chunksize=chunk)):
                     levels_u[k] = lev
-                    if k % 10 == 0:
-                        bar.update(k + 1)
+                    bar.update(k + 1)
         bar.update(n_distinct)
         bar.close()
         ranks = competition_ranks(levels_u)[inverse]
@@ -1289,6 +1287,9 @@ def _fast_instances(
                                                       seeds[a : a + len(blk)], counted)  # fmt: skip
             bar.update(a + len(blk))
             continue
+        if not missing and get_rule(kw.get("inner", "mean")).name in ("mean", "borda", "partial_borda"):
+            _two_level_bulk(table, info, kw, params, task_counts, seeds, counted, blk, ranks, bar)
+            continue
         for k, r in enumerate(blk):
             stats = {}
             for j in range(m):
@@ -1301,6 +1302,63 @@ def _fast_instances(
             p = params if seeds[r] is None else {**params, "rng": seeds[r]}
             ranks[r] = _ranks_of_drawn(table, stats, task_counts[r], info, kw, p)
             bar.update(r + 1)
+
+
+def _two_level_bulk(
+    table: Any,
+    info: RuleInfo,
+    kw: dict[str, Any],
+    params: dict[str, Any],
+    task_counts: np.ndarray,
+    seeds: list[int | None],
+    counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    blk: range,
+    ranks: np.ndarray,
+    bar: _Progress,
+) -> None:
+    """Two levels on a complete table, inner rule from the mean family or Borda: each task column's consensus
+    scores for a block of resamples at once (as ``_levels._inner_table`` computes them for one), then the
+    outer rule on each resample's table of task scores."""
+    from rankagg._levels import _outer_name
+
+    inner = get_rule(kw.get("inner", "mean")).name
+    n = table.n_systems
+    sizes = np.diff(table.offsets).astype(np.float64)
+    b = len(blk)
+    inner_scores = np.empty((b, n, len(counted)))
+    directions = []
+    for j, (_, _, sums) in enumerate(counted):
+        if inner == "mean":
+            sc, hib = sums[:, 1] / sizes[j], bool(table.columns[j].higher_is_better)
+        elif inner == "borda":
+            sc, hib = sums[:, 0] / sizes[j], False
+        else:  # partial_borda on a complete column: (n + 1) * sum of rank / (n + 1), over the size
+            sc, hib = (n + 1.0) * sums[:, 3] / sizes[j], False
+        # merge scores that differ only by float noise into their tier's mean, row by row (one bincount)
+        lev = levels_from_scores(sc, higher_is_better=hib)
+        flat = (lev + (np.arange(b) * n)[:, None]).ravel()
+        means = np.bincount(flat, weights=sc.ravel(), minlength=b * n) / np.maximum(
+            np.bincount(flat, minlength=b * n), 1
+        )
+        inner_scores[:, :, j] = means[flat].reshape(b, n)
+        directions.append(hib)
+    outer = _outer_name(info.name, kw.get("outer"))
+    for k, r in enumerate(blk):
+        cols = np.nonzero(task_counts[r])[0]
+        outer_table = ScoreTable._from_parts(
+            inner_scores[k][:, cols],
+            systems=table.systems,
+            tasks=[table.columns[j].task for j in cols],
+            metrics=[table.columns[j].metric for j in cols],
+            higher_is_better=None,
+            data_directions=[directions[j] for j in cols],
+            weights=[table.columns[j].weight * float(task_counts[r, j]) for j in cols],
+            missing="raise",
+            dropped_systems=table.dropped_systems,
+        )
+        p = params if seeds[r] is None else {**params, "rng": seeds[r]}
+        ranks[r] = aggregate(outer_table, rule=outer, **p).ranks
+        bar.update(r + 1)
 
 
 def _one_level_bulk(
