@@ -14,6 +14,20 @@ Usage::
     the same plain loop (one process). Set ``--loop-b`` to time the loop on fewer resamples and
     extrapolate.
 
+(c) 1,000 task-resamples of exact Kemeny (n_jobs=1) on several GLUE-size tables: the tidy GLUE file
+    (``missing="drop_systems"`` and ``"partial"``) and the raw vote_and_rank GLUE snapshot read with
+    rankagg's wide reader (13 task columns without the diagnostic AX, both missing policies). For each,
+    where the time goes: each distinct resample's warm-started solve timed alone (median, 90th
+    percentile, max) and the size of its largest strongly connected component of the strict-majority
+    graph (what the exact solver must prove with the LP).
+(d) The instance-level bootstrap (default resampling) on real instance tables: AMLB 2019 fold level
+    (7 frameworks x 39 tasks x 10 folds, 4h budget, failed runs missing), SummEval (16 systems x 17
+    metrics x 100 documents), AlpacaEval 2.0 (52 complete models x 5 subsets, 805 prompts), and a random
+    table of the shape the issue reports (13 systems x 104 tasks x 10 folds = 1,040 folds): the
+    vectorised path (``fast=True``) against the per-resample loop it replaced (``fast=False``: rebuild
+    each resample's table and aggregate it), the loop timed on fewer resamples and extrapolated; ranks
+    checked equal on those resamples.
+
 Each timing is repeated (``--repeats``) and the best and median runs are reported. Peak memory is
 measured in a separate run of each case: tracemalloc (Python and numpy allocations of this process) and
 ``resource.getrusage`` (peak resident set size of this process and of the worker processes).
@@ -43,7 +57,9 @@ from rankagg.rules.kemeny import kemeny, kemeny_score
 from rankagg.rules.kemeny._solve import warm_order
 
 ROOT = Path(__file__).resolve().parents[1]
-GLUE = ROOT.parent / "shared" / "datasets" / "glue_superglue_value" / "glue.csv"
+DATA = ROOT.parent / "shared" / "datasets"
+GLUE = DATA / "glue_superglue_value" / "glue.csv"
+RAW_GLUE = DATA / "raw/github/PragmaticsLab/vote_and_rank/6d9cbe37600ada4ff2e448a6cac87098a46f32a6/tables"
 
 
 def uptime() -> str:
@@ -225,6 +241,129 @@ def case_b(n_resamples: int, n_loop: int, repeats: int, jobs: int) -> list[str]:
     return lines
 
 
+def raw_glue(missing: str) -> ScoreTable:
+    """The raw vote_and_rank GLUE snapshot through rankagg's wide reader: 'Model [Team]' rows, compound cells
+    split (MRPC, QQP: F1 / accuracy; STS-B: Pearson / Spearman), 13 task columns (AX, a diagnostic, left out)."""
+    import warnings
+
+    from rankagg.io import read_frame, read_wide
+
+    raw = read_frame(RAW_GLUE / "leaderboards - GLUE.csv").drop(columns=["AX"])
+    team = raw["Name"].fillna("").str.strip()
+    names = [f"{m.strip()} [{t}]" if t else m.strip() for m, t in zip(raw["Model"], team, strict=True)]
+    raw.insert(0, "system", [f"{x} (rank {r})" if names.count(x) > 1 else x for x, r in zip(names, raw["Rank"])])
+    single = dict.fromkeys(("SST-2", "MNLI-m", "MNLI-mm", "QNLI", "RTE", "WNLI"), "accuracy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reader's notes: aggregate and label columns left out
+        compound = {"MRPC": ("f1", "accuracy"), "STS-B": ("pearson", "spearman"), "QQP": ("f1", "accuracy")}
+        frame = read_wide(raw, systems_in="rows", system="system", higher_is_better=True, as_frame=True,
+                          split_compound=compound, metric_names={"CoLA": "matthews_corr", **single})  # fmt: skip
+    return ScoreTable.from_long(frame, missing=missing)
+
+
+def case_c(n_resamples: int, repeats: int) -> list[str]:
+    from rankagg.robustness import _one_blas_thread, _task_wins
+    from rankagg.rules.kemeny._graph import strict_components
+
+    if not GLUE.is_file():
+        return [f"### (c) skipped: {GLUE} not found", ""]
+    tables = {
+        "GLUE tidy, drop_systems": rankagg.read_table(GLUE, missing="drop_systems"),
+        "GLUE tidy, partial": rankagg.read_table(GLUE, missing="partial"),
+        "GLUE raw (vote_and_rank), 13 columns, drop_systems": raw_glue("drop_systems"),
+        "GLUE raw (vote_and_rank), 13 columns, partial": raw_glue("partial"),
+    }
+    lines = [
+        f"### (c) {n_resamples:,} task-resamples of exact Kemeny (n_jobs=1) on several GLUE-size tables",
+        "",
+        "| table | systems x columns | bootstrap | per distinct resample: median / p90 / max | largest strongly "
+        "connected component: median / max |",
+        "|---|---|---|---|---|",
+    ]
+    for name, table in tables.items():
+        ts, res = timed(lambda t=table: bootstrap(t, "kemeny", n_resamples=n_resamples, rng=1, method="exact"),
+                        repeats)  # fmt: skip
+        full = aggregate(table, "kemeny", method="exact")
+        init = np.argsort(np.asarray(full.ranks), kind="stable")
+        task_wins, n = _task_wins(rank_table(table).ranks), table.n_systems
+        times, comps = [], []
+        with _one_blas_thread():
+            for c in np.unique(res.counts, axis=0):
+                wins = (task_wins @ (table.weights * c)).reshape(n, n)
+                t0 = time.perf_counter()
+                warm_order(wins, init, method="exact")
+                times.append(time.perf_counter() - t0)
+                comps.append(max(len(x) for x in strict_components(wins - wins.T)))
+        tm = 1000 * np.array(times)
+        lines.append(
+            f"| {name} | {n} x {table.n_columns} | {fmt_times(ts)} | {np.median(tm):.1f} / "
+            f"{np.quantile(tm, 0.9):.1f} / {tm.max():.0f} ms | {np.median(comps):.0f} / {max(comps)} |"
+        )
+        print(lines[-1], flush=True)
+    return [*lines, ""]
+
+
+def amlb_instances() -> Any:
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "amlb2019" / "amlb2019_fold_level.csv")
+    df = df[df["constraint"] == "4h"][["system", "task", "instance", "metric", "score", "higher_is_better"]]
+    return rankagg.InstanceTable.from_long(df, missing="partial")
+
+
+def instance_tables() -> dict[str, tuple[Any, list[tuple[str, dict[str, Any]]]]]:
+    import pandas as pd
+
+    g = np.random.default_rng(0)
+    folds = {f"d{j}": g.normal(size=(13, 10)) + np.linspace(1, 0, 13)[:, None] for j in range(104)}
+    out: dict[str, tuple[Any, list[tuple[str, dict[str, Any]]]]] = {
+        "random 13 x 104 tasks x 10 folds": (
+            rankagg.InstanceTable.from_arrays(folds, systems=[f"s{i}" for i in range(13)], higher_is_better=True),
+            [("borda", {}), ("copeland", {}), ("kemeny", {"method": "exact"})],
+        )
+    }
+    if (DATA / "amlb2019").is_dir():
+        out["AMLB 2019 fold level, 4h"] = (amlb_instances(), [("partial_borda", {}), ("copeland", {}),
+                                                               ("kemeny", {"method": "exact"})])  # fmt: skip
+    if (DATA / "summeval_realsumm").is_dir():
+        se = pd.read_csv(DATA / "summeval_realsumm" / "summeval_instances.csv", dtype={"instance": str})
+        rules = [("copeland", {}), ("kemeny", {"method": "exact"}), ("kemeny", {"level": "two", "inner": "mean"})]
+        out["SummEval"] = (rankagg.InstanceTable.from_long(se), rules)
+    if (DATA / "alpaca_eval").is_dir():
+        al = pd.read_csv(DATA / "alpaca_eval" / "instances_alpacaeval2_weighted_gpt4_turbo.csv.gz",
+                         dtype={"instance": str})  # fmt: skip
+        out["AlpacaEval 2.0"] = (rankagg.InstanceTable.from_long(al, missing="drop_systems"),
+                                 [("mean", {}), ("copeland", {}), ("kemeny", {"method": "exact"})])  # fmt: skip
+    return out
+
+
+def case_d(n_resamples: int, n_loop: int, repeats: int) -> list[str]:
+    lines = [
+        f"### (d) {n_resamples:,} instance-level resamples (default resampling), vectorised against the "
+        "per-resample loop it replaced",
+        "",
+        "| table | rule | resample | vectorised (fast=True) | per-resample loop (fast=False), extrapolated | "
+        "speed-up | ranks equal |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, (table, rules) in instance_tables().items():
+        for rule, kw in rules:
+            label = rule + (f" ({kw['inner']} inside)" if "inner" in kw else "")
+            ts, res = timed(lambda t=table, r=rule, k=kw: bootstrap(t, r, n_resamples=n_resamples, rng=1, **k),
+                            repeats)  # fmt: skip
+            tl, slow = timed(lambda t=table, r=rule, k=kw: bootstrap(t, r, n_resamples=n_loop, rng=1, fast=False,
+                                                                     **k), 1)  # fmt: skip
+            same = np.array_equal(slow.ranks, bootstrap(table, rule, n_resamples=n_loop, rng=1, **kw).ranks)
+            extrap = min(tl) / n_loop * n_resamples
+            lines.append(
+                f"| {name} ({table.n_systems} x {table.n_columns} x {table.n_instances_total:,}) | {label} | "
+                f"{res.resample} | {fmt_times(ts)} | {extrap:.1f} s ({min(tl):.2f} s on {n_loop}) | "
+                f"{extrap / min(ts):.1f}x | {'yes' if same else 'NO'} |"
+            )
+            print(lines[-1], flush=True)
+    return [*lines, ""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a check that the script runs)")
@@ -232,12 +371,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for (b) (default 2)")
     ap.add_argument("--loop-a", type=int, default=None, help="resamples the loop runs in (a) (default 200)")
     ap.add_argument("--loop-b", type=int, default=None, help="resamples the loop runs in (b) (default 200)")
-    ap.add_argument("--only", choices=("a", "b"), help="run one case")
+    ap.add_argument("--loop-d", type=int, default=None, help="resamples the loop runs in (d) (default 100)")
+    ap.add_argument("--only", choices=("a", "b", "c", "d"), help="run one case")
     ap.add_argument("--write", metavar="PATH", help="also write the markdown report here")
     args = ap.parse_args()
     na, nb = (1000, 100) if args.quick else (10_000, 1000)
     la = args.loop_a or (50 if args.quick else 200)
     lb = args.loop_b or (30 if args.quick else 200)
+    ld = args.loop_d or (10 if args.quick else 100)
     cmd = "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
     head = [
         "## Bootstrap benchmark",
@@ -254,6 +395,10 @@ def main() -> None:
         body += [*case_a(na, la, args.repeats), ""]
     if args.only in (None, "b"):
         body += case_b(nb, lb, args.repeats, args.jobs)
+    if args.only in (None, "c"):
+        body += case_c(nb, args.repeats)
+    if args.only in (None, "d"):
+        body += case_d(100 if args.quick else 1000, ld, args.repeats)
     tail = [f"Load after: `{uptime()}`", ""]
     print(tail[0])
     if args.write:

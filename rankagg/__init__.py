@@ -13,7 +13,14 @@ Examples
 ('Osprey',)
 """
 
-from rankagg._errors import RankaggError, RankaggWarning, RuleError, ScoreTableError
+from rankagg._errors import (
+    BootstrapWarning,
+    PartialResultWarning,
+    RankaggError,
+    RankaggWarning,
+    RuleError,
+    ScoreTableError,
+)
 from rankagg.aggregate import aggregate, compare, default_compare_rules
 from rankagg.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.datasets import load_example
@@ -50,10 +57,12 @@ __all__ = [
     "MISSING_POLICIES",
     "RULES",
     "BootstrapResult",
+    "BootstrapWarning",
     "Column",
     "ComparisonResult",
     "InstanceTable",
     "PairwiseProfile",
+    "PartialResultWarning",
     "RankaggError",
     "RankaggWarning",
     "RankingResult",

@@ -10,7 +10,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-__all__ = ["RankaggError", "RankaggWarning", "RuleError", "ScoreTableError", "did_you_mean", "preview"]
+__all__ = [
+    "BootstrapWarning",
+    "PartialResultWarning",
+    "RankaggError",
+    "RankaggWarning",
+    "RuleError",
+    "ScoreTableError",
+    "did_you_mean",
+    "preview",
+]
 
 
 class RankaggError(ValueError):
@@ -27,6 +36,14 @@ class ScoreTableError(RankaggError):
 
 class RuleError(RankaggError):
     """A rule was asked for something it cannot do (unknown name, bad parameter...)."""
+
+
+class BootstrapWarning(RankaggWarning):
+    """A bootstrap ran, but its uncertainty estimate is weak (e.g. very few units to resample); read the message."""
+
+
+class PartialResultWarning(RankaggWarning):
+    """A long run was interrupted (Ctrl-C) and returns what it finished; the result says it is incomplete."""
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -15,6 +15,17 @@ setting and random draw), ready to plot:
 :func:`perturbation_studies` runs several of them on one table and stacks the
 rows; :func:`summarize_perturbations` averages them over the draws.
 
+Every study can be repeated: ``rng=None`` (the default) draws a fresh seed and
+records it in ``result.attrs["seed"]`` (pass it back as ``rng``). Long runs show
+a progress line with an estimate of the time left on stderr (automatically on a
+terminal after two seconds; ``progress=True`` always, ``False`` never). A run
+stopped with Ctrl-C (KeyboardInterrupt) returns the rows it finished, with a
+:class:`rankagg.PartialResultWarning` and ``result.attrs["complete"] = False``.
+The default rules (``rules=None``) are ``DEFAULT_RULES`` ("mean", "borda",
+"kemeny") as far as they can rank the table: without the mean when scores are
+missing or directions are mixed, and ``partial_borda`` (Borda on partial
+rankings) instead of Borda when scores are missing.
+
 Every row compares the perturbed ranking of a rule with the same rule's
 ranking of the unperturbed table, over the systems present in both:
 
@@ -34,16 +45,18 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggError, RuleError, ScoreTableError, did_you_mean, preview
+from rankagg._errors import PartialResultWarning, RankaggError, RuleError, ScoreTableError, did_you_mean, preview
 from rankagg.aggregate import _check_partial
 from rankagg.ranking import competition_ranks, levels_from_scores, rank_table
-from rankagg.robustness import _subset_input
+from rankagg.robustness import _Progress, _subset_input, check_rng
 from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.table import MISSING_POLICIES, ScoreTable, _match, as_table
 
@@ -52,6 +65,7 @@ __all__ = [
     "STUDIES",
     "add_noise",
     "add_systems",
+    "default_rules",
     "mask_cells",
     "perturbation_studies",
     "remove_systems",
@@ -135,7 +149,30 @@ def _names(values: Any, name: str, choices: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _resolve_rules(rules: RuleSpec) -> list[RuleInfo]:
+def default_rules(table: ScoreTable) -> tuple[str, ...]:
+    """The rules of ``DEFAULT_RULES`` that can rank ``table``: the mean needs complete scores and one direction,
+    Borda complete scores (``partial_borda`` is Borda on partial rankings).
+
+    Examples
+    --------
+    >>> import numpy as np, rankagg
+    >>> from rankagg.perturb import default_rules
+    >>> default_rules(rankagg.load_example("toy"))
+    ('mean', 'borda', 'kemeny')
+    >>> t = rankagg.ScoreTable([[1.0, np.nan], [2.0, 1.0], [3.0, 2.0]], systems=["A", "B", "C"], tasks=["x", "y"],
+    ...                        higher_is_better=True, missing="partial")
+    >>> default_rules(t)
+    ('partial_borda', 'kemeny')
+    """
+    table = as_table(table)
+    hib = table.higher_is_better
+    mean = () if table.has_missing or (hib.any() and not hib.all()) else ("mean",)
+    return (*mean, "partial_borda" if table.has_missing else "borda", "kemeny")
+
+
+def _resolve_rules(rules: RuleSpec | None, table: ScoreTable | None = None) -> list[RuleInfo]:
+    if rules is None:
+        rules = DEFAULT_RULES if table is None else default_rules(table)
     items = [r.strip() for r in rules.split(",")] if isinstance(rules, str) else [str(r).strip() for r in rules]
     infos = [get_rule(r) for r in items if r]
     if not infos:
@@ -148,13 +185,23 @@ class _Study:
     """The rules of a study, their parameters and full-data rankings, and the row builder."""
 
     def __init__(
-        self, study: str, table: ScoreTable, rules: RuleSpec, params: Params, atol: float, rtol: float, rng: RNG
+        self,
+        study: str,
+        table: ScoreTable,
+        rules: RuleSpec | None,
+        params: Params,
+        atol: float,
+        rtol: float,
+        rng: RNG,
+        progress: bool | None = None,
     ) -> None:
         self.study = study
         self.table = as_table(table)
-        self.infos = _resolve_rules(rules)
+        self.infos = _resolve_rules(rules, self.table)
         self.atol, self.rtol = atol, rtol
-        self.gen = np.random.default_rng(rng)
+        self.gen, self.seed = check_rng(rng)
+        self.progress = progress
+        self.interrupted = ""
         names = [i.name for i in self.infos]
         given: dict[str, dict[str, Any]] = {}
         for key, value in dict(params or {}).items():
@@ -172,7 +219,10 @@ class _Study:
             if "rng" in info.params and "rng" not in p:  # randomised rules: one seed, drawn from rng
                 p = {**p, "rng": int(self.gen.integers(0, 2**63 - 1))}
             self.params[info.name] = p
-            _check_partial(self.table, info)
+            try:
+                _check_partial(self.table, info)
+            except RuleError as exc:
+                raise RuleError(f"rules: {exc} Or remove {info.name!r} from rules=.") from None
         self.inp = RuleInput(table=self.table, rankings=rank_table(self.table, atol=atol, rtol=rtol))
         self.full = self.rank_input(self.inp, self.infos, "the unperturbed table")
         self.rows: list[dict[str, Any]] = []
@@ -183,7 +233,8 @@ class _Study:
             try:
                 res = info.func(inp, **self.params[info.name])
             except RankaggError as exc:
-                raise type(exc)(f"{self.study}: rule {info.name!r} failed on {where}: {exc}") from None
+                fix = f" Or remove {info.name!r} from rules=." if where == "the unperturbed table" else ""
+                raise type(exc)(f"{self.study}: rule {info.name!r} failed on {where}: {exc}{fix}") from None
             scores = np.asarray(res.scores, dtype=np.float64)
             levels = res.levels
             if levels is None:
@@ -242,8 +293,42 @@ class _Study:
         )
         self.rows.append(row)
 
+    @contextmanager
+    def steps(self, total: int) -> Iterator[Callable[[], None]]:
+        """Count the perturbed tables (progress line); Ctrl-C stops the study and keeps the rows done."""
+        bar = _Progress(total, self.progress, f"{self.study}")
+        started = 0
+
+        def tick() -> None:  # called as each perturbed table starts
+            nonlocal started
+            bar.update(started)
+            started += 1
+
+        try:
+            yield tick
+            bar.update(started)
+        except KeyboardInterrupt:
+            done = max(started - 1, 0)
+            self.interrupted = f"{self.study}: interrupted after {done} of {total} perturbed tables"
+        finally:
+            bar.close()
+
     def frame(self) -> pd.DataFrame:
-        return _frame(self.rows)
+        df = _frame(self.rows)
+        return _stamp(df, self.seed, self.interrupted)
+
+
+def _stamp(df: pd.DataFrame, seed: Any, interrupted: str) -> pd.DataFrame:
+    """Record the seed (and an interruption) in ``df.attrs``; warn when the rows are incomplete."""
+    df.attrs["seed"] = seed
+    df.attrs["complete"] = not interrupted
+    if interrupted:
+        warnings.warn(
+            f"{interrupted}; returning the {len(df)} rows finished (result.attrs['complete'] is False).",
+            PartialResultWarning,
+            stacklevel=4,
+        )
+    return df
 
 
 def _agreement(before: np.ndarray, after: np.ndarray) -> tuple[float, int, int, bool]:
@@ -347,13 +432,14 @@ def _select_systems(table: ScoreTable, systems: Any) -> list[int]:
 def rescale_task(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     factors: float | Sequence[float] = (1000.0,),
     tasks: str | Sequence[str] | None = None,
     atol: float = 0.0,
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Multiply one task's scores by a factor and see whether the ranking moves: the x1000 attack.
 
@@ -367,8 +453,10 @@ def rescale_task(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules (or a comma-separated string).
+    rules : str or sequence of str, optional
+        Registered rules (or a comma-separated string); default
+        :func:`default_rules` of the table (mean, Borda, Kemeny as far as they
+        can rank it).
     factors : float or sequence of float, default (1000.0,)
         Positive factors; each task column is rescaled by each factor in turn.
     tasks : str or sequence of str, optional
@@ -383,6 +471,8 @@ def rescale_task(
     rng : int or numpy.random.Generator, optional
         Seeds randomised rules (Kemeny's heuristic fallback); the study itself
         is deterministic.
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -417,28 +507,31 @@ def rescale_task(
     table = as_table(table)
     facs = _numbers(factors, "factors", low=0.0, low_open=True, hint="rescaling needs positive finite factors")
     cols = _select_columns(table, tasks)
-    st = _Study("rescale_task", table, rules, params, atol, rtol, rng)
-    for j in cols:
-        label = table.labels[j]
-        for f in facs:
-            sc = np.array(table.scores)
-            sc[:, j] = sc[:, j] * f
-            after = st.rank(_table_like(table, sc), f"task {label!r} x {f:g}")
-            for info in st.infos:
-                st.add(info, f, 0, after, task=label)
+    st = _Study("rescale_task", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(len(cols) * len(facs)) as tick:
+        for j in cols:
+            label = table.labels[j]
+            for f in facs:
+                tick()
+                sc = np.array(table.scores)
+                sc[:, j] = sc[:, j] * f
+                after = st.rank(_table_like(table, sc), f"task {label!r} x {f:g}")
+                for info in st.infos:
+                    st.add(info, f, 0, after, task=label)
     return st.frame()
 
 
 def add_noise(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     levels: float | Sequence[float] = (0.05, 0.1, 0.2, 0.5),
     n_draws: int = 20,
     atol: float = 0.0,
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Add Gaussian noise to every score and see how far each ranking moves.
 
@@ -453,8 +546,9 @@ def add_noise(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules.
+    rules : str or sequence of str, optional
+        Registered rules; default :func:`default_rules` of the table (mean,
+        Borda, Kemeny as far as they can rank it).
     levels : float or sequence of float, default (0.05, 0.1, 0.2, 0.5)
         Noise levels, relative to each task's standard deviation (>= 0).
     n_draws : int, default 20
@@ -465,6 +559,8 @@ def add_noise(
         Rule parameters.
     rng : int or numpy.random.Generator, optional
         Source of the noise (and of seeds for randomised rules).
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -497,15 +593,17 @@ def add_noise(
     lv = _numbers(levels, "levels", low=0.0, low_open=False, hint="noise levels are multiples of each task's "
                   "standard deviation, >= 0 (0.1 = a tenth of the spread between systems)")  # fmt: skip
     n_draws = _positive_int(n_draws, "n_draws")
-    st = _Study("add_noise", table, rules, params, atol, rtol, rng)
-    sd = np.nanstd(table.scores, axis=0)
-    for d in range(n_draws):
-        z = st.gen.standard_normal(table.scores.shape)
-        for level in lv:
-            sc = table.scores + z * (level * sd)[None, :]
-            after = st.rank(_table_like(table, sc), f"draw {d} at noise level {level:g}")
-            for info in st.infos:
-                st.add(info, level, d, after)
+    st = _Study("add_noise", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(n_draws * len(lv)) as tick:
+        sd = np.nanstd(table.scores, axis=0)
+        for d in range(n_draws):
+            z = st.gen.standard_normal(table.scores.shape)
+            for level in lv:
+                tick()
+                sc = table.scores + z * (level * sd)[None, :]
+                after = st.rank(_table_like(table, sc), f"draw {d} at noise level {level:g}")
+                for info in st.infos:
+                    st.add(info, level, d, after)
     df = st.frame()
     return df.sort_values(["parameter", "draw"], kind="stable").reset_index(drop=True)
 
@@ -513,7 +611,7 @@ def add_noise(
 def remove_tasks(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     k: int | Sequence[int] | None = None,
     n_draws: int = 20,
     by: Literal["task", "column"] = "task",
@@ -521,6 +619,7 @@ def remove_tasks(
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Leave ``k`` of the ``T`` tasks out at random and compare with the full-data ranking.
 
@@ -532,8 +631,9 @@ def remove_tasks(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules.
+    rules : str or sequence of str, optional
+        Registered rules; default :func:`default_rules` of the table (mean,
+        Borda, Kemeny as far as they can rank it).
     k : int or sequence of int, optional
         Numbers of tasks to remove, each between 1 and ``T - 1``; default
         every one of them.
@@ -549,6 +649,8 @@ def remove_tasks(
         Rule parameters.
     rng : int or numpy.random.Generator, optional
         Source of the random subsets (and of seeds for randomised rules).
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -614,44 +716,48 @@ def remove_tasks(
                 )
         ks = sorted({int(v) for v in items})
     n_draws = _positive_int(n_draws, "n_draws")
-    st = _Study("remove_tasks", table, rules, params, atol, rtol, rng)
-    present = ~np.isnan(table.scores)
-    for kk in ks:
-        for d in range(n_draws):
-            keep = np.sort(st.gen.choice(t_units, t_units - kk, replace=False))
-            cols = np.sort(np.concatenate([units[u] for u in keep]))
-            removed = ", ".join(names[u] for u in range(t_units) if u not in set(keep.tolist()))
-            ok = _compared(present[:, cols])
-            where = f"draw {d} without {removed}"
-            if ok.all():
-                after = st.rank_input(_subset_input(st.inp, cols, table.weights[cols]), st.infos, where)
+    st = _Study("remove_tasks", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(len(ks) * n_draws) as tick:
+        present = ~np.isnan(table.scores)
+        for kk in ks:
+            for d in range(n_draws):
+                tick()
+                keep = np.sort(st.gen.choice(t_units, t_units - kk, replace=False))
+                cols = np.sort(np.concatenate([units[u] for u in keep]))
+                removed = ", ".join(names[u] for u in range(t_units) if u not in set(keep.tolist()))
+                ok = _compared(present[:, cols])
+                where = f"draw {d} without {removed}"
+                if ok.all():
+                    after = st.rank_input(_subset_input(st.inp, cols, table.weights[cols]), st.infos, where)
+                    for info in st.infos:
+                        st.add(info, kk, d, after, n_tasks=cols.size, removed=removed)
+                    continue
+                rows = np.nonzero(ok)[0]
+                if rows.size < 2:
+                    for info in st.infos:
+                        st.add(info, kk, d, None, common=rows, n_tasks=cols.size, removed=removed,
+                               note=f"fewer than two systems share a task once {removed} are removed")  # fmt: skip
+                    continue
+                sub = table.scores[np.ix_(rows, cols)]
+                live = ~np.isnan(sub).all(axis=0)
+                after = st.rank(_table_like(table, table.scores, rows=rows, cols=cols[live]), where)
                 for info in st.infos:
-                    st.add(info, kk, d, after, n_tasks=cols.size, removed=removed)
-                continue
-            rows = np.nonzero(ok)[0]
-            if rows.size < 2:
-                for info in st.infos:
-                    st.add(info, kk, d, None, common=rows, n_tasks=cols.size, removed=removed,
-                           note=f"fewer than two systems share a task once {removed} are removed")  # fmt: skip
-                continue
-            sub = table.scores[np.ix_(rows, cols)]
-            live = ~np.isnan(sub).all(axis=0)
-            after = st.rank(_table_like(table, table.scores, rows=rows, cols=cols[live]), where)
-            for info in st.infos:
-                st.add(info, kk, d, after, common=rows, after_index=np.arange(rows.size),
-                       systems=[table.systems[i] for i in rows], n_tasks=int(live.sum()), removed=removed)  # fmt: skip
+                    st.add(info, kk, d, after, common=rows, after_index=np.arange(rows.size),
+                           systems=[table.systems[i] for i in rows], n_tasks=int(live.sum()),
+                           removed=removed)  # fmt: skip
     return st.frame()
 
 
 def remove_systems(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     systems: str | Sequence[str] | None = None,
     atol: float = 0.0,
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Leave one system out and count how many pairs of the *other* systems change order.
 
@@ -663,8 +769,9 @@ def remove_systems(
     ----------
     table : ScoreTable
         The scores (at least three systems).
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules.
+    rules : str or sequence of str, optional
+        Registered rules; default :func:`default_rules` of the table (mean,
+        Borda, Kemeny as far as they can rank it).
     systems : str or sequence of str, optional
         The systems to remove, one at a time (names or shell-style patterns);
         default each system in turn.
@@ -674,6 +781,8 @@ def remove_systems(
         Rule parameters.
     rng : int or numpy.random.Generator, optional
         Seeds randomised rules; the study itself is deterministic.
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -710,20 +819,22 @@ def remove_systems(
             f"remove_systems: the table has {table.n_systems} systems; removing one must leave at least two."
         )
     chosen = _select_systems(table, systems)
-    st = _Study("remove_systems", table, rules, params, atol, rtol, rng)
-    all_cols = np.arange(table.n_columns)
-    for i in chosen:
-        name = table.systems[i]
-        others = np.array([r for r in range(table.n_systems) if r != i])
-        try:
-            sub = table._rebuild(others, all_cols)
-        except ScoreTableError as exc:  # partial tables: a system may lose its only comparison
+    st = _Study("remove_systems", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(len(chosen)) as tick:
+        all_cols = np.arange(table.n_columns)
+        for i in chosen:
+            tick()
+            name = table.systems[i]
+            others = np.array([r for r in range(table.n_systems) if r != i])
+            try:
+                sub = table._rebuild(others, all_cols)
+            except ScoreTableError as exc:  # partial tables: a system may lose its only comparison
+                for info in st.infos:
+                    st.add(info, name, 0, None, common=others, note=f"cannot rank without {name!r}: {exc}")
+                continue
+            after = st.rank(sub, f"the table without {name!r}")
             for info in st.infos:
-                st.add(info, name, 0, None, common=others, note=f"cannot rank without {name!r}: {exc}")
-            continue
-        after = st.rank(sub, f"the table without {name!r}")
-        for info in st.infos:
-            st.add(info, name, 0, after, common=others, after_index=np.arange(others.size), systems=sub.systems)
+                st.add(info, name, 0, after, common=others, after_index=np.arange(others.size), systems=sub.systems)
     return st.frame()
 
 
@@ -737,7 +848,7 @@ def _copy_name(name: str, taken: Sequence[str]) -> str:
 def add_systems(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     systems: str | Sequence[str] | None = None,
     noise: float = 0.0,
     n_draws: int = 1,
@@ -745,6 +856,7 @@ def add_systems(
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Add a copy of one system and count how many pairs of the original systems change order.
 
@@ -761,8 +873,9 @@ def add_systems(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules.
+    rules : str or sequence of str, optional
+        Registered rules; default :func:`default_rules` of the table (mean,
+        Borda, Kemeny as far as they can rank it).
     systems : str or sequence of str, optional
         The systems to copy, one at a time (names or shell-style patterns);
         default each system in turn.
@@ -777,6 +890,8 @@ def add_systems(
         Rule parameters.
     rng : int or numpy.random.Generator, optional
         Source of the noise (and of seeds for randomised rules).
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -821,26 +936,28 @@ def add_systems(
             "perturbed copies, or n_draws=1."
         )
     chosen = _select_systems(table, systems)
-    st = _Study("add_systems", table, rules, params, atol, rtol, rng)
-    sd = np.nanstd(table.scores, axis=0)
-    n = table.n_systems
-    originals = np.arange(n)
-    for i in chosen:
-        name = table.systems[i]
-        copy = _copy_name(name, table.systems)
-        for d in range(n_draws):
-            row = table.scores[i] + (nz * sd * st.gen.standard_normal(table.n_columns) if nz > 0 else 0.0)
-            sc = np.vstack([table.scores, row[None, :]])
-            after = st.rank(_table_like(table, sc, systems=[*table.systems, copy]), f"the table with {copy!r}")
-            for info in st.infos:
-                st.add(info, name, d, after, common=originals, noise=nz)
+    st = _Study("add_systems", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(len(chosen) * n_draws) as tick:
+        sd = np.nanstd(table.scores, axis=0)
+        n = table.n_systems
+        originals = np.arange(n)
+        for i in chosen:
+            name = table.systems[i]
+            copy = _copy_name(name, table.systems)
+            for d in range(n_draws):
+                tick()
+                row = table.scores[i] + (nz * sd * st.gen.standard_normal(table.n_columns) if nz > 0 else 0.0)
+                sc = np.vstack([table.scores, row[None, :]])
+                after = st.rank(_table_like(table, sc, systems=[*table.systems, copy]), f"the table with {copy!r}")
+                for info in st.infos:
+                    st.add(info, name, d, after, common=originals, noise=nz)
     return st.frame()
 
 
 def mask_cells(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     fractions: float | Sequence[float] = (0.05, 0.1, 0.2),
     policies: str | Sequence[str] = MASK_POLICIES,
     n_draws: int = 20,
@@ -848,6 +965,7 @@ def mask_cells(
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Hide a fraction of the scores at random, rank what is left, and compare with the full-data ranking.
 
@@ -861,9 +979,9 @@ def mask_cells(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules. Rules that do not accept partial rankings are
-        skipped under ``"partial"``.
+    rules : str or sequence of str, optional
+        Registered rules (default :func:`default_rules` of the table). Rules
+        that do not accept partial rankings are skipped under ``"partial"``.
     fractions : float or sequence of float, default (0.05, 0.1, 0.2)
         Shares of the present scores to hide, in [0, 1).
     policies : str or sequence of str, default ("drop_systems", "drop_tasks", "partial")
@@ -876,6 +994,8 @@ def mask_cells(
         Rule parameters.
     rng : int or numpy.random.Generator, optional
         Source of the masks (and of seeds for randomised rules).
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
@@ -913,50 +1033,52 @@ def mask_cells(
                   hint="the share of scores to hide lies in [0, 1)")  # fmt: skip
     pols = _names(policies, "policies", MASK_POLICIES)
     n_draws = _positive_int(n_draws, "n_draws")
-    infos_all = _resolve_rules(rules)
+    infos_all = _resolve_rules(rules, table)
     if pols == ["partial"] and not any(i.partial_ok for i in infos_all):
         raise RankaggError(
             f"policies=['partial']: none of the rules {', '.join(i.name for i in infos_all)} accepts partial "
             "rankings; add a rule that does (copeland, kemeny, schulze, win_rate...) or the policies "
             "'drop_systems' / 'drop_tasks'."
         )
-    st = _Study("mask_cells", table, rules, params, atol, rtol, rng)
-    present = ~np.isnan(table.scores)
-    cells = np.flatnonzero(present)
-    for f in fr:
-        n_mask = round(f * cells.size)
-        for d in range(n_draws):
-            hidden = st.gen.choice(cells, n_mask, replace=False)
-            sc = np.array(table.scores)
-            sc.flat[hidden] = np.nan
-            have = ~np.isnan(sc)
-            for pol in pols:
-                infos = [i for i in st.infos if pol != "partial" or i.partial_ok]
-                if not infos:
-                    continue
-                if pol == "partial":
-                    rows = np.nonzero(_compared(have))[0]
-                    cols = np.nonzero(have[rows].any(axis=0))[0]
-                elif pol == "drop_systems":
-                    rows = np.nonzero(have.all(axis=1))[0]
-                    cols = np.arange(table.n_columns)
-                else:
-                    rows = np.arange(table.n_systems)
-                    cols = np.nonzero(have.all(axis=0))[0]
-                note = ""
-                if rows.size < 2:
-                    note = f"{pol} leaves {rows.size} system(s) to rank"
-                elif cols.size == 0:
-                    note = f"{pol} leaves no task column"
-                if note:
+    st = _Study("mask_cells", table, rules, params, atol, rtol, rng, progress)
+    with st.steps(len(fr) * n_draws) as tick:
+        present = ~np.isnan(table.scores)
+        cells = np.flatnonzero(present)
+        for f in fr:
+            n_mask = round(f * cells.size)
+            for d in range(n_draws):
+                tick()
+                hidden = st.gen.choice(cells, n_mask, replace=False)
+                sc = np.array(table.scores)
+                sc.flat[hidden] = np.nan
+                have = ~np.isnan(sc)
+                for pol in pols:
+                    infos = [i for i in st.infos if pol != "partial" or i.partial_ok]
+                    if not infos:
+                        continue
+                    if pol == "partial":
+                        rows = np.nonzero(_compared(have))[0]
+                        cols = np.nonzero(have[rows].any(axis=0))[0]
+                    elif pol == "drop_systems":
+                        rows = np.nonzero(have.all(axis=1))[0]
+                        cols = np.arange(table.n_columns)
+                    else:
+                        rows = np.arange(table.n_systems)
+                        cols = np.nonzero(have.all(axis=0))[0]
+                    note = ""
+                    if rows.size < 2:
+                        note = f"{pol} leaves {rows.size} system(s) to rank"
+                    elif cols.size == 0:
+                        note = f"{pol} leaves no task column"
+                    if note:
+                        for info in infos:
+                            st.add(info, f, d, None, common=rows, n_tasks=int(cols.size), policy=pol, note=note)
+                        continue
+                    sub = _table_like(table, sc, rows=rows, cols=cols, missing="partial" if pol == "partial" else pol)
+                    after = st.rank(sub, f"draw {d} with {f:g} of the scores hidden ({pol})", infos)
                     for info in infos:
-                        st.add(info, f, d, None, common=rows, n_tasks=int(cols.size), policy=pol, note=note)
-                    continue
-                sub = _table_like(table, sc, rows=rows, cols=cols, missing="partial" if pol == "partial" else pol)
-                after = st.rank(sub, f"draw {d} with {f:g} of the scores hidden ({pol})", infos)
-                for info in infos:
-                    st.add(info, f, d, after, common=rows, after_index=np.arange(rows.size), systems=sub.systems,
-                           n_tasks=sub.n_columns, policy=pol)  # fmt: skip
+                        st.add(info, f, d, after, common=rows, after_index=np.arange(rows.size), systems=sub.systems,
+                               n_tasks=sub.n_columns, policy=pol)  # fmt: skip
     return st.frame()
 
 
@@ -964,13 +1086,14 @@ def mask_cells(
 def perturbation_studies(
     table: ScoreTable,
     *,
-    rules: RuleSpec = DEFAULT_RULES,
+    rules: RuleSpec | None = None,
     studies: str | Sequence[str] = STUDIES,
     n_draws: int = 20,
     atol: float = 0.0,
     rtol: float = 0.0,
     params: Params = None,
     rng: RNG = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Run several perturbation studies with their default settings and stack their rows.
 
@@ -982,8 +1105,9 @@ def perturbation_studies(
     ----------
     table : ScoreTable
         The scores.
-    rules : str or sequence of str, default ("mean", "borda", "kemeny")
-        Registered rules.
+    rules : str or sequence of str, optional
+        Registered rules; default :func:`default_rules` of the table (mean,
+        Borda, Kemeny as far as they can rank it).
     studies : str or sequence of str, default every study
         Among "rescale_task", "add_noise", "remove_tasks", "remove_systems",
         "add_systems", "mask_cells" (a list or a comma-separated string).
@@ -995,14 +1119,20 @@ def perturbation_studies(
     params : mapping of rule name to mapping, optional
         Rule parameters.
     rng : int or numpy.random.Generator, optional
-        Source of randomness.
+        Source of randomness. None draws a fresh seed and records it in
+        ``result.attrs["seed"]`` (``rng=result.attrs["seed"]`` repeats the run).
+    progress : bool, optional
+        Progress line on stderr (default: on a terminal, after two seconds).
 
     Returns
     -------
     pandas.DataFrame
         The rows of every study (see each function), columns in a fixed order;
         context columns (``task``, ``noise``, ``policy``, ``removed``) are
-        empty where a study has none.
+        empty where a study has none. ``attrs["seed"]``: the seed of the run;
+        ``attrs["complete"]``: False when it was interrupted (Ctrl-C), in which
+        case the rows finished are returned with a
+        :class:`rankagg.PartialResultWarning` and the later studies do not run.
 
     Examples
     --------
@@ -1020,32 +1150,52 @@ def perturbation_studies(
     table = as_table(table)
     chosen = _names(studies, "studies", STUDIES)
     n_draws = _positive_int(n_draws, "n_draws")
-    _resolve_rules(rules)
+    _resolve_rules(rules, table)
     if isinstance(rng, np.random.SeedSequence):
-        root = rng
+        root, seed = rng, "SeedSequence"
     else:
-        root = np.random.SeedSequence(int(np.random.default_rng(rng).integers(0, 2**63 - 1)))
+        gen, seed = check_rng(rng)
+        root = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1)))
     streams = dict(zip(STUDIES, root.spawn(len(STUDIES)), strict=True))
-    common = {"rules": rules, "atol": atol, "rtol": rtol, "params": params}
+    common = {"rules": rules, "atol": atol, "rtol": rtol, "params": params, "progress": progress}
     frames = []
-    for name in STUDIES:
-        if name not in chosen:
-            continue
-        g = np.random.default_rng(streams[name])
-        if name == "rescale_task":
-            frames.append(rescale_task(table, **common, rng=g))
-        elif name == "add_noise":
-            frames.append(add_noise(table, **common, n_draws=n_draws, rng=g))
-        elif name == "remove_tasks":
-            frames.append(remove_tasks(table, **common, n_draws=n_draws, rng=g))
-        elif name == "remove_systems":
-            frames.append(remove_systems(table, **common, rng=g))
-        elif name == "add_systems":
-            frames.append(add_systems(table, **common, rng=g))
-        else:
-            frames.append(mask_cells(table, **common, n_draws=n_draws, rng=g))
+    interrupted = ""
+    try:
+        for name in STUDIES:
+            if name not in chosen:
+                continue
+            g = np.random.default_rng(streams[name])
+            if name == "rescale_task":
+                frames.append(rescale_task(table, **common, rng=g))
+            elif name == "add_noise":
+                frames.append(add_noise(table, **common, n_draws=n_draws, rng=g))
+            elif name == "remove_tasks":
+                frames.append(remove_tasks(table, **common, n_draws=n_draws, rng=g))
+            elif name == "remove_systems":
+                frames.append(remove_systems(table, **common, rng=g))
+            elif name == "add_systems":
+                frames.append(add_systems(table, **common, rng=g))
+            else:
+                frames.append(mask_cells(table, **common, n_draws=n_draws, rng=g))
+            if not frames[-1].attrs["complete"]:  # the study warned; the later ones do not run
+                df = _stamp(_stack(frames), seed, "")
+                df.attrs["complete"] = False
+                return df
+    except KeyboardInterrupt:
+        interrupted = f"perturbation_studies: interrupted after {len(frames)} complete studies"
+    df = _stamp(_stack(frames), seed, interrupted)
+    if interrupted:
+        df.attrs["complete"] = False
+    return df
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return _frame([])
     df = pd.concat(frames, ignore_index=True, sort=False)
-    return df[[c for c in COLUMNS if c in df.columns]]
+    out = df[[c for c in COLUMNS if c in df.columns]]
+    out.attrs["complete"] = all(f.attrs.get("complete", True) for f in frames)
+    return out
 
 
 def summarize_perturbations(results: pd.DataFrame) -> pd.DataFrame:

@@ -11,9 +11,12 @@ need a solver (Kemeny) solve each *distinct* resample once.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,13 +27,18 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from rankagg._errors import RankaggError, did_you_mean, preview
+from rankagg._errors import BootstrapWarning, RankaggError, did_you_mean, preview
 from rankagg.aggregate import aggregate
 from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_table
 from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.table import ScoreTable, as_table
 
-__all__ = ["BootstrapResult", "bootstrap", "resample_counts"]
+__all__ = ["DEFAULT_MAX_MEMORY", "MIN_UNITS", "BootstrapResult", "bootstrap", "check_rng", "resample_counts"]
+
+#: Fewer resampling units than this (tasks, or instances per task) and the bootstrap warns (BootstrapWarning).
+MIN_UNITS = 5
+#: Default bound, in bytes, on the memory a bootstrap may allocate (estimated before drawing): 4 GiB.
+DEFAULT_MAX_MEMORY = 4 * 2**30
 
 RESAMPLE_KINDS = ("tasks",)
 # resampling schemes that need instance-level tables (an InstanceTable), and what they resample
@@ -319,28 +327,160 @@ def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray]
     return out
 
 
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 class _Progress:
+    """A progress line on stderr: ``label [####    ] done/total, elapsed, estimated time left``.
+
+    ``enabled=None``: shown only on an interactive terminal, once the run has
+    lasted two seconds; ``True``: always (e.g. to a log file); ``False``: never.
+    Redrawn at most five times a second.
+    """
+
     def __init__(self, total: int, enabled: bool | None, label: str) -> None:
         self.total = total
         self.enabled = enabled
         self.label = label
         self.start = time.perf_counter()
+        self.last = -1.0
         self.shown = False
 
     def update(self, done: int) -> None:
+        now = time.perf_counter()
+        elapsed = now - self.start
         on = self.enabled
         if on is None:  # automatic: only on an interactive terminal, only for long runs
-            on = sys.stderr.isatty() and time.perf_counter() - self.start > 2.0
-        if on:
-            frac = done / max(self.total, 1)
-            bar = "#" * int(30 * frac)
-            sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{self.total}")
-            sys.stderr.flush()
-            self.shown = True
+            on = sys.stderr.isatty() and elapsed > 2.0
+        if not on or (done < self.total and now - self.last < 0.2):
+            return
+        self.last = now
+        frac = done / max(self.total, 1)
+        bar = "#" * int(30 * frac)
+        eta = f", ~{_duration(elapsed / done * (self.total - done))} left" if 0 < done < self.total else ""
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{self.total} {_duration(elapsed)} elapsed{eta}  ")
+        sys.stderr.flush()
+        self.shown = True
 
     def close(self) -> None:
         if self.shown:
             sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# ----------------------------------------------------------------------------- checks shared by every entry point
+def check_rng(rng: Any, name: str = "rng") -> tuple[np.random.Generator, Any]:
+    """The generator for ``rng``, and what to record so that the run can be repeated.
+
+    ``None`` draws a fresh seed from the operating system and records it (an
+    int: pass it back as ``rng`` to repeat the run); an int is recorded as is;
+    a Generator or SeedSequence by its type name (it cannot be replayed from
+    the record). Anything else raises a :class:`RankaggError` naming ``name``.
+    """
+    if rng is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        return np.random.default_rng(seed), seed
+    if not isinstance(rng, bool):
+        try:
+            gen = np.random.default_rng(rng)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return gen, int(rng) if isinstance(rng, (int, np.integer)) else type(rng).__name__
+    raise RankaggError(
+        f"{name}={rng!r}: not a source of randomness; give an integer seed >= 0 (e.g. {name}=0), a "
+        f"numpy.random.Generator, or None (a fresh seed, recorded in the result so the run can be repeated)."
+    )
+
+
+def _check_run(n_resamples: Any, confidence: Any, n_jobs: Any) -> tuple[int, float, int]:
+    b = _check_k(n_resamples, "n_resamples")
+    c = _check_confidence(confidence)
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise RankaggError(f"n_jobs={n_jobs!r}: use a positive number of processes, or -1 for all cores.")
+    return b, c, int(n_jobs)
+
+
+def _check_memory(n_resamples: int, per_resample: float, max_memory: Any, what: str) -> None:
+    """Refuse, before drawing anything, a run whose arrays would not fit in ``max_memory`` bytes."""
+    try:
+        limit = float(max_memory)
+    except (TypeError, ValueError):
+        limit = float("nan")
+    if not limit > 0:
+        raise RankaggError(f"max_memory={max_memory!r}: give a positive number of bytes, e.g. max_memory=2**32.")
+    need = n_resamples * per_resample
+    if need > limit:
+        fits = max(1, int(limit // per_resample))
+        raise RankaggError(
+            f"n_resamples={n_resamples:,}: this bootstrap would need about {need / 2**30:,.1f} GiB of memory "
+            f"({what}, about {per_resample:,.0f} bytes per resample), more than max_memory={limit / 2**30:,.1f} GiB; "
+            f"use fewer resamples (n_resamples={min(fits, 100_000):,} fits; 1,000 to 10,000 is plenty for 95% "
+            "intervals), or raise max_memory= if the machine has the memory."
+        )
+
+
+def _n_distinct_resamples(k: int) -> int:
+    """Distinct multisets of ``k`` units drawn with replacement from ``k``: C(2k - 1, k)."""
+    return math.comb(2 * k - 1, k)
+
+
+def _units(
+    resample: str, n_tasks: int, sizes: np.ndarray | None, labels: tuple[str, ...], *, stacklevel: int = 3
+) -> tuple[int, str]:
+    """``(n_units, note)`` for a resampling scheme; refuses a scheme whose unit has one level, warns on few.
+
+    ``sizes``: instances per task column (instance tables), else None.
+    """
+    big = int(sizes.max()) if sizes is not None else 0
+    if resample == "tasks":
+        if n_tasks == 1:
+            alt = (
+                f"use resample='instances' (its {big:,} instances vary)"
+                if big > 1
+                else "resample instances of that task (an InstanceTable with resample='instances') if you have them"
+            )
+            raise RankaggError(
+                f"resample='tasks' cannot vary: there is only 1 task column ({labels[0]!r}), so every resample is the "
+                "full data and every rank interval would be a single point, a certainty the data does not have; "
+                f"{alt}."
+            )
+        n = n_tasks
+        unit = f"{n_tasks} task columns"
+    elif resample in ("instances", "seeds"):
+        if big <= 1:
+            raise RankaggError(
+                f"resample={resample!r} cannot vary: every task column has a single instance, so every resample is "
+                "the full data and every rank interval would be a single point; "
+                + (f"use resample='tasks' (its {n_tasks} task columns vary)." if n_tasks > 1 else "there is nothing "
+                   "to resample: a bootstrap needs several tasks or several instances per task.")
+            )  # fmt: skip
+        n = big
+        unit = f"{big} instances in the largest task column" if n_tasks > 1 else f"{big} instances"
+    else:  # both
+        if n_tasks == 1 and big <= 1:
+            raise RankaggError(
+                "resample='both' cannot vary: one task column with a single instance; a bootstrap needs several "
+                "tasks or several instances per task."
+            )
+        n = n_tasks
+        if n_tasks >= MIN_UNITS or big >= MIN_UNITS:
+            return n, ""
+        unit = f"{n_tasks} task columns and at most {big} instances per task column"
+    if n >= MIN_UNITS:
+        return n, ""
+    note = (
+        f"only {unit} to resample (resample={resample!r}): at most {_n_distinct_resamples(n)} distinct resamples, "
+        "too few for the bootstrap to estimate the uncertainty; the intervals understate it"
+    )
+    if resample == "tasks" and big >= MIN_UNITS:
+        note += "; resample='instances' varies more units"
+    warnings.warn(f"bootstrap: {note}.", BootstrapWarning, stacklevel=stacklevel)
+    return n, note
 
 
 # ----------------------------------------------------------------------------- result
@@ -372,7 +512,8 @@ class BootstrapResult:
     rule : str
         Canonical rule name; ``params`` its parameters.
     resample : str
-        What was resampled (``"tasks"``).
+        What was resampled: ``"tasks"``, ``"instances"``, ``"both"`` or
+        ``"seeds"`` (the default chosen for the table, when not given).
     systems : tuple of str
     full_ranks : numpy.ndarray of int
         Consensus ranks on the full data (1 = best; ties share a rank).
@@ -383,8 +524,17 @@ class BootstrapResult:
     confidence : float
         Level of the rank intervals and of ``groups``.
     seed : object
-        The ``rng`` argument, as given (for the record).
+        The seed of the run: the ``rng`` int given, or the one drawn when
+        ``rng`` was None (pass it back as ``rng`` to repeat the run); the type
+        name when a Generator was given.
     missing_policy : str
+    n_units : int
+        How many units the resampling draws from: task columns for
+        ``"tasks"`` and ``"both"``, instances of the largest task column for
+        ``"instances"`` / ``"seeds"``.
+    note : str
+        Empty, or why the intervals are weak (fewer than :data:`MIN_UNITS`
+        units: the run also issued a :class:`rankagg.BootstrapWarning`).
     """
 
     rule: str
@@ -399,6 +549,8 @@ class BootstrapResult:
     seed: Any = None
     n_distinct: int = 0
     time_seconds: float = 0.0
+    n_units: int = 0
+    note: str = ""
 
     @property
     def n_resamples(self) -> int:
@@ -412,10 +564,46 @@ class BootstrapResult:
         hi = np.quantile(self.ranks, 1.0 - (1.0 - c) / 2.0, axis=0, method="higher")
         return lo.astype(np.int64), hi.astype(np.int64)
 
-    def p_top(self, k: int = 1) -> np.ndarray:
-        """Probability that each system is ranked in the top ``k`` (rank <= k; tied systems share a rank)."""
+    def p_top(self, k: int = 1, *, ties: str = "count") -> np.ndarray:
+        """Probability that each system is ranked in the top ``k``.
+
+        Parameters
+        ----------
+        k : int, default 1
+        ties : {"count", "share"}, default "count"
+            ``"count"``: the share of resamples with rank <= k (competition
+            ranks: systems tied at the top all have rank 1), so a tie counts
+            fully for every tied system and the values can sum above ``k``.
+            ``"share"``: a tie of ``s`` systems over positions ``r .. r+s-1``
+            gives each the share of those positions that lie in the top
+            ``k``, so the values sum to ``k`` exactly (a tie of two at the top
+            counts 1/2 each for ``k = 1``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rankagg.robustness import BootstrapResult
+        >>> r = np.array([[1, 1, 3], [1, 2, 3]])  # resample 0 ties A and B at the top
+        >>> res = BootstrapResult("borda", {}, "tasks", ("A", "B", "C"), np.array([1, 2, 3]), r,
+        ...                       np.ones((2, 3), int), 0.95, "raise")
+        >>> res.p_top(1).tolist(), res.p_top(1, ties="share").tolist()
+        ([1.0, 0.5, 0.0], [0.75, 0.25, 0.0])
+        """
         _check_k(k, "k")
-        return (self.ranks <= k).mean(axis=0)
+        if ties == "count":
+            return (self.ranks <= k).mean(axis=0)
+        if ties != "share":
+            raise RankaggError(
+                f"ties={ties!r}: 'count' (a tie at the top counts fully for each tied system) or 'share' "
+                f"(a tie of s systems shares its positions){did_you_mean(str(ties), ('count', 'share'))}."
+            )
+        r = self.ranks
+        # size of each system's tie group in each resample: how many systems share its rank
+        b, n = r.shape
+        flat = (np.arange(b, dtype=np.int64)[:, None] * (n + 1) + r).ravel()
+        size = np.bincount(flat, minlength=b * (n + 1))[flat].reshape(b, n)
+        inside = np.clip(k - r + 1, 0, size)  # positions r .. r+size-1 that are <= k
+        return (inside / size).mean(axis=0)
 
     def rank_distribution(self) -> pd.DataFrame:
         """Systems x ranks: share of resamples giving each system each rank (rows sum to 1)."""
@@ -483,7 +671,13 @@ class BootstrapResult:
         return tuple(out)
 
     def to_frame(self, *, top_k: int = 3) -> pd.DataFrame:
-        """One row per system, by full-data rank: ``system, rank, rank_low, rank_high, p_top1, p_top<k>, mean_rank``."""
+        """One row per system, by full-data rank: ``system, rank, rank_low, rank_high, p_top1, p_top<k>, mean_rank``.
+
+        ``p_top1`` and ``p_top<k>`` are :meth:`p_top` with ``ties="count"``:
+        the share of resamples ranking the system at rank <= k, a system tied
+        for first counting as first, so a column sums above ``k`` when
+        resamples tie at the top (``p_top(k, ties="share")`` sums to ``k``).
+        """
         top_k = _check_k(top_k, "top_k")
         lo, hi = self.rank_interval()
         df = pd.DataFrame(
@@ -505,7 +699,7 @@ def bootstrap(
     table: ScoreTable,
     rule: str = "borda",
     *,
-    resample: str = "tasks",
+    resample: str | None = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
     atol: float = 0.0,
@@ -519,6 +713,7 @@ def bootstrap(
     outer: str | None = None,
     instance_weighting: str | None = None,
     inner_params: Mapping[str, Any] | None = None,
+    max_memory: float = DEFAULT_MAX_MEMORY,
     rng: int | np.random.Generator | None = None,
     **params: Any,
 ) -> BootstrapResult:
@@ -531,7 +726,7 @@ def bootstrap(
         instance (or seed / fold).
     rule : str, default "borda"
         Registered rule name.
-    resample : {"tasks", "instances", "both", "seeds"}
+    resample : {"tasks", "instances", "both", "seeds"}, optional
         What to resample with replacement. ``"tasks"`` asks how much the
         ranking depends on which tasks the benchmark happens to contain;
         ``"instances"`` (instance-level tables) how much it depends on which
@@ -540,7 +735,17 @@ def bootstrap(
         ``"both"`` draws the tasks, then the instances of the drawn tasks (a
         task drawn several times weighs that many times, with one draw of its
         instances); ``"seeds"`` is ``"instances"`` for tables whose instances
-        are seeds or folds of repeated runs. The result records it.
+        are seeds or folds of repeated runs. Default: ``"tasks"`` for a
+        ScoreTable; for an InstanceTable ``"both"`` when it has at least
+        :data:`MIN_UNITS` (5) task columns, else ``"instances"`` (with fewer
+        tasks, resampling them says little). The result records it.
+
+        A unit with one level (one task column for ``"tasks"``; a single
+        instance per task for ``"instances"``) cannot vary: every resample
+        would be the full data and every interval a point, so the bootstrap
+        refuses and names the unit that varies. With fewer than
+        :data:`MIN_UNITS` units it runs, issues a
+        :class:`rankagg.BootstrapWarning` and records why in ``result.note``.
     n_resamples : int, default 1000
         Number of resamples (ignored when ``counts`` is given).
     confidence : float, default 0.95
@@ -560,6 +765,10 @@ def bootstrap(
     progress : bool, optional
         Show a progress bar on stderr; by default only on an interactive
         terminal for runs longer than two seconds.
+    max_memory : float, default 4 GiB
+        Bound, in bytes, on the memory the run may allocate. It is estimated
+        before anything is drawn, and a larger run is refused with the
+        estimate and a number of resamples that fits.
     counts : array_like of int, shape (n_resamples, n_task_columns), optional
         Use these resamples instead of drawing them: how many times each task
         column is drawn in each resample (``result.counts`` of another run:
@@ -567,7 +776,8 @@ def bootstrap(
     rng : int or numpy.random.Generator, optional
         Source of randomness, for the resamples and for randomised rules
         (each resample gets its own spawned seed, so runs are reproducible
-        whatever ``n_jobs``).
+        whatever ``n_jobs``). None draws a fresh seed and records it in
+        ``result.seed``: ``rng=result.seed`` repeats the run.
     level, inner, outer, instance_weighting, inner_params
         Instance-level tables only: how to aggregate each resample, as in
         :func:`rankagg.aggregate`.
@@ -577,6 +787,18 @@ def bootstrap(
     Returns
     -------
     BootstrapResult
+
+    Raises
+    ------
+    RankaggError
+        A resampling unit with one level, a run that would not fit in
+        ``max_memory``, an ``rng`` that is not a seed or a Generator, and the
+        rule's own errors.
+
+    Warns
+    -----
+    BootstrapWarning
+        Fewer than :data:`MIN_UNITS` units to resample.
 
     Examples
     --------
@@ -598,9 +820,15 @@ def bootstrap(
                 "atol, rtol, level, inner, outer, instance_weighting, inner_params: options of score "
                 "tables; a battle log has no scores or instances to apply them to, leave them out."
             )
-        resample = "battles" if resample == "tasks" else resample  # the default, for battles
-        kw = {"n_resamples": n_resamples, "confidence": confidence, "n_jobs": n_jobs, "progress": progress}
-        return bootstrap_battles(table, rule, resample=resample, counts=counts, rng=rng, **kw, **params)
+        if resample in (None, "battles", "battles_by_pair"):
+            kw = {"n_resamples": n_resamples, "confidence": confidence, "n_jobs": n_jobs, "progress": progress}
+            return bootstrap_battles(
+                table, rule, resample=resample or "battles", counts=counts, rng=rng, **kw, **params
+            )
+        raise RankaggError(
+            f"resample={resample!r}: a battle log is resampled over its battles: use resample='battles' (drawn with "
+            "replacement, Chatbot Arena's bootstrap) or 'battles_by_pair' (within each pair)."
+        )
     if isinstance(table, InstanceTable):
         return _bootstrap_instances(
             table,
@@ -610,6 +838,7 @@ def bootstrap(
             confidence=confidence,
             atol=atol,
             rtol=rtol,
+            fast=fast,
             n_jobs=n_jobs,
             progress=progress,
             rng=rng,
@@ -618,6 +847,7 @@ def bootstrap(
             outer=outer,
             instance_weighting=instance_weighting,
             inner_params=inner_params,
+            max_memory=max_memory,
             params=params,
             t0=t0,
         )
@@ -628,6 +858,7 @@ def bootstrap(
         )
     table = as_table(table)
     info = get_rule(rule)
+    resample = "tasks" if resample is None else resample
     if resample in PLANNED_RESAMPLE_KINDS:
         raise RankaggError(
             f"resample={resample!r} ({PLANNED_RESAMPLE_KINDS[resample]}) needs instance-level scores, one per "
@@ -640,20 +871,19 @@ def bootstrap(
             f"resample={resample!r}: unknown; a ScoreTable can be resampled over "
             f"{', '.join(map(repr, RESAMPLE_KINDS))}.{did_you_mean(str(resample), known)}"
         )
-    _check_k(n_resamples, "n_resamples")
-    confidence = _check_confidence(confidence)
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
-        raise RankaggError(f"n_jobs={n_jobs!r}: use a positive number of processes, or -1 for all cores.")
-    seed_record = rng if isinstance(rng, (int, np.integer)) or rng is None else "Generator"
-    gen = np.random.default_rng(rng)
+    b, confidence, n_jobs = _check_run(n_resamples if counts is None else 1, confidence, n_jobs)
+    gen, seed_record = check_rng(rng)
+    n, m = table.n_systems, table.n_columns
+    if counts is None:
+        # counts and the draw's temporaries (6 arrays of m), scores, ranks and their sort (7 of n), 8-byte numbers
+        # (measured: 418 MiB for 2,000,000 Borda resamples of 3 systems x 2 tasks, estimated 503 MiB)
+        _check_memory(b, 8.0 * (6 * m + 7 * n), max_memory, f"{m} task columns and {n} systems")
+    n_units, note = _units(resample, m, None, table.labels)
 
     info.check_params(params)
-    m = table.n_columns
     valid = _valid_partial(~np.isnan(table.scores)) if table.has_missing else None
     if counts is None:
-        counts = resample_counts(m, int(n_resamples), rng=gen, valid=valid)
+        counts = resample_counts(m, b, rng=gen, valid=valid)
     else:
         counts = _check_counts(counts, m, valid)
     uses_rng = "rng" in info.params
@@ -694,8 +924,7 @@ def bootstrap(
             with _one_blas_thread():
                 for k, (cnt, seed) in enumerate(jobs):
                     levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))
-                    if k % 10 == 0:
-                        bar.update(k + 1)
+                    bar.update(k + 1)
         else:
             with ProcessPoolExecutor(
                 max_workers=int(n_jobs), initializer=_init_worker, initargs=(inp, info, run_params)
@@ -704,8 +933,7 @@ def bootstrap(
                 chunk = max(1, n_distinct // (32 * int(n_jobs)))
                 for k, lev in enumerate(ex.map(_solve_job, jobs, chunksize=chunk)):
                     levels_u[k] = lev
-                    if k % 10 == 0:
-                        bar.update(k + 1)
+                    bar.update(k + 1)
         bar.update(n_distinct)
         bar.close()
         ranks = competition_ranks(levels_u)[inverse]
@@ -725,6 +953,8 @@ def bootstrap(
         seed=seed_record,
         n_distinct=n_distinct,
         time_seconds=time.perf_counter() - t0,
+        n_units=n_units,
+        note=note,
     )
 
 
@@ -784,15 +1014,154 @@ def _init_instance_worker(state: dict[str, Any]) -> None:
     _INSTANCE_STATE.update(state)
 
 
+class _DrawnPass:
+    """Stand-in for ``rankagg._levels._Pass`` holding the column statistics of one resample, counted in bulk."""
+
+    def __init__(self, table: Any, stats: dict[int, Any], atol: float, rtol: float) -> None:
+        self.table = table
+        self._stats = stats
+        self.atol = atol
+        self.rtol = rtol
+
+    def stats(self, j: int, *, expected: bool = False) -> Any:
+        return self._stats[j]
+
+
+def _light_table(table: Any, task_counts: np.ndarray) -> Any:
+    """The resample's InstanceTable without copying scores: drawn task columns, weights times their counts.
+
+    Only what the aggregation reads from counted statistics is set (systems, columns, sizes, policy); its
+    scores are the full table's and must not be read.
+    """
+    cols = np.nonzero(task_counts)[0]
+    sizes = np.diff(table.offsets)[cols]
+    obj = type(table).__new__(type(table))
+    obj._systems = table.systems
+    obj._columns = tuple(
+        dataclasses.replace(table.columns[j], weight=table.columns[j].weight * float(task_counts[j])) for j in cols
+    )
+    obj._scores = table.scores
+    obj._has_missing = table.has_missing
+    obj._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    obj._ids = tuple(table._ids[j] for j in cols)
+    obj._missing = table.missing_policy
+    obj._dropped_systems = table.dropped_systems
+    obj._dropped_instances = ()
+    return obj
+
+
+class _ColumnParts:
+    """Per-instance contributions of one task column, so that any instance multiplicities sum them in bulk."""
+
+    def __init__(self, table: Any, j: int, atol: float, rtol: float) -> None:
+        from rankagg._instance_kernels import code_dtype, rank_codes
+
+        n = table.n_systems
+        a, b = int(table.offsets[j]), int(table.offsets[j + 1])
+        block = table.scores[:, a:b]
+        sign = 1.0 if table.columns[j].higher_is_better else -1.0
+        self.codes = rank_codes(block, sign, atol=atol, rtol=rtol, dtype=code_dtype(n))
+        present = self.codes > 0
+        self.present = present
+        ranks = np.where(present, (2 * n + 2 - self.codes.astype(np.float64)) / 2.0, 0.0)
+        k = present.sum(axis=0).astype(np.float64)
+        # (n, s) sums, stacked: rank, raw score, scored, rank / (k + 1)
+        self.sums = np.stack([ranks, np.where(present, block, 0.0), present.astype(np.float64), ranks / (k + 1.0)])
+        self.size = b - a
+        self.n = n
+
+    def pair_counts(self, c: np.ndarray, missing: bool) -> tuple[np.ndarray, np.ndarray]:
+        """``wins``, ``both`` of shape (B, n, n) (int64) for instance multiplicities ``c`` of shape (B, s)."""
+        n, s = self.n, self.size
+        wins = np.zeros((c.shape[0], n * n))
+        both = np.zeros((c.shape[0], n * n)) if missing else None
+        cf = c.astype(np.float32)
+        step = max(1, (32 * 2**20) // (4 * n * n))  # instances per chunk: the (n * n, chunk) indicators stay ~32 MiB
+        for a in range(0, s, step):
+            g = self.codes[:, a : a + step]
+            p = self.present[:, a : a + step]
+            w = (g[:, None, :] > g[None, :, :]) & p[None, :, :]  # i above j, j scored (a missing i has code 0)
+            # exact in float32: counts are integers far below 2**24
+            wins += cf[:, a : a + step] @ w.reshape(n * n, -1).T.astype(np.float32)
+            if both is not None:
+                bp = (p[:, None, :] & p[None, :, :]).reshape(n * n, -1)
+                both += cf[:, a : a + step] @ bp.T.astype(np.float32)
+        wins_i = np.rint(wins).astype(np.int64).reshape(-1, n, n)
+        if both is None:
+            both_i = np.broadcast_to(c.sum(axis=1)[:, None, None], wins_i.shape)
+        else:
+            both_i = np.rint(both).astype(np.int64).reshape(-1, n, n)
+        return wins_i, both_i
+
+
+def _instance_fast_ok(info: RuleInfo, level: str | None, inner: str | None) -> bool:
+    """Rules whose instance-level aggregation reads only counted statistics (pairwise counts, rank and score sums)."""
+    from rankagg._levels import _FAST
+
+    if level in (None, "one"):
+        return bool(info.pairwise_ok or info.name in _FAST)
+    inner_info = get_rule("mean" if inner is None else inner)
+    return bool(inner_info.pairwise_ok or inner_info.name in _FAST)
+
+
+def _ranks_of_drawn(
+    table: Any, stats: dict[int, Any], task_counts: np.ndarray, info: RuleInfo, kw: dict[str, Any], params: dict
+) -> np.ndarray:
+    """The consensus ranks of one resample from its counted statistics (what ``aggregate`` computes on it)."""
+    from rankagg._levels import _inner_table, _one_level, _outer_name
+    from rankagg.instances import check_weighting
+
+    light = _light_table(table, task_counts)
+    cols = np.nonzero(task_counts)[0]
+    run = _DrawnPass(light, {k: stats[j] for k, j in enumerate(cols)}, kw["atol"], kw["rtol"])
+    if light.has_missing:  # what rebuilding the resample's table checks: every system is compared with another
+        both = sum(st.both for st in run._stats.values())
+        off = both - np.diag(np.diag(both))
+        alone = np.nonzero(off.sum(axis=1) == 0)[0]
+        if alone.size:
+            raise RankaggError(
+                f"bootstrap: a resample could not be ranked (system(s) {preview([table.systems[i] for i in alone])} "
+                "share no drawn instance with another system); the data is too sparse for this resampling, "
+                "use missing='drop_systems' or 'drop_instances'."
+            )
+    try:
+        if kw.get("level", "one") == "one":
+            weighting = check_weighting(kw.get("instance_weighting", "per_task"))
+            res = _one_level(run, info, params, weighting=weighting, pairwise="observed", voter=None)
+        else:
+            inner_info = get_rule(kw.get("inner", "mean"))
+            outer_table, _ = _inner_table(run, inner_info, dict(kw.get("inner_params") or {}), pairwise="observed")
+            res = aggregate(outer_table, rule=_outer_name(info.name, kw.get("outer")), **params)
+    except RankaggError as exc:
+        raise RankaggError(
+            f"bootstrap: a resample could not be ranked ({exc}); the data is too sparse for this resampling, "
+            "use missing='drop_systems' or 'drop_instances'."
+        ) from None
+    return np.asarray(res.ranks, dtype=np.int64)
+
+
+def _draw_instances(
+    gen: np.random.Generator, task_counts: np.ndarray, sizes: np.ndarray, resample: str
+) -> list[np.ndarray | None]:
+    """One resample's instance draws, per task column (sorted indices; None: every instance once)."""
+    picks: list[np.ndarray | None] = [None] * sizes.size
+    if resample != "tasks":
+        for j in range(sizes.size):
+            if task_counts[j]:
+                picks[j] = np.sort(gen.integers(0, sizes[j], size=sizes[j]))
+    return picks
+
+
 def _bootstrap_instances(
     table: Any,
     rule: str,
     *,
-    resample: str,
+    resample: str | None,
     n_resamples: int,
     confidence: float,
     atol: float,
     rtol: float,
+    fast: bool,
     n_jobs: int,
     progress: bool | None,
     rng: Any,
@@ -801,24 +1170,29 @@ def _bootstrap_instances(
     outer: str | None,
     instance_weighting: str | None,
     inner_params: Mapping[str, Any] | None,
+    max_memory: float,
     params: dict[str, Any],
     t0: float,
 ) -> BootstrapResult:
     info = get_rule(rule)
+    m = table.n_columns
+    sizes = np.diff(table.offsets)
+    if resample is None:
+        resample = "both" if m >= MIN_UNITS else "instances"
     if resample not in INSTANCE_RESAMPLE_KINDS:
         raise RankaggError(
             f"resample={resample!r}: unknown; an InstanceTable can be resampled over "
             f"{', '.join(map(repr, INSTANCE_RESAMPLE_KINDS))}.{did_you_mean(str(resample), INSTANCE_RESAMPLE_KINDS)}"
         )
-    _check_k(n_resamples, "n_resamples")
-    confidence = _check_confidence(confidence)
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
-        raise RankaggError(f"n_jobs={n_jobs!r}: use a positive number of processes, or -1 for all cores.")
+    b, confidence, n_jobs = _check_run(n_resamples, confidence, n_jobs)
     info.check_params({k: v for k, v in params.items()})
-    seed_record = rng if isinstance(rng, (int, np.integer)) or rng is None else "Generator"
-    gen = np.random.default_rng(rng)
+    gen, seed_record = check_rng(rng)
+    n = table.n_systems
+    vectorised = fast and _instance_fast_ok(info, level, inner)
+    # task counts and ranks (8-byte numbers); the per-resample loop also holds each resample's instance draws
+    per = 8.0 * (5 * m + 2 * n) + (0.0 if vectorised or resample == "tasks" else 8.0 * float(sizes.sum()))
+    _check_memory(b, per, max_memory, f"{m} task columns, {int(sizes.sum()):,} instances and {n} systems")
+    n_units, note = _units(resample, m, sizes, table.labels, stacklevel=4)
     kw: dict[str, Any] = {"atol": atol, "rtol": rtol}
     for key, value in (
         ("level", level),
@@ -835,37 +1209,29 @@ def _bootstrap_instances(
     full_seed = {"rng": int(rule_seeds.spawn(1)[0].generate_state(1)[0])} if rule_seeds is not None else {}
     full = aggregate(table, rule=info.name, **kw, **run_params, **full_seed)
 
-    m = table.n_columns
-    sizes = np.diff(table.offsets)
-    b = int(n_resamples)
     if resample in ("tasks", "both"):
         task_counts = resample_counts(m, b, rng=gen)
     else:
         task_counts = np.ones((b, m), dtype=np.int64)
-    jobs: list[tuple[np.ndarray, list[np.ndarray | None], int | None]] = []
     seeds = [int(c.generate_state(1)[0]) for c in rule_seeds.spawn(b)] if rule_seeds is not None else [None] * b
-    for r in range(b):
-        picks: list[np.ndarray | None] = [None] * m
-        if resample != "tasks":
-            for j in range(m):
-                if task_counts[r, j]:
-                    picks[j] = np.sort(gen.integers(0, sizes[j], size=sizes[j]))
-        jobs.append((task_counts[r], picks, seeds[r]))
-    state = {"table": table, "rule": info.name, "kw": kw, "params": run_params}
     bar = _Progress(b, progress, f"bootstrap {info.name}")
-    ranks = np.empty((b, table.n_systems), dtype=np.int64)
-    if n_jobs == 1 or b < 2 * n_jobs:
-        _init_instance_worker(state)
-        for k, job in enumerate(jobs):
-            ranks[k] = _instance_job(job)
-            if k % 10 == 0:
-                bar.update(k + 1)
+    ranks = np.empty((b, n), dtype=np.int64)
+    if vectorised:
+        with _one_blas_thread():  # many small products: BLAS threads only compete (with other processes, too)
+            _fast_instances(table, info, kw, run_params, resample, task_counts, seeds, gen, ranks, bar)
     else:
-        with ProcessPoolExecutor(max_workers=int(n_jobs), initializer=_init_instance_process, initargs=(state,)) as ex:
-            chunk = max(1, b // (8 * int(n_jobs)))
-            for k, rk in enumerate(ex.map(_instance_job, jobs, chunksize=chunk)):
-                ranks[k] = rk
-                if k % 10 == 0:
+        jobs = [(task_counts[r], _draw_instances(gen, task_counts[r], sizes, resample), seeds[r]) for r in range(b)]
+        state = {"table": table, "rule": info.name, "kw": kw, "params": run_params}
+        if n_jobs == 1 or b < 2 * n_jobs:
+            _init_instance_worker(state)
+            for k, job in enumerate(jobs):
+                ranks[k] = _instance_job(job)
+                bar.update(k + 1)
+        else:
+            with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_instance_process, initargs=(state,)) as ex:
+                chunk = max(1, b // (8 * n_jobs))
+                for k, rk in enumerate(ex.map(_instance_job, jobs, chunksize=chunk)):
+                    ranks[k] = rk
                     bar.update(k + 1)
     bar.update(b)
     bar.close()
@@ -887,4 +1253,203 @@ def _bootstrap_instances(
         seed=seed_record,
         n_distinct=b,
         time_seconds=time.perf_counter() - t0,
+        n_units=n_units,
+        note=note,
     )
+
+
+def _fast_instances(
+    table: Any,
+    info: RuleInfo,
+    kw: dict[str, Any],
+    params: dict[str, Any],
+    resample: str,
+    task_counts: np.ndarray,
+    seeds: list[int | None],
+    gen: np.random.Generator,
+    ranks: np.ndarray,
+    bar: _Progress,
+) -> None:
+    """Instance-level bootstrap for rules that read counted statistics: count every resample in bulk.
+
+    Per task column, each instance's pairwise win indicators and rank / score
+    sums are summed with the resample's instance multiplicities: one matrix
+    product per column for a block of resamples, instead of ranking and
+    counting a rebuilt table per resample. The draws are the per-resample
+    loop's, in the same order, so the ranks are the same.
+    """
+    from rankagg._levels import _ColumnStats
+
+    b, m = task_counts.shape
+    n = table.n_systems
+    sizes = np.diff(table.offsets)
+    parts = [_ColumnParts(table, j, kw["atol"], kw["rtol"]) for j in range(m)]
+    missing = table.has_missing
+    # resamples per block: the (block, n, n) counts of every column (int64, wins and both) within ~256 MiB
+    step = int(max(1, min(b, (256 * 2**20) // (16 * n * n * m + 8 * int(sizes.sum())))))
+    for a in range(0, b, step):
+        blk = range(a, min(a + step, b))
+        cnt = [np.zeros((len(blk), int(sizes[j])), dtype=np.int64) for j in range(m)]
+        for k, r in enumerate(blk):
+            for j, pick in enumerate(_draw_instances(gen, task_counts[r], sizes, resample)):
+                cnt[j][k] = 1 if pick is None else np.bincount(pick, minlength=int(sizes[j]))
+        counted = []
+        for j in range(m):
+            wins, both = parts[j].pair_counts(cnt[j], missing)
+            sums = np.einsum("ks,qns->kqn", cnt[j].astype(np.float64), parts[j].sums)
+            counted.append((wins, both, sums))
+        if kw.get("level", "one") == "one":
+            ranks[a : a + len(blk)] = _one_level_bulk(table, info, kw, params, task_counts[a : a + len(blk)],
+                                                      seeds[a : a + len(blk)], counted)  # fmt: skip
+            bar.update(a + len(blk))
+            continue
+        if not missing and get_rule(kw.get("inner", "mean")).name in ("mean", "borda", "partial_borda"):
+            _two_level_bulk(table, info, kw, params, task_counts, seeds, counted, blk, ranks, bar)
+            continue
+        for k, r in enumerate(blk):
+            stats = {}
+            for j in range(m):
+                if task_counts[r, j]:
+                    wins, both, sums = counted[j]
+                    stats[j] = _ColumnStats(
+                        wins[k], both[k], sums[k, 0], sums[k, 1], np.rint(sums[k, 2]).astype(np.int64), sums[k, 3],
+                        None, None, int(sizes[j]),
+                    )  # fmt: skip
+            p = params if seeds[r] is None else {**params, "rng": seeds[r]}
+            ranks[r] = _ranks_of_drawn(table, stats, task_counts[r], info, kw, p)
+            bar.update(r + 1)
+
+
+def _two_level_bulk(
+    table: Any,
+    info: RuleInfo,
+    kw: dict[str, Any],
+    params: dict[str, Any],
+    task_counts: np.ndarray,
+    seeds: list[int | None],
+    counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    blk: range,
+    ranks: np.ndarray,
+    bar: _Progress,
+) -> None:
+    """Two levels on a complete table, inner rule from the mean family or Borda: each task column's consensus
+    scores for a block of resamples at once (as ``_levels._inner_table`` computes them for one), then the
+    outer rule on each resample's table of task scores."""
+    from rankagg._levels import _outer_name
+
+    inner = get_rule(kw.get("inner", "mean")).name
+    n = table.n_systems
+    sizes = np.diff(table.offsets).astype(np.float64)
+    b = len(blk)
+    inner_scores = np.empty((b, n, len(counted)))
+    directions = []
+    for j, (_, _, sums) in enumerate(counted):
+        if inner == "mean":
+            sc, hib = sums[:, 1] / sizes[j], bool(table.columns[j].higher_is_better)
+        elif inner == "borda":
+            sc, hib = sums[:, 0] / sizes[j], False
+        else:  # partial_borda on a complete column: (n + 1) * sum of rank / (n + 1), over the size
+            sc, hib = (n + 1.0) * sums[:, 3] / sizes[j], False
+        # merge scores that differ only by float noise into their tier's mean, row by row (one bincount)
+        lev = levels_from_scores(sc, higher_is_better=hib)
+        flat = (lev + (np.arange(b) * n)[:, None]).ravel()
+        means = np.bincount(flat, weights=sc.ravel(), minlength=b * n) / np.maximum(
+            np.bincount(flat, minlength=b * n), 1
+        )
+        inner_scores[:, :, j] = means[flat].reshape(b, n)
+        directions.append(hib)
+    outer = _outer_name(info.name, kw.get("outer"))
+    for k, r in enumerate(blk):
+        cols = np.nonzero(task_counts[r])[0]
+        outer_table = ScoreTable._from_parts(
+            inner_scores[k][:, cols],
+            systems=table.systems,
+            tasks=[table.columns[j].task for j in cols],
+            metrics=[table.columns[j].metric for j in cols],
+            higher_is_better=None,
+            data_directions=[directions[j] for j in cols],
+            weights=[table.columns[j].weight * float(task_counts[r, j]) for j in cols],
+            missing="raise",
+            dropped_systems=table.dropped_systems,
+        )
+        p = params if seeds[r] is None else {**params, "rng": seeds[r]}
+        ranks[r] = aggregate(outer_table, rule=outer, **p).ranks
+        bar.update(r + 1)
+
+
+def _one_level_bulk(
+    table: Any,
+    info: RuleInfo,
+    kw: dict[str, Any],
+    params: dict[str, Any],
+    task_counts: np.ndarray,
+    seeds: list[int | None],
+    counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """One-level aggregation of a block of resamples from their counted statistics, as ``_levels._one_level``.
+
+    The pooled pairwise counts (and the rank / score sums of the mean family and Borda) are accumulated over
+    the task columns for every resample at once, in the same order and with the same weights as the
+    per-resample code; only the pairwise rule itself runs once per resample.
+    """
+    from rankagg.instances import check_weighting
+    from rankagg.rules.base import RuleOutput
+
+    b = task_counts.shape[0]
+    n = table.n_systems
+    sizes = np.diff(table.offsets).astype(np.float64)
+    weighting = check_weighting(kw.get("instance_weighting", "per_task"))
+    # per-instance weight of each column in each resample: its task weight times its count (over its size)
+    per = np.array([c.weight for c in table.columns])[None, :] * task_counts.astype(np.float64)
+    if weighting == "per_task":
+        per = per / sizes[None, :]
+    name = info.name
+    pair = info.pairwise_ok
+    wins = np.zeros((b, n, n))
+    ties = np.zeros((b, n, n))
+    acc = np.zeros((b, n))
+    seen = np.zeros((b, n, n), dtype=bool)
+    for j, (w_j, both_j, sums_j) in enumerate(counted):
+        pj = per[:, j][:, None, None]
+        if pair:
+            wins += pj * w_j
+            t = (both_j - w_j - w_j.transpose(0, 2, 1)).astype(np.float64)
+            t[:, np.arange(n), np.arange(n)] = 0.0
+            ties += pj * t
+        if table.has_missing:
+            seen |= (both_j > 0) & (task_counts[:, j] > 0)[:, None, None]
+        if name == "mean":
+            acc += per[:, j][:, None] * sums_j[:, 1]
+        elif name == "borda":
+            acc += per[:, j][:, None] * sums_j[:, 0]
+        elif name == "partial_borda":
+            unscored = sizes[j] - np.rint(sums_j[:, 2])
+            acc += per[:, j][:, None] * ((n + 1.0) * (sums_j[:, 3] + unscored / 2.0))
+    if table.has_missing:  # what rebuilding each resample's table checks: every system is compared with another
+        seen[:, np.arange(n), np.arange(n)] = False
+        bad = ~seen.any(axis=2)
+        if bad.any():
+            r, i = np.argwhere(bad)[0]
+            raise RankaggError(
+                f"bootstrap: a resample could not be ranked (system {table.systems[i]!r} shares no drawn instance "
+                "with another system); the data is too sparse for this resampling, use missing='drop_systems' or "
+                "'drop_instances'."
+            )
+    totals = np.empty(b)
+    for r in range(b):
+        cols = np.nonzero(task_counts[r])[0]
+        totals[r] = float((per[r, cols] * sizes[cols]).sum())
+    if not pair:
+        hib = bool(table.higher_is_better.all()) if name == "mean" else False
+        return competition_ranks(levels_from_scores(acc / totals[:, None], higher_is_better=hib))
+    from rankagg.battles import PairwiseProfile
+
+    out = np.empty((b, n), dtype=np.int64)
+    for r in range(b):
+        p = params if seeds[r] is None else {**params, "rng": seeds[r]}
+        res: RuleOutput = info.func(PairwiseProfile(table.systems, wins[r], ties[r], total_weight=totals[r]), **p)
+        lev = res.levels
+        if lev is None:
+            lev = levels_from_scores(np.asarray(res.scores, dtype=np.float64), higher_is_better=res.higher_is_better)
+        out[r] = competition_ranks(np.asarray(lev))
+    return out

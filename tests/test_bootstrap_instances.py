@@ -34,10 +34,11 @@ def test_parallel_workers_give_the_same_resamples():
     np.testing.assert_array_equal(a.ranks, b.ranks)
 
 
-def test_task_resampling_of_a_one_task_table_reproduces_the_full_ranking():
+def test_task_resampling_of_a_one_task_table_is_refused_not_reported_as_certainty():
+    # it used to return the full ranking in every resample: zero-width intervals, a certainty the data lacks
     t = _table(2, sizes=(40,))
-    res = bootstrap(t, "copeland", resample="tasks", n_resamples=10, rng=0, level="one")
-    assert (res.ranks == res.full_ranks[None, :]).all()
+    with pytest.raises(rankagg.RankaggError, match=r"only 1 task column.*use resample='instances' \(its 40 instances"):
+        bootstrap(t, "copeland", resample="tasks", n_resamples=10, rng=0, level="one")
 
 
 def test_a_system_better_on_every_instance_is_first_in_every_resample():
