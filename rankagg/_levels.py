@@ -189,7 +189,7 @@ def _refuse_partial(has_missing: bool, info: RuleInfo, where: str, table: Any = 
     if has_missing and not info.partial_ok:
         from rankagg.aggregate import _partial_rules, _rebuild_advice
 
-        option = " as the inner rule (inner=...; CLI: --inner RULE)" if inner else " (CLI: --rule RULE)"
+        option = " as the inner rule (inner=...; CLI: --inner RULE)" if inner else " (CLI: --rule, or --rules)"
         advice = _rebuild_advice(np.isnan(table.scores), table.offsets) if table is not None else "."
         raise RuleError(
             f"rule {info.name!r} does not accept partial rankings, and {where} has missing scores "

@@ -75,7 +75,7 @@ def _check_partial(table: ScoreTable, info: RuleInfo) -> None:
     if table.has_missing and not info.partial_ok:
         raise RuleError(
             f"rule {info.name!r} does not accept partial rankings, and this table keeps missing scores "
-            f"(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): "
+            f"(missing='partial'); use a rule that accepts partial rankings (CLI: --rule, or --rules): "
             f"{', '.join(_partial_rules())}" + _rebuild_advice(np.isnan(table.scores), None)
         )
 

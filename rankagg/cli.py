@@ -722,6 +722,8 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
             "rule": res.rule,
             "params": dict(res.params),
             "resample": res.resample,
+            "n_units": getattr(res, "n_units", None),
+            "note": getattr(res, "note", "") or None,
             "n_resamples": res.n_resamples,
             "n_distinct_resamples": res.n_distinct,
             "confidence": res.confidence,
@@ -760,9 +762,12 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
         ),
         *_header(table, _sources.source_label(args)),
         f"rank_low..rank_high: {pct} percentile interval of the rank; p_top1, p_top{args.top_k}: share of "
-        f"resamples ranking the system first, in the top {args.top_k}",
+        f"resamples ranking the system first, in the top {args.top_k} (a system tied for a place counts as in it)",
         f"Stability: mean Kendall tau-b of a resample's ranking to the full-data ranking {fmt_value(mean_tau, 3)}",
     ]
+    note = getattr(res, "note", "")
+    if note:
+        lines.append(f"Note: {note}")
     out = [f"{x}  " if md else x for x in lines]
     out += ["", render_frame(df, "markdown" if md else "table").rstrip("\n"), ""]
     tied = [g for g in groups if len(g) > 1]
@@ -772,7 +777,9 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
         )
         out += [f"  {' = '.join(g)}" for g in tied]
     else:
-        out.append(f"Every pair of consecutive systems is told apart at {pct}.")
+        out.append(
+            f"Every pair of consecutive systems is told apart at {pct}" + (" (read the note above)." if note else ".")
+        )
     return "\n".join(out) + "\n"
 
 
@@ -805,7 +812,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         res = bootstrap(
             table,
             args.rule,
-            resample=args.resample or ("battles" if battles else "tasks"),
+            resample=args.resample,
             **level_kw,
             n_resamples=args.resamples,
             confidence=args.confidence,
@@ -821,11 +828,11 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
 
 
 def _cmd_robustness(args: argparse.Namespace) -> int:
-    rules = _split_list(args.rules) or list(DEFAULT_RULES)
+    rules: list[str] | None = _split_list(args.rules) or None
     studies = _split_list(args.studies) or list(STUDIES)
     if args.draws < 1:
         raise CLIError(f"--draws: the number of random draws must be a positive integer, got {args.draws}.")
-    for r in rules:
+    for r in rules or []:
         get_rule(r)
     table = _load(args)
     studies_of = perturbation_studies
@@ -851,7 +858,13 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         rtol=args.rtol,
         params=_per_rule_params(args),
         rng=args.seed,
+        **({"progress": args.progress} if studies_of is perturbation_studies else {}),
     )
+    seed = df.attrs.get("seed", args.seed)
+    complete = df.attrs.get("complete", True)
+    rules = list(dict.fromkeys(df["rule"])) if len(df) else list(rules or [])
+    if args.rules is None and studies_of is perturbation_studies and len(df):
+        sys.stderr.write(f"rankagg: note: rules {','.join(rules)} (the defaults that can rank this table; --rules)\n")
     fmt = args.format
     if fmt == "csv":
         text = render_frame(df, "csv")
@@ -860,7 +873,8 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
             "rules": [get_rule(r).name for r in rules],
             "studies": list(dict.fromkeys(df["study"])),
             "n_draws": args.draws,
-            "seed": args.seed,
+            "seed": seed,
+            "complete": complete,
             "missing_policy": getattr(table, "missing_policy", None),
             "dropped_systems": list(getattr(table, "dropped_systems", ())),
             "dropped_tasks": list(getattr(table, "dropped_tasks", ())),
@@ -877,13 +891,13 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         summary = summarize_perturbations(df)
         lines = [
             *_header(table, _sources.source_label(args)),
-            f"Perturbation studies ({args.draws} draws per setting of the random ones, seed {args.seed}); each row "
+            f"Perturbation studies ({args.draws} draws per setting of the random ones, seed {seed}); each row "
             "averages the draws: Kendall tau-b to the rule's full-data ranking, share of draws changing the winner, "
             "pairs flipped (--format csv has every draw)",
         ]
         text = "\n".join(f"{x}  " if md else x for x in lines) + "\n\n" + render_frame(summary, fmt)
     _emit(text, args)
-    return 0
+    return 0 if complete else 130
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -1001,9 +1015,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resample",
         default=None,
-        help="what to resample with replacement: tasks (default); with instance-level files also instances "
-        "(stratified by task), both (tasks, then their instances) or seeds (instances that are seeds or folds); "
-        "battle logs: battles (default) or battles_by_pair (each pair keeps its number of battles)",
+        help="what to resample with replacement: tasks (default for task-level files); instance-level files: "
+        "instances (stratified by task; default with fewer than 5 task columns), both (tasks, then their instances; "
+        "default otherwise) or seeds (instances that are seeds or folds); battle logs: battles (default) or "
+        "battles_by_pair (each pair keeps its number of battles). A unit that cannot vary is refused",
     )
     p.add_argument("-B", "--resamples", type=int, default=1000, help="number of resamples (default 1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="level of the rank intervals (default 0.95)")
@@ -1031,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rules",
         action="append",
         metavar="RULES",
-        help=f"comma-separated rules (default: {','.join(DEFAULT_RULES)})",
+        help=f"comma-separated rules (default: {','.join(DEFAULT_RULES)}, those that can rank the table)",
     )
     p.add_argument(
         "--studies",
@@ -1052,7 +1067,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="instance-level files: statistic of each task's instance scores (default: mean, the classic leaderboard)",
     )
     p.add_argument("--draws", type=int, default=20, help="random draws per setting (default 20)")
-    p.add_argument("--seed", type=int, help="random seed")
+    p.add_argument(
+        "--seed", type=int, help="random seed (default: one is drawn and printed, so the run can be repeated)"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress with elapsed time and time left on stderr (default: only on a terminal, for runs over 2 s); "
+        "Ctrl-C writes the rows finished and exits with status 130",
+    )
     p.add_argument(
         "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
     )

@@ -222,7 +222,7 @@ class _Study:
             try:
                 _check_partial(self.table, info)
             except RuleError as exc:
-                raise RuleError(f"rules: {exc} Or remove {info.name!r} from rules=.") from None
+                raise RuleError(f"rules: {exc} Or remove {info.name!r} from rules= (CLI: --rules).") from None
         self.inp = RuleInput(table=self.table, rankings=rank_table(self.table, atol=atol, rtol=rtol))
         self.full = self.rank_input(self.inp, self.infos, "the unperturbed table")
         self.rows: list[dict[str, Any]] = []
@@ -233,7 +233,9 @@ class _Study:
             try:
                 res = info.func(inp, **self.params[info.name])
             except RankaggError as exc:
-                fix = f" Or remove {info.name!r} from rules=." if where == "the unperturbed table" else ""
+                fix = (
+                    f" Or remove {info.name!r} from rules= (CLI: --rules)." if where == "the unperturbed table" else ""
+                )
                 raise type(exc)(f"{self.study}: rule {info.name!r} failed on {where}: {exc}{fix}") from None
             scores = np.asarray(res.scores, dtype=np.float64)
             levels = res.levels

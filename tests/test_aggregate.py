@@ -164,7 +164,8 @@ def test_partial_table_with_a_rule_refusing_partial_rankings():
         RuleError,
         match=pin(
             "rule 'borda' does not accept partial rankings, and this table keeps missing scores "
-            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): win_rate, copeland",
+            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule, or --rules): "
+            "win_rate, copeland",
             "or rebuild the table (table.with_missing(...)): use missing='drop_systems'",
         ),
     ):

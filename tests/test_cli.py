@@ -472,7 +472,7 @@ def test_error_unknown_option_and_bad_values(capsys, toy):
 def test_error_partial_table_with_a_rule_refusing_partial_rankings(capsys, partial):
     line = fails(capsys, "rank", partial, "--direction", "higher", "--missing", "partial", "--rule", "borda")
     assert "rule 'borda' does not accept partial rankings" in line
-    assert "(CLI: --rule RULE): win_rate, copeland" in line and "use missing='drop_systems'" in line
+    assert "(CLI: --rule, or --rules): win_rate, copeland" in line and "use missing='drop_systems'" in line
     line = fails(
         capsys,
         "compare",

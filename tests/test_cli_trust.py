@@ -275,7 +275,7 @@ def test_missing_data_refusals_on_a_segment_level_file_do_not_send_the_user_in_c
         assert "'drop_systems' (" not in err and "'drop_instances' (" not in err, (policy, err)
     for policy in ("raise", "drop_systems", "drop_instances"):
         assert "missing='partial' with a rule that accepts partial rankings (copeland" in seen[policy]
-    assert "use a rule that accepts partial rankings (CLI: --rule RULE)" in seen["partial"]
+    assert "use a rule that accepts partial rankings (CLI: --rule, or --rules)" in seen["partial"]
     # and the path they point at works
     code, _, err = run(capsys, "rank", path, "--direction", "higher", "--missing", "partial", "--rule", "copeland")
     assert code == 0, err

@@ -287,7 +287,8 @@ def test_level_errors():
             lambda: aggregate(part, rule="borda"),
             RuleError,
             "rule 'borda' does not accept partial rankings, and this instance table has missing scores "
-            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule RULE): win_rate, copeland",
+            "(missing='partial'); use a rule that accepts partial rankings (CLI: --rule, or --rules): "
+            "win_rate, copeland",
         ),
         (
             lambda: aggregate(part, level="two", inner="borda"),
