@@ -25,7 +25,11 @@ def fmt_value(v: Any, digits: int = 4) -> str:
             return ""
         if x.is_integer() and abs(x) < 1e15:
             return str(int(x))
-        return f"{x:.{digits}g}" if abs(x) >= 1e4 or abs(x) < 1e-3 else f"{x:.{digits}f}".rstrip("0").rstrip(".")
+        if abs(x) >= 1e15 or abs(x) < 1e-3:
+            return f"{x:.{digits}g}"
+        # large values (Kemeny scores, counts of battles) keep every integer digit: 67042.5, not 6.704e+04
+        decimals = digits if abs(x) < 1e4 else 2
+        return f"{x:.{decimals}f}".rstrip("0").rstrip(".")
     return str(v)
 
 

@@ -345,3 +345,14 @@ def test_robustness_reads_instance_level_files(capsys, datasets_dir):
     code, out, _ = run(capsys, "robustness", path, "--studies", "rescale_task", "--rules", "borda", "--inner",
                        "median", "--format", "json", "--seed", "0")  # fmt: skip
     assert code == 0 and json.loads(out)["instances_summarised_by"] == "median"
+
+
+def test_large_kemeny_scores_are_printed_in_full(capsys, tmp_path):
+    # A wins x, B wins y, both weigh 10,000; z (weight 1) ties them. Any order costs 10,000 + 1/2
+    path = tmp_path / "weighted.csv"
+    path.write_text("system,task,score\nA,x,2\nB,x,1\nA,y,1\nB,y,2\nA,z,1\nB,z,1\n")
+    code, out, err = run(
+        capsys, "rank", path, "--direction", "higher", "--rule", "kemeny", "--weights", "x=10000,y=10000"
+    )
+    assert code == 0, err
+    assert "Kemeny score: 10000.5 (proven optimal" in out  # was "1e+04": a number no one can check
