@@ -99,7 +99,7 @@ def source_label(args: argparse.Namespace) -> str:
     """How the output header names the input."""
     if getattr(args, "dataset", None):
         return f"dataset {args.dataset}"
-    return str(args.file)
+    return getattr(args, "label", None) or str(args.file)
 
 
 def _sniff(path: Path, fmt: str | None = None) -> str:
@@ -268,7 +268,8 @@ def load_source(
 
 def _columns_of(path: Path, fmt: str | None) -> list[str]:
     """The column names of a file, compressed or not (read cheaply for CSV / TSV / JSON lines)."""
-    from rankagg.io.files import _format_of, compression_of, read_frame
+    from rankagg._errors import RankaggWarning
+    from rankagg.io.files import _format_of, compression_of, csv_separator, read_frame
 
     try:
         kind = _format_of(path, fmt)
@@ -277,7 +278,10 @@ def _columns_of(path: Path, fmt: str | None) -> list[str]:
     comp = compression_of(path)
     try:
         if kind in ("csv", "tsv"):
-            head = pd.read_csv(path, nrows=0, sep="," if kind == "csv" else "\t", compression=comp)
+            with warnings.catch_warnings():  # read_frame says it when it reads the file
+                warnings.simplefilter("ignore", RankaggWarning)
+                sep = csv_separator(path, kind, comp)
+            head = pd.read_csv(path, nrows=0, sep=sep, compression=comp)
             return [str(c).strip() for c in head.columns]
         if kind == "jsonl":
             with pd.io.common.get_handle(path, "r", compression=comp) as h:

@@ -258,6 +258,8 @@ def _directions(args: argparse.Namespace) -> bool | dict[str, bool] | None:
 def _load(args: argparse.Namespace) -> Any:
     """The input: a ScoreTable; with ``rank`` / ``compare`` also an InstanceTable or a PairwiseProfile."""
     levels = hasattr(args, "instance_col")  # rank and compare read instance-level files and battle logs
+    if args.file == "-":
+        args.file = _stdin_to_file(args)
     kind = _sources.source_kind(args)
     if kind == "battles":
         return _sources.load_battles(args)
@@ -282,6 +284,30 @@ def _select_group(table: Any, k: int) -> Any:
             f"{left} systems of the other {len(groups) - 1} group(s) left out\n"
         )
     return select_group(table, groups[k - 1])
+
+
+def _stdin_to_file(args: argparse.Namespace) -> str:
+    """``FILE`` given as ``-``: standard input, kept in a temporary file (the readers look at a file more than once)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from rankagg.io.pairwise import content_format
+
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        raise CLIError("FILE '-': standard input is empty; pipe a score file into rankagg, or give its path.")
+    folder = tempfile.mkdtemp(prefix="rankagg-stdin-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "stdin"
+    path.write_bytes(data)
+    fmt = args.input_format or content_format(path)
+    if fmt is None:
+        raise CLIError("FILE '-': cannot tell the format of standard input; pass --input-format csv|tsv|json|jsonl.")
+    named = path.with_name(f"stdin.{fmt}")
+    path.rename(named)
+    args.label = "standard input"
+    return str(named)
 
 
 def _note_dropped(table: Any) -> None:

@@ -356,3 +356,42 @@ def test_large_kemeny_scores_are_printed_in_full(capsys, tmp_path):
     )
     assert code == 0, err
     assert "Kemeny score: 10000.5 (proven optimal" in out  # was "1e+04": a number no one can check
+
+
+# ---------------------------------------------------------------------------- reading what users have
+def test_a_semicolon_separated_csv_is_read_with_a_warning(capsys, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("system;task;score\nA;x;1\nB;x;2\nA;y;3\nB;y;1\nC;x;0\nC;y;0\n")
+    code, out, err = run(capsys, "rank", path, "--direction", "higher", "--rule", "copeland", "--format", "csv")
+    assert code == 0, err
+    assert "the header is separated by semicolons, not by the commas of a CSV file" in err
+    assert list(pd.read_csv(__import__("io").StringIO(out))["system"]) == ["A", "B", "C"]
+
+
+def test_standard_input_is_read_as_a_file(toy_csv_text):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "rankagg", "rank", "-", "--rule", "borda", "--format", "csv"],
+        input=toy_csv_text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    import rankagg
+
+    want = rankagg.aggregate(rankagg.load_example("toy"), "borda").ranking
+    assert list(pd.read_csv(__import__("io").StringIO(proc.stdout.decode()))["system"]) == want
+    empty = subprocess.run([sys.executable, "-m", "rankagg", "rank", "-"], input=b"", capture_output=True, check=False)
+    assert empty.returncode == 2
+    assert empty.stderr.decode().splitlines() == [
+        "rankagg: error: FILE '-': standard input is empty; pipe a score file into rankagg, or give its path."
+    ]
+
+
+@pytest.fixture
+def toy_csv_text():
+    from rankagg.datasets import example_frame
+
+    return example_frame("toy").to_csv(index=False)

@@ -37,6 +37,37 @@ def compression_of(path: str | os.PathLike[str]) -> str | None:
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
+def csv_separator(path: str | os.PathLike[str], fmt: str, compression: str | None = None) -> str:
+    """The separator of a CSV / TSV file: ``,`` (CSV) or a tab (TSV), unless the header line has none of it and
+    exactly one of ``;``, tab or ``|`` (a "CSV" saved by a spreadsheet in a locale with decimal commas).
+
+    A separator other than the extension's is announced with a :class:`~rankagg.RankaggWarning`.
+    """
+    default = "," if fmt == "csv" else "\t"
+    try:
+        with pd.io.common.get_handle(path, "r", compression=compression, encoding="utf-8", errors="replace") as h:
+            header = h.handle.readline()
+    except (OSError, ValueError, EOFError):
+        return default
+    if default in header:
+        return default
+    found = [s for s in (",", ";", "\t", "|") if s != default and s in header]
+    if len(found) != 1:
+        return default
+    import warnings
+
+    from rankagg._errors import RankaggWarning
+
+    name = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}[found[0]]
+    warnings.warn(
+        f"{path}: the header is separated by {name}, not by the {'commas' if fmt == 'csv' else 'tabs'} of a "
+        f"{fmt.upper()} file; reading it with that separator.",
+        RankaggWarning,
+        stacklevel=3,
+    )
+    return found[0]
+
+
 def _format_of(path: Path, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in FORMATS:
@@ -123,12 +154,13 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
         raise RankaggError(f"path: {str(p)!r} is a directory; give a score file (CSV, Parquet or JSON).")
     fmt = _format_of(p, format)
     compression = compression_of(p)  # by content: a gzip file is read as one whatever its name
+    sep = csv_separator(p, fmt, compression) if fmt in ("csv", "tsv") else ","
     try:
         if fmt in ("csv", "tsv"):
             df = pd.read_csv(
                 p,
                 compression=compression,
-                sep="," if fmt == "csv" else "\t",
+                sep=sep,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
@@ -156,7 +188,7 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RankaggError(f"{p}: could not read it as {fmt.upper()} ({first}).") from None
     if fmt in ("csv", "tsv"):
-        _check_header(p, fmt, compression)
+        _check_header(p, sep, compression)
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[0] == 0:
         raise ScoreTableError(f"{p}: the file has no rows of scores.")
@@ -167,11 +199,11 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
     return select_rows(df, where, p)
 
 
-def _check_header(p: Path, fmt: str, compression: str | None) -> None:
+def _check_header(p: Path, sep: str, compression: str | None) -> None:
     """Refuse a header that names a column twice (pandas would silently rename the second ``name.1``)."""
     raw = pd.read_csv(
         p,
-        sep="," if fmt == "csv" else "\t",
+        sep=sep,
         header=None,
         nrows=1,
         dtype=str,
