@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
+from rankagg._threads import one_blas_thread
 from rankagg.battles import PairwiseProfile, aggregate_profile, check_connected, check_pairwise_rule, is_battle_frame
 from rankagg.battles import pairwise_from_battles as _pairwise_from_battles
 from rankagg.instances import InstanceTable
@@ -143,7 +144,8 @@ def _as_profile(data: Any) -> PairwiseProfile | None:
 def _run(table: ScoreTable, inp: RuleInput, info: RuleInfo, params: Mapping[str, Any]) -> RankingResult:
     _check_partial(table, info)
     full = info.check_params(params)
-    out = info.func(inp, **{k: v for k, v in params.items()})
+    with one_blas_thread():  # small products: BLAS threads cost more than they give (rankagg._threads)
+        out = info.func(inp, **{k: v for k, v in params.items()})
     scores = np.asarray(out.scores, dtype=np.float64)
     if scores.shape != (table.n_systems,) or not np.all(np.isfinite(scores)):
         raise RuleError(f"rule {info.name!r} returned invalid scores {scores!r}; this is a bug in the rule.")
@@ -304,7 +306,8 @@ def aggregate(
                 "pairwise='expected' completes partial rankings; battle data has no rankings to complete (pairs that "
                 "never met count as ties)."
             )
-        return aggregate_profile(profile, rule, params)
+        with one_blas_thread():
+            return aggregate_profile(profile, rule, params)
     table = as_table(table)
     _check_level_options(level, inner, outer, inner_params, instance_weighting)
     info = get_rule(rule)

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from rankagg._errors import BootstrapWarning, RankaggError, did_you_mean, preview
+from rankagg._threads import one_blas_thread
 from rankagg.aggregate import aggregate
 from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_table
 from rankagg.rules import RuleInfo, RuleInput, get_rule
@@ -234,7 +234,7 @@ _WORKER: dict[str, Any] = {}
 def _one_blas_thread() -> Any:
     """Limit BLAS to one thread (returned object restores it): resamples are many small products, and
     worker processes already use every core; threads of the BLAS on top only compete and spin."""
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_blas_thread()
 
 
 def _init_worker(inp: RuleInput, info: RuleInfo, params: dict[str, Any]) -> None:
