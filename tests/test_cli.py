@@ -526,6 +526,10 @@ def test_demo(capsys):
     assert "  mean    winner changes: Wren -> Osprey" in out
     assert "  borda   winner stays: Osprey -> Osprey" in out
     assert "  kemeny  winner stays: Osprey -> Osprey" in out
+    # how sure: Plover is last on every task, so last in every resample (a Pareto-dominated system never moves)
+    assert "How sure is the Kemeny ranking? Resampling the 5 tasks with replacement, 1000 times" in out
+    assert "Plover      6         6          6       0" in out
+    assert "Cannot be told apart at 95%: Osprey = Heron" in out
 
 
 def test_demo_output_file(capsys, tmp_path):
