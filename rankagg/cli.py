@@ -445,6 +445,12 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+def _json_diagnostics(res: RankingResult) -> dict[str, Any]:
+    """A result's diagnostics for JSON, without the n x n covariance of Bradley-Terry / Plackett-Luce (its
+    standard errors stay; the matrix is ``result.diagnostics["covariance"]`` in Python)."""
+    return {k: v for k, v in res.diagnostics.items() if k != "covariance"}
+
+
 def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
     """What was ranked and every setting that changes the result, for ``--format json``."""
     rec: dict[str, Any] = {"source": _sources.source_label(args)}
@@ -571,7 +577,7 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
             "tasks": list(res.tasks),
             "atol": res.atol,
             "rtol": res.rtol,
-            "diagnostics": dict(res.diagnostics),
+            "diagnostics": _json_diagnostics(res),
             "input": _input_record(table, args),
             "ranking": df.to_dict(orient="records"),
         }
@@ -622,7 +628,7 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
             "agreement_kendall_tau_b": cmp.agreement.to_dict(),
             "top_k": cmp.top_k,
             "top_k_agreement": cmp.top_k_agreement.to_dict(),
-            "diagnostics": {r: dict(cmp.results[r].diagnostics) for r in cmp.rules},
+            "diagnostics": {r: _json_diagnostics(cmp.results[r]) for r in cmp.rules},
             "disagreements": cmp.disagreements.to_dict(orient="records"),
             "input": _input_record(table, args),
         }
