@@ -388,23 +388,21 @@ def compare(
         raise RuleError("rules: give at least one rule to compare, e.g. ['mean', 'borda', 'kemeny'].")
     if reference is None:
         reference = str(next(iter(rules)))
+    opts = {
+        "top_k": top_k,
+        "atol": atol,
+        "rtol": rtol,
+        "params": params,
+        "level": level,
+        "inner": inner,
+        "inner_params": inner_params,
+        "instance_weighting": instance_weighting,
+        "pairwise": pairwise,
+        "chunk_size": chunk_size,
+        "max_memory": max_memory,
+    }
     try:
-        return _compare(
-            table,
-            list(rules),
-            reference=reference,
-            top_k=top_k,
-            atol=atol,
-            rtol=rtol,
-            params=params,
-            level=level,
-            inner=inner,
-            inner_params=inner_params,
-            instance_weighting=instance_weighting,
-            pairwise=pairwise,
-            chunk_size=chunk_size,
-            max_memory=max_memory,
-        )
+        return _compare(table, list(rules), reference, opts)
     except RankaggError as exc:
         ref = get_rule(reference).name
         listed = {get_rule(r).name for r in rules}
@@ -417,44 +415,17 @@ def compare(
         ) from None
 
 
-def _compare(
-    table: Any,
-    rules: list[str],
-    *,
-    reference: str,
-    top_k: int | None,
-    atol: float,
-    rtol: float,
-    params: Mapping[str, Mapping[str, Any]] | None,
-    level: str | None,
-    inner: str | None,
-    inner_params: Mapping[str, Any] | None,
-    instance_weighting: str | None,
-    pairwise: str,
-    chunk_size: int | None,
-    max_memory: int | None,
-) -> ComparisonResult:
+def _compare(table: Any, rules: list[str], reference: str, opts: dict[str, Any]) -> ComparisonResult:
+    """:func:`compare` once the rules and the reference are settled (``opts``: its other options)."""
     if isinstance(table, (ScoreTable, InstanceTable)):
         check_comparison_design(table)
     if isinstance(table, InstanceTable):
         from rankagg._levels import compare_instances
 
-        return compare_instances(
-            table,
-            rules,
-            reference=reference,
-            top_k=top_k,
-            atol=atol,
-            rtol=rtol,
-            params=params,
-            level=level,
-            inner=inner,
-            inner_params=inner_params,
-            instance_weighting=instance_weighting,
-            pairwise=pairwise,
-            chunk_size=chunk_size,
-            max_memory=max_memory,
-        )
+        return compare_instances(table, rules, reference=reference, **opts)
+    top_k, atol, rtol, params = opts["top_k"], opts["atol"], opts["rtol"], opts["params"]
+    level, inner, inner_params = opts["level"], opts["inner"], opts["inner_params"]
+    instance_weighting, pairwise = opts["instance_weighting"], opts["pairwise"]
     profile = _as_profile(table)
     if profile is not None:
         _check_level_options(level, inner, None, inner_params, instance_weighting, what="battles")
