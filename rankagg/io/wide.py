@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
@@ -236,7 +237,7 @@ def read_wide(
             raise ReaderError(f"{name}: empty task name in column {key!r} at {where_rows(df, np.nonzero(blank)[0])}.")
         body = df.drop(columns=[key])
         body.index = list(names_col)
-        dup = sorted({t for t in body.index if list(body.index).count(t) > 1})
+        dup = sorted(body.index[body.index.duplicated()].unique())
         if dup:
             raise ReaderError(f"{name}: duplicate task rows {short(dup)}; each task must appear once.")
         t = body.T
@@ -251,7 +252,7 @@ def read_wide(
             f"{name}: empty system name in {word} {key!r} at {where}; every system needs a name "
             "(drop unnamed rows first)."
         )
-    dup_sys = sorted({s for s in sys_names if sys_names.count(s) > 1})
+    dup_sys = sorted({s for s, k in Counter(sys_names).items() if k > 1})
     if dup_sys:
         raise ReaderError(
             f"{name}: duplicate system names {short(dup_sys)}; each system must appear once "
