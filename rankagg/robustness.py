@@ -17,7 +17,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -63,7 +63,7 @@ def resample_counts(
     """
     counts = np.zeros((n_resamples, n_tasks), dtype=np.int64)
     todo = np.arange(n_resamples)
-    for _ in range(1000):
+    for attempt in range(1000):
         idx = rng.integers(0, n_tasks, size=(todo.size, n_tasks))
         flat = (idx + (np.arange(todo.size, dtype=np.int64) * n_tasks)[:, None]).ravel()
         c = np.bincount(flat, minlength=todo.size * n_tasks).reshape(todo.size, n_tasks).astype(np.int64)
@@ -71,6 +71,8 @@ def resample_counts(
         if valid is None:
             return counts
         ok = valid(c)
+        if attempt == 0 and not ok.all():
+            _redrawn(int((~ok).sum()), n_resamples, getattr(valid, "sparsest", ""))
         todo = todo[~ok]
         if todo.size == 0:
             return counts
@@ -80,13 +82,53 @@ def resample_counts(
     )
 
 
-def _valid_partial(present: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """Resample validity for partial tables: every system shares a drawn task with another system."""
-    shared = present & (present.sum(axis=0) >= 2)[None, :]  # (n, m)
+MAX_REDRAWN = 0.05  # largest share of task resamples drawn again because their systems fell apart
+
+
+def _redrawn(k: int, b: int, sparsest: str = "") -> None:
+    """Say how many resamples were drawn again; refuse when they are so many that redrawing would bias the rest."""
+    if k > MAX_REDRAWN * b:
+        raise RankaggError(
+            f"bootstrap: {k} of {b} task resamples ({100 * k / b:.0f}%) leave the systems in groups that share no "
+            "drawn task (or a system compared with no one), so they cannot be ranked as one list; drawing them "
+            f"again would bias the intervals (more than {100 * MAX_REDRAWN:g}% of the draws). The table is too "
+            f"sparse for a task bootstrap{sparsest}: leave out the systems scored on few tasks (exclude=...; CLI: "
+            "--exclude), or use missing='drop_systems' or 'drop_tasks' (CLI: --missing)."
+        )
+    warnings.warn(
+        f"bootstrap: {k} of {b} task resamples left the systems in groups that share no drawn task and were drawn "
+        f"again; a reported probability moves by at most {k / b:.3f} for it.",
+        BootstrapWarning,
+        stacklevel=4,
+    )
+
+
+def _valid_partial(present: np.ndarray, systems: Sequence[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """Resample validity for partial tables: the systems form one group compared through the drawn tasks.
+
+    A resample that drops the tasks linking two groups of systems would rank systems that never met as one
+    list (every pair across the groups a tie): such resamples are drawn again (see :func:`resample_counts`).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, m = present.shape
+    rows, cols = np.nonzero(present)  # system i -- task column j (bipartite: systems 0..n-1, columns n..n+m-1)
+    n_scored = present.sum(axis=1)
 
     def ok(c: np.ndarray) -> np.ndarray:
-        return ((c > 0).astype(np.int64) @ shared.T.astype(np.int64) > 0).all(axis=1)
+        out = np.empty(c.shape[0], dtype=bool)
+        for r in range(c.shape[0]):
+            keep = c[r, cols] > 0
+            graph = csr_matrix(
+                (np.ones(int(keep.sum()), dtype=np.int8), (rows[keep], n + cols[keep])), shape=(n + m, n + m)
+            )
+            _, labels = connected_components(graph, directed=False)
+            out[r] = np.unique(labels[:n]).size == 1
+        return out
 
+    few = np.argsort(n_scored, kind="stable")[:5]
+    ok.sparsest = "; fewest tasks: " + ", ".join(f"{systems[i]} ({int(n_scored[i])})" for i in few)  # type: ignore[attr-defined]
     return ok
 
 
@@ -858,6 +900,11 @@ def bootstrap(
         )
     table = as_table(table)
     info = get_rule(rule)
+    from rankagg.aggregate import _check_partial
+    from rankagg.table import check_comparison_design
+
+    _check_partial(table, info)  # the rule's own refusal and the design's come before any resample is drawn
+    check_comparison_design(table)
     resample = "tasks" if resample is None else resample
     if resample in PLANNED_RESAMPLE_KINDS:
         raise RankaggError(
@@ -881,7 +928,7 @@ def bootstrap(
     n_units, note = _units(resample, m, None, table.labels)
 
     info.check_params(params)
-    valid = _valid_partial(~np.isnan(table.scores)) if table.has_missing else None
+    valid = _valid_partial(~np.isnan(table.scores), table.systems) if table.has_missing else None
     if counts is None:
         counts = resample_counts(m, b, rng=gen, valid=valid)
     else:

@@ -197,7 +197,7 @@ def test_separations_hold_in_the_stated_share_and_one_level_is_never_certainty(d
         try:
             res = bootstrap(table, "copeland", resample=resample, n_resamples=60, confidence=confidence, rng=0)
         except RankaggError as exc:  # a resample too sparse to rank is refused, never silently ranked
-            assert "could not" in str(exc)
+            assert any(x in str(exc) for x in ("could not", "task resamples (", "groups that share no")), exc
             return
     r = res.ranks
     order = np.argsort(res.full_ranks, kind="stable")

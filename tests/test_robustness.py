@@ -244,13 +244,28 @@ def test_resample_counts_are_valid_draws():
     assert abs(c.mean() - 1.0) < 0.05  # each task is drawn once per resample on average
 
 
-def test_partial_tables_redraw_resamples_that_cannot_be_ranked():
-    # s3 is compared with another system only on task t2
+def test_partial_tables_refuse_resamples_that_cannot_be_ranked_when_they_are_many():
+    # s3 is compared with another system only on task t2: (2/3)^3 = 30% of the resamples leave it out
     scores = np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 1.0], [3.0, 1.0, 2.0], [np.nan, np.nan, 5.0]])
     t = ScoreTable(scores, systems=["s0", "s1", "s2", "s3"], tasks=["t0", "t1", "t2"], higher_is_better=True,
                    missing="partial")  # fmt: skip
-    res = bootstrap(t, "copeland", n_resamples=100, rng=0)
-    assert (res.counts[:, 2] > 0).all()
+    with pytest.raises(RankaggError, match=pin("task resamples (", "fewest tasks: s3 (1)", "exclude=")):
+        bootstrap(t, "copeland", n_resamples=100, rng=0)
+    # the fix it names works
+    with pytest.warns(rankagg.BootstrapWarning, match="only 3 task columns"):
+        bootstrap(t.select_systems(exclude="s3"), "copeland", n_resamples=100, rng=0)
+
+
+def test_partial_tables_redraw_rare_resamples_that_cannot_be_ranked_and_say_so():
+    # s3 is scored on 3 of 30 tasks: (27/30)^30 = 4.2% of the resamples draw none of them
+    g = np.random.default_rng(0)
+    scores = g.normal(size=(4, 30))
+    scores[3, 3:] = np.nan
+    t = ScoreTable(scores, systems=["s0", "s1", "s2", "s3"], tasks=[f"t{j}" for j in range(30)],
+                   higher_is_better=True, missing="partial")  # fmt: skip
+    with pytest.warns(rankagg.BootstrapWarning, match=r"of 1000 task resamples left the systems in groups"):
+        res = bootstrap(t, "copeland", n_resamples=1000, rng=0)
+    assert (res.counts[:, :3].sum(axis=1) > 0).all()  # every resample ranks s3 with the others
 
 
 # ------------------------------------------------------------------------------------------- progress
@@ -322,7 +337,7 @@ def test_result_method_errors(res):
 
 
 def test_resample_counts_gives_up_on_impossible_tables():
-    with pytest.raises(RankaggError, match=pin("could not draw task resamples", "missing='drop_systems'")):
+    with pytest.raises(RankaggError, match=pin("5 of 5 task resamples (100%)", "missing='drop_systems'")):
         resample_counts(3, 5, rng=np.random.default_rng(0), valid=lambda c: np.zeros(len(c), dtype=bool))
 
 
