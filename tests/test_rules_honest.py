@@ -11,6 +11,7 @@ rule parameter.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -215,3 +216,133 @@ def test_ranked_pairs_with_equal_strength_cycles_labels_its_neutral_variant():
     assert res.diagnostics["skipped_equal_strength"] == 3
     assert "neutral variant" in res.diagnostics["tie_break"]
     assert res.ranks.tolist() == [1, 1, 1]
+
+
+# --- Kemeny: tie what is tied, say what could swap -----------------------------------------------
+def voters(*orders, weights=None):
+    """A table from voter orders such as ``"abc"`` (best first), one task per voter."""
+    systems = sorted(set(orders[0]))
+    n = len(systems)
+    scores = [[n - o.index(s) for o in orders] for s in systems]
+    return table_of(scores, systems=systems, weights=weights)
+
+
+def brute_optima(table):
+    """Every optimal Kemeny ranking (tuples of row indices), by enumeration."""
+    wins, _ = RuleInput(table, table.rank()).pairwise
+    n = wins.shape[0]
+    cost = {
+        p: sum(wins[p[j], p[i]] for i in range(n) for j in range(i + 1, n)) for p in itertools.permutations(range(n))
+    }
+    best = min(cost.values())
+    return [p for p, c in cost.items() if c <= best + 1e-9]
+
+
+def brute_tiers(optima, n):
+    """Competition ranks of the finest weak order every optimal ranking agrees with."""
+    first = optima[0]
+    cuts = [c for c in range(1, n) if all(set(o[:c]) == set(first[:c]) for o in optima)]
+    level = np.zeros(n, dtype=int)
+    for c in cuts:
+        level[list(first[c:])] += 1
+    return np.array([1 + int((level < level[i]).sum()) for i in range(n)])
+
+
+# abc twice, cab twice, bca once: margins a>b 3, b>c 1, c>a 1; optimal: abc and cab
+TWO_OPTIMA = voters("abc", "abc", "cab", "cab", "bca")
+
+
+def test_two_optimal_rankings_list_the_swappable_pair_and_tie_what_they_do_not_share():
+    res = aggregate(TWO_OPTIMA, "kemeny", all_optima=True)
+    assert sorted(res.diagnostics["all_optima"]) == [("a", "b", "c"), ("c", "a", "b")]
+    assert res.diagnostics["order"] == ("a", "b", "c")
+    # a above b in both optima; c above b in cab
+    assert res.diagnostics["adjacent_pairs"] == (("a", "b", "fixed"), ("b", "c", "swappable"))
+    # no cut holds in both: c is first in one and last in the other
+    assert res.ranks.tolist() == [1, 1, 1]
+    assert res.diagnostics["tiers_exact"] is True
+
+
+def test_a_step_every_optimum_shares_is_kept():
+    # a first in every task; b and c swap places: a, then b and c tied (they are indistinguishable)
+    res = aggregate(voters("abc", "acb"), "kemeny")
+    assert res.ranks.tolist() == [1, 2, 2]
+    assert res.diagnostics["indistinguishable"] == (("b", "c"),)
+    assert res.diagnostics["adjacent_pairs"][0][2] == "fixed"
+
+
+def test_identical_systems_tie_and_the_tie_does_not_depend_on_row_order():
+    scores = np.array([[5, 1, 3, 2], [4, 4, 1, 1], [3, 3, 4, 4], [4, 4, 1, 1], [1, 2, 2, 3]], float)
+    for perm in ([0, 1, 2, 3, 4], [3, 0, 4, 2, 1], [4, 3, 2, 1, 0]):
+        t = table_of(scores[perm], systems=[f"s{i}" for i in perm])
+        res = aggregate(t, "kemeny")
+        rank = dict(zip(res.systems, res.ranks.tolist()))
+        assert rank["s1"] == rank["s3"]  # identical rows
+        assert res.diagnostics["indistinguishable"] in ((("s1", "s3"),), (("s3", "s1"),))
+
+
+@pytest.mark.parametrize("rule", ["mean", "borda", "copeland", "kemeny"])
+def test_a_table_where_every_task_ties_all_systems_ranks_everyone_first(rule):
+    t = table_of(np.full((4, 3), 0.5), systems=list("wxyz"))
+    assert aggregate(t, rule).ranks.tolist() == [1, 1, 1, 1]
+
+
+@settings(max_examples=120)
+@given(data=st.data())
+def test_kemeny_tiers_and_swaps_equal_the_brute_force_consensus_and_ignore_row_order(data):
+    table = random_table(data, max_n=5)
+    n = table.n_systems
+    res = aggregate(table, "kemeny")
+    optima = brute_optima(table)
+    np.testing.assert_array_equal(res.ranks, brute_tiers(optima, n))
+    idx = {s: i for i, s in enumerate(table.systems)}
+    for a, b, status in res.diagnostics["adjacent_pairs"]:
+        can_swap = any(o.index(idx[b]) < o.index(idx[a]) for o in optima)
+        assert status == ("swappable" if can_swap else "fixed")
+    # neutrality: rows in another order, same system -> rank
+    perm = data.draw(st.permutations(range(n)))
+    shuffled = rankagg.ScoreTable(
+        table.scores[list(perm)],
+        systems=[table.systems[i] for i in perm],
+        tasks=list(table.tasks),
+        higher_is_better=True,
+        weights=list(map(float, table.weights)),
+    )
+    again = aggregate(shuffled, "kemeny")
+    assert dict(zip(again.systems, again.ranks.tolist())) == dict(zip(res.systems, res.ranks.tolist()))
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_the_swap_tests_of_large_components_agree_with_brute_force(data):
+    from rankagg.rules.kemeny import _consensus
+
+    table = random_table(data, max_n=5)
+    saved = _consensus._DP_MAX
+    _consensus._DP_MAX = 1  # force the path used above 12 systems (re-solve with the pair reversed)
+    try:
+        res = aggregate(table, "kemeny")
+    finally:
+        _consensus._DP_MAX = saved
+    optima = brute_optima(table)
+    idx = {s: i for i, s in enumerate(table.systems)}
+    for a, b, status in res.diagnostics["adjacent_pairs"]:
+        can_swap = any(o.index(idx[b]) < o.index(idx[a]) for o in optima)
+        assert status == ("swappable" if can_swap else "fixed")
+    # every step kept is an adjacent pair that no optimal ranking reverses
+    order = [idx[s] for s in res.diagnostics["order"]]
+    for x, y in itertools.pairwise(order):
+        if res.ranks[x] < res.ranks[y]:
+            assert all(o.index(x) < o.index(y) for o in optima)
+
+
+def test_all_optima_is_a_rule_parameter():
+    res = aggregate(voters("abc", "bca", "cab"), "kemeny", all_optima=True)
+    assert sorted(res.diagnostics["all_optima"]) == [("a", "b", "c"), ("b", "c", "a"), ("c", "a", "b")]
+    assert aggregate(voters("abc", "bca", "cab"), "kemeny").ranks.tolist() == [1, 1, 1]
+
+
+def test_all_optima_on_too_large_a_block_says_why():
+    t = table_of([[(s + v) % 14 for v in range(14)] for s in range(14)])  # 14 rotations: one block of 14
+    with pytest.raises(rankagg.RankaggError, match="all_optima=True: a block of"):
+        aggregate(t, "kemeny", all_optima=True)
