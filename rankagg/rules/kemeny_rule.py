@@ -21,6 +21,7 @@ __all__: list[str] = []
     partial_ok=True,
     condorcet_consistent=True,
     rank_only=True,
+    pareto="weak",  # every optimal ranking is Pareto; the tiers they share may tie a dominated pair (see below)
     aliases=("kemeny_young", "kemeny_consensus"),
     reference="Kemeny (1959); Young & Levenglick (1978); Colombo et al., NeurIPS 2022.",
     pairwise_ok=True,
