@@ -346,3 +346,33 @@ def test_all_optima_on_too_large_a_block_says_why():
     t = table_of([[(s + v) % 14 for v in range(14)] for s in range(14)])  # 14 rotations: one block of 14
     with pytest.raises(rankagg.RankaggError, match="all_optima=True: a block of"):
         aggregate(t, "kemeny", all_optima=True)
+
+
+ROTATIONS_14 = table_of([[(s + v) % 14 for v in range(14)] for s in range(14)])  # one block of 14 systems
+
+
+def test_a_large_symmetric_block_is_tied_and_every_adjacent_pair_can_swap():
+    # every rotation of 0..13 is a voter: by symmetry every system is first in some optimal ranking
+    res = aggregate(ROTATIONS_14, "kemeny")
+    assert res.diagnostics["optimal"] is True
+    assert {s for *_, s in res.diagnostics["adjacent_pairs"]} == {"swappable"}
+    assert set(res.ranks.tolist()) == {1}
+    assert res.diagnostics["tiers_exact"] is False and "more than 12 systems" in res.diagnostics["tie_break"]
+
+
+def test_swap_tests_out_of_time_say_unknown_and_tie():
+    res = aggregate(ROTATIONS_14, "kemeny", swap_time_limit=0)
+    assert {s for *_, s in res.diagnostics["adjacent_pairs"]} == {"unknown"}
+    assert set(res.ranks.tolist()) == {1}
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "match"),
+    [
+        ("swap_time_limit", -1, "swap_time_limit=-1 must be a number of seconds >= 0"),
+        ("all_optima", "yes", "True or False"),
+    ],
+)
+def test_bad_kemeny_options_name_the_parameter(param, value, match):
+    with pytest.raises(rankagg.RankaggError, match=match):
+        aggregate(TWO_OPTIMA, "kemeny", **{param: value})
