@@ -209,6 +209,18 @@ def test_fast_schulze_and_ranked_pairs_equal_the_reference_on_larger_tables(seed
     )
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_ranked_pairs_closing_a_whole_strength_at_once_equals_the_reference(seed, monkeypatch):
+    from rankagg.rules import majority
+
+    monkeypatch.setattr(majority, "_BATCH_ARCS", 0)  # every strength level through the batch closure
+    rng = np.random.default_rng(seed)
+    table = table_of(rng.integers(0, 4, size=(30, 3 + seed)).astype(float))
+    np.testing.assert_array_equal(
+        aggregate(table, rule="ranked_pairs").ranks, ref_tier_ranks(ref_ranked_pairs_locked(table))
+    )
+
+
 def test_ranked_pairs_with_equal_strength_cycles_labels_its_neutral_variant():
     # a > b > c > a, each by the same margin: the three arcs close a cycle only together
     t = table_of([[3, 2, 1], [2, 1, 3], [1, 3, 2]], systems=list("abc"))

@@ -18,6 +18,7 @@ from rankagg.rules.base import RuleInput, RuleOutput, register
 __all__: list[str] = []
 
 _STRENGTHS = ("margins", "winning_votes")
+_BATCH_ARCS = 32  # ranked pairs: above this many arcs per system in one strength, close them all at once
 
 
 def margins(inp: RuleInput) -> np.ndarray:
@@ -263,6 +264,10 @@ def _lock(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
             ok = lab[inv[: ga.size]] != lab[inv[ga.size :]]
             skipped += int((~ok).sum())
             ga, gb = ga[ok], gb[ok]
+        if ga.size > _BATCH_ARCS * n:  # many arcs: one closure of (locked + arcs) by repeated squaring (BLAS)
+            rows = _close_packed(rows, ga, gb, n)
+            pos = end
+            continue
         for x, y in zip(ga.tolist(), gb.tolist()):
             if (rows[x, byte[y]] >> shift[y]) & 1:
                 continue
@@ -273,6 +278,19 @@ def _lock(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
         pos = end
     locked = np.unpackbits(rows, axis=1, count=n).astype(bool)
     return locked, contradicted, skipped
+
+
+def _close_packed(rows: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Bit-packed transitive closure of the packed relation ``rows`` plus the arcs ``a -> b`` (acyclic)."""
+    r = np.unpackbits(rows, axis=1, count=n).astype(np.float32)
+    r[a, b] = 1.0
+    count = int(r.sum())
+    while True:
+        r = np.minimum(r + (r @ r > 0), 1.0, dtype=np.float32)
+        new = int(r.sum())
+        if new == count:
+            return np.packbits(r > 0, axis=1)
+        count = new
 
 
 @register(
