@@ -1027,8 +1027,8 @@ def mask_cells(
     0  drop_systems   borda  10         5             1.000
     1  drop_systems  kemeny  10         5             1.000
     2    drop_tasks   borda  10         4             0.958
-    3    drop_tasks  kemeny  10         4             0.967
-    4       partial  kemeny  10        10             0.947
+    3    drop_tasks  kemeny  10         4             0.958
+    4       partial  kemeny  10        10             0.969
     """
     table = as_table(table)
     fr = _numbers(fractions, "fractions", low=0.0, low_open=False, high=1.0,

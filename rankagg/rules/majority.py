@@ -18,6 +18,7 @@ from rankagg.rules.base import RuleInput, RuleOutput, register
 __all__: list[str] = []
 
 _STRENGTHS = ("margins", "winning_votes")
+_BATCH_ARCS = 32  # ranked pairs: above this many arcs per system in one strength, close them all at once
 
 
 def margins(inp: RuleInput) -> np.ndarray:
@@ -99,25 +100,75 @@ def minimax(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     return RuleOutput(defeat.max(axis=1), higher_is_better=False)
 
 
-def _components(adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Strongly connected components of a boolean adjacency matrix and their reachability.
+def _strength_codes(strength: np.ndarray, scale: float) -> np.ndarray:
+    """Ordinal codes of the pairwise strengths: 0 for no majority, 1, 2, ... by increasing strength.
 
-    Returns ``(label, reach)``: ``label[i]`` is the component of ``i`` and
-    ``reach[c, d]`` says whether component ``d`` is reachable from ``c != d``.
+    Strengths are compared after rounding ``strength / scale`` to 9 decimals
+    (the same float-noise rule for both rules). Only their order matters to
+    Schulze and ranked pairs, so the smallest unsigned integer type that holds
+    the codes is used (``uint8`` for up to 255 distinct strengths).
     """
-    k, lab = connected_components(csr_matrix(adj), directed=True, connection="strong")
-    cond = np.zeros((k, k), dtype=bool)
-    src, dst = np.nonzero(adj)
-    cross = lab[src] != lab[dst]
-    cond[lab[src[cross]], lab[dst[cross]]] = True
-    return lab, _close(cond)
+    key = np.round(strength / max(scale, 1.0), 9)
+    pos = key > 0
+    levels = np.unique(key[pos])
+    dtype = np.uint8 if levels.size < 2**8 else np.uint16 if levels.size < 2**16 else np.uint32
+    codes = np.zeros(key.shape, dtype=dtype)
+    codes[pos] = np.searchsorted(levels, key[pos]) + 1
+    return codes
+
+
+def _tiers(beats: np.ndarray) -> tuple[np.ndarray, int]:
+    """Undominated tiers of a strict partial order ``beats[i, j]`` (``i`` above ``j``; transitive, acyclic).
+
+    Tier 0 holds the systems no one beats (the winners), tier 1 those no one
+    beats once tier 0 is removed, and so on. Returns ``(level, n_extra)``:
+    each system's tier and the number of pairs the tiers order although the
+    relation does not (incomparable systems in different tiers).
+    """
+    n = beats.shape[0]
+    level = np.zeros(n, dtype=np.intp)
+    indeg = beats.sum(axis=0, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    t = 0
+    while alive.any():
+        top = np.flatnonzero(alive & (indeg == 0))
+        if top.size == 0:  # pragma: no cover - the relations of both rules are acyclic (Schulze 2011; locking)
+            raise RuleError("internal error: the majority relation has a cycle; please report this input.")
+        level[top] = t
+        alive[top] = False
+        indeg -= beats[top].sum(axis=0, dtype=np.int64)
+        t += 1
+    sizes = np.bincount(level)
+    ordered_by_tiers = (n * n - int((sizes**2).sum())) // 2
+    return level, ordered_by_tiers - int(beats.sum())
+
+
+def _tier_output(beats: np.ndarray, relation: str, diagnostics: dict) -> RuleOutput:
+    """RuleOutput of a rule whose consensus is the undominated tiers of ``beats``.
+
+    The score is the number of systems in lower tiers. When the tiers order
+    pairs the relation leaves incomparable, ``diagnostics["tie_break"]`` says so.
+    """
+    level, extra = _tiers(beats)
+    sizes = np.bincount(level)
+    below = np.concatenate((np.cumsum(sizes[::-1])[::-1][1:], [0]))
+    diag = dict(diagnostics)
+    diag["pairs_ordered_by_tiers_only"] = extra
+    diag["tie_break"] = (
+        None
+        if extra == 0
+        else f"tiers: the {relation} leaves {extra} pair(s) of systems in different tiers unordered; a system is "
+        "placed in the first tier where no remaining system beats it (only the first tier, the winners, is the "
+        "rule's own verdict)"
+    )
+    return RuleOutput(below[level].astype(np.float64), higher_is_better=True, levels=level, diagnostics=diag)
 
 
 @register(
     "schulze",
     family="majority",
-    summary="Schulze (beatpath): rank by strongest-path dominance in the pairwise majority graph.",
-    score_name="systems beaten by beatpath",
+    summary="Schulze (beatpath): systems no one beats by strongest path first, then the next undominated tier.",
+    score_name="systems in lower tiers",
     partial_ok=True,
     condorcet_consistent=True,
     rank_only=True,
@@ -129,56 +180,124 @@ def _components(adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def schulze(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     """Widest-path strengths ``p`` (Floyd-Warshall); ``i`` beats ``j`` when ``p[i, j] > p[j, i]``.
 
-    The beatpath relation is a strict partial order (Schulze 2011); the score
-    is the number of systems a system beats, which orders the systems as a weak
-    order extending it. Strongly connected components of the majority graph are
-    solved separately: between components, ``i`` beats ``j`` exactly when ``j``
-    is reachable from ``i`` (no path can lead back).
+    The beatpath relation is a strict partial order (Schulze 2011, section
+    4.1). The winners are the systems no one beats (Schulze's winner set);
+    the consensus lists the undominated tiers of the relation: the winners,
+    then the systems no one beats once they are removed, and so on.
+    Incomparable systems in different tiers are counted in
+    ``diagnostics["pairs_ordered_by_tiers_only"]`` and described in
+    ``diagnostics["tie_break"]``. The widest paths are computed on the
+    ordinal codes of the strengths (only their order matters), vectorised
+    over one loop index: O(n^3) in small integers.
     """
     _check_strength(strength, "schulze")
     wins, _ = inp.pairwise
     m = margins(inp)
-    d = np.where(m > 0, m if strength == "margins" else wins, 0.0)
-    n = d.shape[0]
-    label, reach = _components(d > 0)
-    sizes = np.bincount(label)
-    below = reach.astype(np.float64) @ sizes  # systems in components reachable from each component
-    score = np.zeros(n)
-    for c in np.unique(label):
-        idx = np.nonzero(label == c)[0]
-        later = below[c]
-        if idx.size == 1:
-            score[idx] = later
+    p = _strength_codes(np.where(m > 0, m if strength == "margins" else wins, 0.0), inp.total_weight)
+    tmp = np.empty_like(p)
+    for k in range(p.shape[0]):
+        np.minimum(p[:, k : k + 1], p[k : k + 1, :], out=tmp)
+        np.maximum(p, tmp, out=p)
+    beats = p > p.T
+    np.fill_diagonal(beats, False)
+    return _tier_output(beats, "beatpath relation", {})
+
+
+def _lock(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Ranked-pairs locking of the arcs ``codes[a, b] > 0`` by decreasing code, equal codes together.
+
+    Returns ``(locked, contradicted, skipped)``: the transitively closed locked
+    relation, the arcs skipped because the reverse was already locked, and the
+    equal-strength arcs skipped because they close a cycle only together with
+    other arcs of their strength. The closure is kept as bit-packed rows
+    (``np.packbits``); an arc ``a -> b`` adds row ``b`` to ``a`` and to every
+    system above ``a``. Arcs already decided (locked either way) are skipped
+    in vectorised chunks, so the Python work grows with the arcs that change
+    the relation, not with all n^2 arcs.
+    """
+    n = codes.shape[0]
+    a, b = np.nonzero(codes)
+    o = np.argsort(-codes[a, b].astype(np.int64), kind="stable")
+    a, b = a[o], b[o]
+    v = codes[a, b]
+    n_arcs = a.size
+    if n_arcs == 0:
+        return np.zeros((n, n), dtype=bool), 0, 0
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    ends = np.r_[starts[1:], n_arcs].astype(np.intp)
+    level_end = np.repeat(ends, ends - starts)
+    rows = np.zeros((n, (n + 7) // 8), dtype=np.uint8)
+    shift = (7 - (np.arange(n) & 7)).astype(np.uint8)
+    byte = np.arange(n) >> 3
+
+    mask = (np.uint8(1) << shift).astype(np.uint8)  # mask[j]: bit of j in its byte
+    unit = np.zeros((n, rows.shape[1]), dtype=np.uint8)  # unit[j]: packed {j}
+    unit[np.arange(n), byte] = mask
+
+    def bit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return ((rows[x, byte[y]] >> shift[y]) & 1).astype(bool)
+
+    contradicted = skipped = 0
+    pos, chunk = 0, 64
+    while pos < n_arcs:
+        hi = min(pos + chunk, n_arcs)
+        fwd, bwd = bit(a[pos:hi], b[pos:hi]), bit(b[pos:hi], a[pos:hi])
+        free = np.flatnonzero(~(fwd | bwd))
+        if free.size == 0:
+            contradicted += int(bwd.sum())
+            pos, chunk = hi, min(2 * chunk, 1 << 16)  # a long run of decided arcs: look further ahead
             continue
-        p = d[np.ix_(idx, idx)].copy()
-        for k in range(idx.size):
-            np.maximum(p, np.minimum(p[:, k : k + 1], p[k : k + 1, :]), out=p)
-        beat = p > p.T
-        np.fill_diagonal(beat, False)
-        score[idx] = later + beat.sum(axis=1)
-    return RuleOutput(score, higher_is_better=True)
+        chunk = max(64, chunk // 2)
+        contradicted += int(bwd[: free[0]].sum())
+        pos += int(free[0])
+        end = int(level_end[pos])  # the arcs of this strength before pos were decided in this state too
+        ga, gb = a[pos:end], b[pos:end]
+        fwd, bwd = bit(ga, gb), bit(gb, ga)
+        contradicted += int(bwd.sum())
+        keep = ~(fwd | bwd)
+        ga, gb = ga[keep], gb[keep]
+        if ga.size > 1:  # arcs of equal strength closing a cycle together are all skipped (neutral)
+            nodes, inv = np.unique(np.concatenate((ga, gb)), return_inverse=True)
+            sub = np.unpackbits(rows[nodes], axis=1, count=n)[:, nodes].astype(bool)
+            sub[inv[: ga.size], inv[ga.size :]] = True
+            _, lab = connected_components(csr_matrix(sub), directed=True, connection="strong")
+            ok = lab[inv[: ga.size]] != lab[inv[ga.size :]]
+            skipped += int((~ok).sum())
+            ga, gb = ga[ok], gb[ok]
+        if ga.size > _BATCH_ARCS * n:  # many arcs: one closure of (locked + arcs) by repeated squaring (BLAS)
+            rows = _close_packed(rows, ga, gb, n)
+            pos = end
+            continue
+        for x, y in zip(ga.tolist(), gb.tolist()):
+            if (rows[x, byte[y]] >> shift[y]) & 1:
+                continue
+            above = np.flatnonzero(rows[:, byte[x]] & mask[x])
+            add = rows[y] | unit[y]
+            rows[above] |= add
+            rows[x] |= add
+        pos = end
+    locked = np.unpackbits(rows, axis=1, count=n).astype(bool)
+    return locked, contradicted, skipped
 
 
-def _close(reach: np.ndarray) -> np.ndarray:
-    """Transitive closure of a boolean relation (repeated squaring)."""
-    n = reach.shape[0]
-    r = reach.copy()
-    eye = np.eye(n, dtype=np.float32)
+def _close_packed(rows: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Bit-packed transitive closure of the packed relation ``rows`` plus the arcs ``a -> b`` (acyclic)."""
+    r = np.unpackbits(rows, axis=1, count=n).astype(np.float32)
+    r[a, b] = 1.0
+    count = int(r.sum())
     while True:
-        rf = r.astype(np.float32) + eye
-        nxt = (rf @ rf) > 0
-        np.fill_diagonal(nxt, False)
-        nxt |= r
-        if np.array_equal(nxt, r):
-            return r
-        r = nxt
+        r = np.minimum(r + (r @ r > 0), 1.0, dtype=np.float32)
+        new = int(r.sum())
+        if new == count:
+            return np.packbits(r > 0, axis=1)
+        count = new
 
 
 @register(
     "ranked_pairs",
     family="majority",
     summary="Ranked pairs (Tideman): lock pairwise victories from the largest margin down, skipping cycles.",
-    score_name="systems ranked below",
+    score_name="systems in lower tiers",
     partial_ok=True,
     condorcet_consistent=True,
     rank_only=True,
@@ -193,37 +312,29 @@ def ranked_pairs(inp: RuleInput, *, strength: str = "margins") -> RuleOutput:
     tie-breaking by name or input order): each is locked unless it closes a
     cycle with the pairs already locked, or with other pairs of the same
     strength; those that would close a cycle only together are all skipped
-    (reported in ``diagnostics["skipped_equal_strength"]``). Without equal
-    strengths this is Tideman's rule. The score is the number of systems
-    below a system in the locked order, a weak order extending it.
+    (counted in ``diagnostics["skipped_equal_strength"]``). When that count
+    is 0 the locked relation is the one Tideman's rule locks under *every*
+    tie-breaking order of equal strengths, so the winners are the standard
+    ranked-pairs winners; otherwise ``diagnostics["tie_break"]`` says that
+    this neutral variant was used (the winners under all tie-breaking orders
+    may then differ, and computing them is NP-hard; Brill & Fischer 2012).
+
+    The winners are the systems no locked pair beats; the consensus lists the
+    undominated tiers of the locked relation (pairs with margin 0 are never
+    locked, so the relation may leave pairs unordered; see
+    ``diagnostics["pairs_ordered_by_tiers_only"]``).
     """
     _check_strength(strength, "ranked_pairs")
     wins, _ = inp.pairwise
     m = margins(inp)
-    strength_m = np.where(m > 0, m if strength == "margins" else wins, 0.0)
-    scale = max(inp.total_weight, 1.0)
-    key = np.round(strength_m / scale, 9)
-    n = m.shape[0]
-    locked = np.zeros((n, n), dtype=bool)  # transitively closed: locked[a, b] = a above b
-    skipped = 0
-    contradicted = 0
-    for v in np.unique(key[key > 0])[::-1]:
-        a, b = np.nonzero(key == v)
-        free = ~locked[b, a] & ~locked[a, b]
-        contradicted += int((locked[b, a]).sum())
-        a, b = a[free], b[free]
-        if a.size == 0:
-            continue
-        graph = locked.copy()
-        graph[a, b] = True
-        _, lab = connected_components(csr_matrix(graph), directed=True, connection="strong")
-        ok = lab[a] != lab[b]
-        skipped += int((~ok).sum())
-        if ok.any():
-            locked[a[ok], b[ok]] = True
-            locked = _close(locked)
-    return RuleOutput(
-        locked.sum(axis=1).astype(np.float64),
-        higher_is_better=True,
-        diagnostics={"skipped_cycle": contradicted, "skipped_equal_strength": skipped},
-    )
+    codes = _strength_codes(np.where(m > 0, m if strength == "margins" else wins, 0.0), inp.total_weight)
+    locked, contradicted, skipped = _lock(codes)
+    out = _tier_output(locked, "locked relation", {"skipped_cycle": contradicted, "skipped_equal_strength": skipped})
+    if skipped:
+        note = (
+            f"{skipped} pair(s) of equal strength closing a cycle only together were all skipped (a neutral "
+            "variant of Tideman's rule; a tie-breaking order of equal strengths would lock some of them)"
+        )
+        tb = out.diagnostics["tie_break"]
+        out.diagnostics["tie_break"] = note if tb is None else f"{note}; {tb}"
+    return out
