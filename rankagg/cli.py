@@ -538,7 +538,29 @@ def _describe_diag(res: RankingResult) -> list[str]:
             f"Kemeny score: {fmt_value(d.get('kemeny_score'))} ({status}, {u}; method {d.get('method')}, "
             f"{fmt_value(d.get('time_seconds'), 3)} s)"
         )
+        pairs = d.get("adjacent_pairs") or ()
+        swap = [f"{a} / {b}" for a, b, s in pairs if s == "swappable"]
+        unknown = [f"{a} / {b}" for a, b, s in pairs if s == "unknown"]
+        if swap or unknown:
+            out.append(
+                "Tied in the ranks: what the optimal rankings do not agree on (--format json: diagnostics.order, "
+                "one optimal ranking; adjacent_pairs)"
+            )
+        if swap:
+            out.append(f"  could swap (some optimal ranking reverses them): {_shortlist(swap)}")
+        if unknown:
+            out.append(f"  undecided within swap_time_limit: {_shortlist(unknown)}")
+        twins = [" = ".join(c) for c in d.get("indistinguishable") or ()]
+        if twins:
+            out.append(f"  indistinguishable (identical records against everyone): {_shortlist(twins)}")
+    if d.get("tie_break"):
+        out.append(f"Note: {d['tie_break']}")
     return out
+
+
+def _shortlist(items: Sequence[str], limit: int = 12) -> str:
+    more = len(items) - limit
+    return "; ".join(items[:limit]) + (f"; ... and {more} more" if more > 0 else "")
 
 
 def _level_line(level: str, inner: str | None, outer: str | None, weighting: str | None, pairwise: str) -> list[str]:

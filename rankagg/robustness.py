@@ -335,11 +335,15 @@ def _kemeny_levels(wins: np.ndarray, params: dict[str, Any], initial: np.ndarray
     replaces the Borda / Copeland starts, and uniqueness (not needed for
     ranks) is not checked. A proven optimum is exact whatever the start.
     """
+    from rankagg.rules.kemeny._consensus import consensus
     from rankagg.rules.kemeny._solve import warm_order
 
-    levels = np.empty(wins.shape[0], dtype=np.int64)
-    levels[warm_order(wins, initial, **params)] = np.arange(wins.shape[0])
-    return levels
+    run = {k: v for k, v in params.items() if k in ("method", "time_limit", "rng")}
+    order, optimal = warm_order(wins, initial, with_status=True, **run)
+    # tie what the resample's optima do not share, as the rule does on the full data (exact in blocks of up to
+    # 12 systems, for interchangeable systems and zero-margin neighbours; larger blocks keep the order found)
+    tol = 1e-9 * max(float(wins.sum() + wins.T.sum()) / max(wins.shape[0] * (wins.shape[0] - 1), 1), 1.0)
+    return np.asarray(consensus(wins, order, optimal, None, tol, resolve=False).level, dtype=np.int64)
 
 
 def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
@@ -944,7 +948,8 @@ def bootstrap(
     run_params = dict(params)
     run_params.pop("rng", None)
     if info.name == "kemeny" and fast:
-        run_params[_WARM_START] = np.argsort(np.asarray(full.ranks), kind="stable").astype(np.intp)
+        index = {s: i for i, s in enumerate(table.systems)}  # one optimal order of the full data (its ranks are tiers)
+        run_params[_WARM_START] = np.array([index[s] for s in full.diagnostics["order"]], dtype=np.intp)
         task_wins = _task_wins(inp.rankings.ranks)
         if task_wins is not None:
             run_params[_TASK_WINS] = task_wins

@@ -395,3 +395,20 @@ def toy_csv_text():
     from rankagg.datasets import example_frame
 
     return example_frame("toy").to_csv(index=False)
+
+
+def test_kemeny_output_ties_what_the_optimal_rankings_do_not_share(capsys, tmp_path):
+    # task x ranks A > B > C, task y ranks C > A > B: A above B in every optimal ranking, but C can be first
+    # (C A B), between (A C B) or last (A B C) at the same cost 2, so no step is shared by every optimum
+    path = tmp_path / "two.csv"
+    path.write_text("system,task,score\nA,x,3\nB,x,2\nC,x,1\nA,y,2\nB,y,1\nC,y,3\n")
+    code, out, err = run(capsys, "rank", path, "--direction", "higher", "--rule", "kemeny", "--format", "csv")
+    assert code == 0, err
+    assert pd.read_csv(__import__("io").StringIO(out))["rank"].tolist() == [1, 1, 1]
+    code, out, _ = run(capsys, "rank", path, "--direction", "higher", "--rule", "kemeny")
+    assert "Kemeny score: 2 (proven optimal, not unique" in out
+    assert "  could swap (some optimal ranking reverses them): " in out
+    code, out, _ = run(capsys, "rank", path, "--direction", "higher", "--rule", "kemeny", "--param", "all_optima=true",
+                       "--format", "json")  # fmt: skip
+    optima = {tuple(o) for o in json.loads(out)["diagnostics"]["all_optima"]}
+    assert optima == {("A", "B", "C"), ("A", "C", "B"), ("C", "A", "B")}

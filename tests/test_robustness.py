@@ -212,8 +212,9 @@ def test_parallel_workers_give_identical_results(rule):
     assert np.array_equal(one.counts, two.counts)
 
 
-def test_warm_started_kemeny_reaches_the_same_optimal_scores():
-    """fast=True (warm start from the full-data order) and fast=False (from scratch): equal Kemeny scores."""
+def test_warm_started_kemeny_reaches_the_same_tiers():
+    """fast=True (warm start from the full-data order) and fast=False (the rule from scratch): with 12 systems the
+    tiers every optimal order shares are exact on both paths (subset DP), so the ranks are equal, ties included."""
     from rankagg.ranking import rank_table
     from rankagg.rules.kemeny import kemeny, kemeny_score
 
@@ -221,15 +222,20 @@ def test_warm_started_kemeny_reaches_the_same_optimal_scores():
     warm = bootstrap(table, "kemeny", n_resamples=40, rng=3)
     cold = bootstrap(table, "kemeny", n_resamples=40, rng=3, fast=False)
     assert np.array_equal(warm.counts, cold.counts)
+    assert np.array_equal(warm.ranks, cold.ranks)
     rk = rank_table(table)
-    for c, rw, rc in zip(warm.counts, warm.ranks, cold.ranks):
+    tied = 0
+    for c, rw in zip(warm.counts, warm.ranks):
         cols = np.nonzero(c)[0]
         wins = rankagg.pairwise_counts(rk.ranks[:, cols], weights=table.weights[cols] * c[cols])[0]
-        sw = kemeny_score(wins, np.argsort(rw, kind="stable"))
-        assert sw == pytest.approx(kemeny(wins).score, rel=1e-12)
-        assert sorted(rw) == list(range(1, 13))  # a strict order
-        # the rule (fast=False) ranks by the tiers every optimal order shares: the warm order keeps them
-        assert np.all((rc[:, None] < rc[None, :]) <= (rw[:, None] < rw[None, :]))
+        best = kemeny(wins, all_optima=True)
+        # two systems in different tiers are in that order in every optimal ranking
+        for order in best.all_optima:
+            assert kemeny_score(wins, np.asarray(order)) == pytest.approx(best.score, rel=1e-12)
+            pos = np.argsort(order)
+            assert np.all((rw[:, None] < rw[None, :]) <= (pos[:, None] < pos[None, :]))
+        tied += len(set(rw.tolist())) < 12
+    assert tied > 0  # some resample has alternative optima, shown as ties
 
 
 def test_randomised_rule_is_reproducible():

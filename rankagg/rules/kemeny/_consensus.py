@@ -138,8 +138,16 @@ def _dp_block(mb: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     return per_size[1:k] == 1, can
 
 
-def consensus(wins: np.ndarray, order: np.ndarray, optimal: bool, deadline: float | None, tol: float) -> Consensus:
-    """Tiers and adjacent-pair statuses of ``order`` (see the module docstring)."""
+def consensus(
+    wins: np.ndarray, order: np.ndarray, optimal: bool, deadline: float | None, tol: float, *, resolve: bool = True
+) -> Consensus:
+    """Tiers and adjacent-pair statuses of ``order`` (see the module docstring).
+
+    ``resolve=False`` (the bootstrap's resamples) skips the re-solves of large components: there a pair with
+    a zero margin is swappable and tied, and any other adjacent pair keeps the order found (status
+    ``"unresolved"``, a step between tiers): exact for blocks of up to ``_DP_MAX`` systems and for twins,
+    a tie-break elsewhere, deterministic and without extra solves.
+    """
     from rankagg.rules.kemeny._solve import kemeny
 
     n = wins.shape[0]
@@ -180,6 +188,9 @@ def consensus(wins: np.ndarray, order: np.ndarray, optimal: bool, deadline: floa
                 if mb[i, i + 1] <= tol:
                     status[p[0] + i] = "swappable"
                     continue
+                if not resolve:
+                    status[p[0] + i] = "unresolved"
+                    continue
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
                 forced = wb.copy()
@@ -198,6 +209,9 @@ def consensus(wins: np.ndarray, order: np.ndarray, optimal: bool, deadline: floa
                     status[p[0] + i] = "fixed"
             found += len(witnesses)
             for i in range(k - 1):
+                if status[p[0] + i] == "unresolved":
+                    cut[p[0] + i] = True
+                    continue
                 ok = status[p[0] + i] == "fixed"
                 head = set(range(i + 1))
                 cut[p[0] + i] = ok and all(set(w[: i + 1].tolist()) == head for w in witnesses)

@@ -599,11 +599,13 @@ def warm_order(
     method: str = "auto",
     time_limit: float | None = 60.0,
     rng: Any = None,
-) -> np.ndarray:
+    with_status: bool = False,
+) -> Any:
     """``kemeny(wins, method=..., time_limit=..., rng=..., initial=initial, check_unique=False).order``
     as an array, for trusted input: ``wins`` a valid float matrix, ``initial`` a permutation, the
     options already validated (the bootstrap calls it once per resample; it skips the validation,
-    the bounds and the result object, about a tenth of the time of a resample)."""
+    the bounds and the result object, about a tenth of the time of a resample). ``with_status=True``
+    returns ``(order, proven optimal)``."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
     n = wins.shape[0]
@@ -611,7 +613,10 @@ def warm_order(
     init_pos[initial] = np.arange(n)
     M = wins - wins.T
     opts = _options(method, "auto", _RESTARTS, False, _KICKS, n)
-    return _solve_all(M, M.sum(axis=1), opts, deadline, _LazyRng(rng), SolveStats(), init_pos, True)[0]
+    order, _, parts = _solve_all(M, M.sum(axis=1), opts, deadline, _LazyRng(rng), SolveStats(), init_pos, True)
+    if with_status:
+        return order, all(part.optimal for _, part in parts)
+    return order
 
 
 def _all_optima(M: np.ndarray, decompose: bool, max_optima: int) -> tuple[tuple[int, ...], ...]:
