@@ -2,9 +2,9 @@
 
 Random tables of n systems x 20 tasks (uniform scores, seed n) and the Open LLM Leaderboard v1 snapshot
 (1,192 x 4, many ties). rankagg's rules are timed on their rule input (pairwise counts built first, as
-`aggregate` builds them); pref_voting's `beat_path_Floyd_Warshall` (Schulze) and `ranked_pairs` winners are
-timed on the same margin graph (`beat_path`, `ranked_pairs_tb` with one tie-breaking order: its
-`ranked_pairs` tries every order) where they finish (small n), and the ratio is printed. Each figure is the best of `--repeat` runs.
+`aggregate` builds them); pref_voting's Schulze and ranked pairs winners are timed on the same margin graph
+(`beat_path`, and `ranked_pairs_tb` with one tie-breaking order: its `ranked_pairs` tries every order) where
+they finish (small n), and the ratio is printed. Each figure is the best of `--repeat` runs.
 
     python benchmarks/bench_majority.py                      # n = 500 1000 2000 and Open LLM
     python benchmarks/bench_majority.py --n 30 60 --peers    # with pref_voting at small n
@@ -80,8 +80,8 @@ def main() -> None:
         cases.append(("Open LLM v1", rankagg.read_table(snap, missing="drop_systems")))
     for name, t in cases:
         inp = rule_input(t)
-        s = best_of(lambda: majority.schulze(inp), args.repeat)
-        r = best_of(lambda: majority.ranked_pairs(inp), args.repeat)
+        s = best_of(lambda inp=inp: majority.schulze(inp), args.repeat)
+        r = best_of(lambda inp=inp: majority.ranked_pairs(inp), args.repeat)
         peers = peer_times(t, args.repeat) if args.peers else {}
         cell = {
             k: (f"{peers[k]:.3g} s ({peers[k] / v:.2g}x)" if k in peers else "")
