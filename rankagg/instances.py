@@ -31,6 +31,7 @@ from rankagg.table import (
     Direction,
     ScoreTable,
     Weights,
+    _isolated_fixes,
     _labels,
     _match,
     _numeric_weights,
@@ -231,7 +232,7 @@ class InstanceTable(_TableColumns):
                 if none.size:
                     raise ScoreTableError(
                         f"scores: system(s) {preview([systems[i] for i in none])} have no score on any instance; "
-                        "exclude them (exclude=...) or pass missing='drop_systems'."
+                        + _isolated_fixes(nan, none, offsets)
                     )
                 present = ~nan
                 shared = (present & (present.sum(axis=0) >= 2)[None, :]).any(axis=1)

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import BootstrapWarning, RankaggError, did_you_mean, preview
+from rankagg._errors import BootstrapWarning, RankaggError, ScoreTableError, did_you_mean, preview
 from rankagg._threads import one_blas_thread
 from rankagg.aggregate import aggregate
 from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_table
 from rankagg.rules import RuleInfo, RuleInput, get_rule
-from rankagg.table import ScoreTable, as_table
+from rankagg.table import ScoreTable, as_table, comparison_groups
 
 __all__ = ["DEFAULT_MAX_MEMORY", "MIN_UNITS", "BootstrapResult", "bootstrap", "check_rng", "resample_counts"]
 
@@ -1042,17 +1042,19 @@ def _resampled_instances(table: Any, task_counts: np.ndarray, picks: list[np.nda
 def _instance_job(job: tuple[np.ndarray, list[np.ndarray | None], int | None]) -> np.ndarray:
     st = _INSTANCE_STATE
     task_counts, picks, seed = job
-    sub = _resampled_instances(st["table"], task_counts, picks)
+    try:
+        sub = _resampled_instances(st["table"], task_counts, picks)
+    except ScoreTableError:  # a system with no drawn score: unrankable (see _drop_unrankable)
+        return np.zeros(st["table"].n_systems, dtype=np.int64)
     params = dict(st["params"])
     if seed is not None:
         params["rng"] = seed
+    if sub.has_missing and len(comparison_groups(sub)) > 1:
+        return np.zeros(sub.n_systems, dtype=np.int64)  # unrankable: see _drop_unrankable
     try:
         res = aggregate(sub, rule=st["rule"], **st["kw"], **params)
-    except RankaggError as exc:
-        raise RankaggError(
-            f"bootstrap: a resample could not be ranked ({exc}); the data is too sparse for this resampling, "
-            "use missing='drop_systems' or 'drop_instances'."
-        ) from None
+    except ScoreTableError:  # a system with no drawn score, or compared with no one: unrankable
+        return np.zeros(sub.n_systems, dtype=np.int64)
     return np.asarray(res.ranks, dtype=np.int64)
 
 
@@ -1166,16 +1168,10 @@ def _ranks_of_drawn(
     light = _light_table(table, task_counts)
     cols = np.nonzero(task_counts)[0]
     run = _DrawnPass(light, {k: stats[j] for k, j in enumerate(cols)}, kw["atol"], kw["rtol"])
-    if light.has_missing:  # what rebuilding the resample's table checks: every system is compared with another
+    if light.has_missing:  # what rebuilding the resample's table checks: the systems form one compared group
         both = sum(st.both for st in run._stats.values())
-        off = both - np.diag(np.diag(both))
-        alone = np.nonzero(off.sum(axis=1) == 0)[0]
-        if alone.size:
-            raise RankaggError(
-                f"bootstrap: a resample could not be ranked (system(s) {preview([table.systems[i] for i in alone])} "
-                "share no drawn instance with another system); the data is too sparse for this resampling, "
-                "use missing='drop_systems' or 'drop_instances'."
-            )
+        if not _connected(both > 0):
+            return np.zeros(table.n_systems, dtype=np.int64)  # unrankable: see _drop_unrankable
     try:
         if kw.get("level", "one") == "one":
             weighting = check_weighting(kw.get("instance_weighting", "per_task"))
@@ -1184,12 +1180,47 @@ def _ranks_of_drawn(
             inner_info = get_rule(kw.get("inner", "mean"))
             outer_table, _ = _inner_table(run, inner_info, dict(kw.get("inner_params") or {}), pairwise="observed")
             res = aggregate(outer_table, rule=_outer_name(info.name, kw.get("outer")), **params)
-    except RankaggError as exc:
-        raise RankaggError(
-            f"bootstrap: a resample could not be ranked ({exc}); the data is too sparse for this resampling, "
-            "use missing='drop_systems' or 'drop_instances'."
-        ) from None
+    except ScoreTableError:
+        return np.zeros(table.n_systems, dtype=np.int64)
     return np.asarray(res.ranks, dtype=np.int64)
+
+
+def _connected(linked: np.ndarray) -> bool:
+    """Whether the systems of an (n, n) boolean "compared" matrix form one group."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    return connected_components(csr_matrix(linked), directed=False)[0] == 1
+
+
+def _drop_unrankable(table: Any, ranks: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave out the resamples whose systems fell into groups that share no drawn instance (ranks 0).
+
+    At most ``MAX_REDRAWN`` of the draws, said with a :class:`BootstrapWarning` (leaving them out conditions
+    the rest, moving no reported probability by more than their share); more, and the bootstrap refuses.
+    """
+    bad = (ranks == 0).any(axis=1)
+    k, b = int(bad.sum()), ranks.shape[0]
+    if k == 0:
+        return ranks, counts
+    if k > MAX_REDRAWN * b:
+        scored = (~np.isnan(table.scores)).sum(axis=1)
+        few = np.argsort(scored, kind="stable")[:5]
+        fewest = ", ".join(f"{table.systems[i]} ({int(scored[i])})" for i in few)
+        raise RankaggError(
+            f"bootstrap: {k} of {b} resamples ({100 * k / b:.0f}%) leave the systems in groups that share no drawn "
+            "instance (or a system with no drawn score), so they cannot be ranked as one list; the design is too "
+            f"sparse for this resampling (more than {100 * MAX_REDRAWN:g}% of the draws). Fewest scored instances: "
+            f"{fewest}: leave out the systems scored on few instances (exclude=...; CLI: --exclude), or collect "
+            "scores that link the systems."
+        )
+    warnings.warn(
+        f"bootstrap: {k} of {b} resamples left the systems in groups that share no drawn instance and were left "
+        f"out; the results come from the other {b - k} (a reported probability moves by at most {k / b:.3f}).",
+        BootstrapWarning,
+        stacklevel=3,
+    )
+    return ranks[~bad], counts[~bad]
 
 
 def _draw_instances(
@@ -1287,6 +1318,7 @@ def _bootstrap_instances(
                     bar.update(k + 1)
     bar.update(b)
     bar.close()
+    ranks, task_counts = _drop_unrankable(table, ranks, task_counts)
     ranks.setflags(write=False)
     task_counts.setflags(write=False)
     record = dict(full.params)
@@ -1303,7 +1335,7 @@ def _bootstrap_instances(
         confidence=float(confidence),
         missing_policy=table.missing_policy,
         seed=seed_record,
-        n_distinct=b,
+        n_distinct=int(ranks.shape[0]),
         time_seconds=time.perf_counter() - t0,
         n_units=n_units,
         note=note,
@@ -1477,27 +1509,25 @@ def _one_level_bulk(
         elif name == "partial_borda":
             unscored = sizes[j] - np.rint(sums_j[:, 2])
             acc += per[:, j][:, None] * ((n + 1.0) * (sums_j[:, 3] + unscored / 2.0))
-    if table.has_missing:  # what rebuilding each resample's table checks: every system is compared with another
+    unrankable = np.zeros(b, dtype=bool)
+    if table.has_missing:  # what rebuilding each resample's table checks: the systems form one compared group
         seen[:, np.arange(n), np.arange(n)] = False
-        bad = ~seen.any(axis=2)
-        if bad.any():
-            r, i = np.argwhere(bad)[0]
-            raise RankaggError(
-                f"bootstrap: a resample could not be ranked (system {table.systems[i]!r} shares no drawn instance "
-                "with another system); the data is too sparse for this resampling, use missing='drop_systems' or "
-                "'drop_instances'."
-            )
+        unrankable = np.array([not _connected(seen[r]) for r in range(b)], dtype=bool)
     totals = np.empty(b)
     for r in range(b):
         cols = np.nonzero(task_counts[r])[0]
         totals[r] = float((per[r, cols] * sizes[cols]).sum())
     if not pair:
         hib = bool(table.higher_is_better.all()) if name == "mean" else False
-        return competition_ranks(levels_from_scores(acc / totals[:, None], higher_is_better=hib))
+        ranks = competition_ranks(levels_from_scores(acc / totals[:, None], higher_is_better=hib))
+        ranks[unrankable] = 0  # see _drop_unrankable
+        return ranks
     from rankagg.battles import PairwiseProfile
 
-    out = np.empty((b, n), dtype=np.int64)
+    out = np.zeros((b, n), dtype=np.int64)
     for r in range(b):
+        if unrankable[r]:
+            continue  # ranks 0: see _drop_unrankable
         p = params if seeds[r] is None else {**params, "rng": seeds[r]}
         res: RuleOutput = info.func(PairwiseProfile(table.systems, wins[r], ties[r], total_weight=totals[r]), **p)
         lev = res.levels

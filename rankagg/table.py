@@ -297,13 +297,13 @@ def missing_fixes(nan: np.ndarray, offsets: np.ndarray | None = None, *, tried: 
     return "use missing=" + " or ".join(options) + (" instead" if tried != "raise" else "") + " (CLI: --missing POLICY)"
 
 
-def _isolated_fixes(nan: np.ndarray, alone: np.ndarray) -> str:
+def _isolated_fixes(nan: np.ndarray, alone: np.ndarray, offsets: np.ndarray | None = None) -> str:
     """Advice for systems nothing compares under ``partial``: leave them out when that leaves a rankable table."""
     rest = np.setdiff1d(np.arange(nan.shape[0]), alone)
     options = []
-    if rest.size >= 2 and missing_fixes(nan[rest], tried="raise").find("'partial'") >= 0:
+    if rest.size >= 2 and missing_fixes(nan[rest], offsets, tried="raise").find("'partial'") >= 0:
         options.append("exclude them (exclude=...; CLI: --exclude NAME)")
-    other = missing_fixes(nan, tried="partial")
+    other = missing_fixes(nan, offsets, tried="partial")
     if other != NO_POLICY:
         options.append(other.replace("use missing=", "pass missing=", 1))
     return (" or ".join(options) or NO_POLICY) + "."

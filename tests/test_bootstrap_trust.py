@@ -347,3 +347,33 @@ def test_perturbation_progress_on_request(capsys):
     rankagg.add_noise(rankagg.load_example("toy"), rules="borda", n_draws=2, rng=0, progress=True)
     err = capsys.readouterr().err
     assert "add_noise [" in err and "8/8" in err and "elapsed" in err
+
+
+# ---------------------------------------------------------------------------- resamples whose systems never met
+def _linked_pairs(n_links: int, per_pair: int) -> InstanceTable:
+    """Segments each rated for two systems: A-B on `per_pair`, C-D on `per_pair`, B-C on `n_links` (the only link)."""
+    rows = []
+    for k in range(per_pair):
+        rows += [("A", f"ab{k}", k % 2), ("B", f"ab{k}", 1 - k % 2), ("C", f"cd{k}", k % 2), ("D", f"cd{k}", 1 - k % 2)]
+    for k in range(n_links):
+        rows += [("B", f"bc{k}", 1), ("C", f"bc{k}", 0)]
+    df = pd.DataFrame(rows, columns=["system", "instance", "score"]).assign(task="mt")
+    return InstanceTable.from_long(df, higher_is_better=True, missing="partial")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_instance_resamples_whose_systems_never_met_are_never_ranked_as_one_list(fast):
+    # one linking segment among 5: (4/5)^5 = 33% of the resamples draw no link (A, B never meet C, D there)
+    table = _linked_pairs(1, 2)
+    assert len(rankagg.comparison_groups(table)) == 1
+    with pytest.raises(RankaggError, match=r"of 200 resamples \(\d+%\) leave the systems in groups .* Fewest scored"):
+        bootstrap(table, "copeland", n_resamples=200, rng=0, fast=fast)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_rare_unrankable_instance_resamples_are_left_out_and_said(fast):
+    # 4 links among 60 segments: (56/60)^60 = 1.6% of the resamples draw none
+    table = _linked_pairs(4, 28)
+    with pytest.warns(BootstrapWarning, match=r"of 1000 resamples left the systems in groups .* were left out"):
+        res = bootstrap(table, "copeland", n_resamples=1000, rng=0, fast=fast)
+    assert 950 <= res.n_resamples < 1000 and (res.ranks >= 1).all()

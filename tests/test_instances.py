@@ -274,8 +274,8 @@ A2 = np.array([[1.0, 0.0], [0.0, 1.0]])
                 higher_is_better=True,
                 missing="partial",
             ),
-            "scores: system(s) 'B' have no score on any instance; exclude them (exclude=...) or pass "
-            "missing='drop_systems'.",
+            "scores: system(s) 'B' have no score on any instance; exclude them (exclude=...; CLI: --exclude NAME) "
+            "or pass missing='drop_systems' (drop systems with a missing score) instead (CLI: --missing POLICY).",
         ),
         (
             lambda: InstanceTable.from_arrays(
