@@ -27,12 +27,10 @@ import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
 from rankagg.io._common import DataNoteWarning
@@ -42,6 +40,10 @@ from rankagg.results import RankingResult
 from rankagg.rules import RULES, RuleInfo, get_rule
 from rankagg.rules.majority import condorcet_winner, margins
 from rankagg.table import _match
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
 
 __all__ = [
     "BATTLE_RULES",
@@ -241,6 +243,8 @@ def _task_mask(df: pd.DataFrame, tasks: str | Collection[str]) -> np.ndarray:
 
 def _cell_maps(cells: np.ndarray, n: int) -> tuple[csr_matrix, csr_matrix]:
     """Sparse maps from cell counts to the flattened ``wins`` and ``ties`` matrices (``counts @ map``)."""
+    from scipy.sparse import csr_matrix
+
     k = cells.size
     a, b, w = cells["a"], cells["b"], cells["weight"]
     won = cells["outcome"] < 2
@@ -451,6 +455,9 @@ def check_pairwise_rule(info: RuleInfo, what: str = "battle data") -> None:
 
 def check_connected(profile: PairwiseProfile) -> None:
     """Refuse a profile whose comparison graph is in several pieces, naming the groups."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     games = profile.wins + profile.wins.T + profile.ties
     k, lab = connected_components(csr_matrix(games > 0), directed=False)
     if k <= 1:
@@ -550,6 +557,9 @@ def _as_profile(battles: Any, what: str) -> PairwiseProfile:
 
 def _groups(pair_map: csr_matrix, counts: np.ndarray, n: int) -> np.ndarray:
     """Number of connected pieces of the comparison graph of each row of cell counts."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     out = np.empty(counts.shape[0], dtype=np.int64)
     step = max(1, (1 << 22) // (n * n))
     for s in range(0, counts.shape[0], step):
@@ -718,6 +728,8 @@ def bootstrap_battles(
     2      z     3         2          3
     """
     import time
+
+    from scipy.sparse import csr_matrix
 
     from rankagg.robustness import BootstrapResult, _check_confidence, _check_k, _Progress
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rankagg._errors import RankaggError
 
@@ -46,6 +45,21 @@ def _check_tol(atol: float, rtol: float) -> None:
             ok = False
         if not ok:
             raise RankaggError(f"{name}={value!r}: tie tolerances must be finite numbers >= 0 (0 = exact ties only).")
+
+
+def _average_ranks(vals: np.ndarray) -> np.ndarray:
+    """Rank 1 for the largest value, equal values sharing the mean of their positions (``scipy.stats.rankdata``
+    of ``-vals`` with ``method="average"``, without importing scipy.stats, ~0.3 s of a command's start)."""
+    order = np.argsort(-vals, kind="stable")
+    sv = vals[order]
+    new = np.empty(sv.size, dtype=bool)
+    new[:1] = True
+    new[1:] = sv[1:] != sv[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], sv.size)
+    ranks = np.empty(sv.size)
+    ranks[order] = ((starts + ends + 1) / 2.0)[np.cumsum(new) - 1]
+    return ranks
 
 
 def rank_scores(
@@ -91,7 +105,7 @@ def rank_scores(
     if vals.size == 0:
         return out
     if atol == 0 and rtol == 0:
-        out[present] = stats.rankdata(-vals, method="average")
+        out[present] = _average_ranks(vals)
         return out
     order = np.argsort(-vals, kind="stable")
     sv = vals[order]
@@ -286,7 +300,9 @@ def kendall_tau_b(x: Any, y: Any) -> float:
     a, b = a[ok], b[ok]
     if np.all(a == a[0]) or np.all(b == b[0]):
         return float("nan")
-    return float(stats.kendalltau(a, b, variant="b").statistic)
+    from scipy.stats import kendalltau
+
+    return float(kendalltau(a, b, variant="b").statistic)
 
 
 def kendall_distance(x: Any, y: Any, *, tie_penalty: float = 0.5, normalize: bool = False) -> float:
@@ -358,7 +374,9 @@ def spearman(x: Any, y: Any) -> float:
     a, b = a[ok], b[ok]
     if np.all(a == a[0]) or np.all(b == b[0]):
         return float("nan")
-    return float(stats.spearmanr(a, b).statistic)
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)
 
 
 def _top_set(r: np.ndarray, k: int) -> set[int]:

@@ -318,3 +318,11 @@ def test_competition_ranks_from_tiers():
     # standard competition ranking: 1, 2, 2, 4
     np.testing.assert_array_equal(competition_ranks(np.array([0, 1, 1, 2])), [1, 2, 2, 4])
     np.testing.assert_array_equal(competition_ranks(np.array([1, 0, 1])), [2, 1, 2])
+
+
+@given(st.lists(st.sampled_from([0.0, 0.1, 0.3, 1e-12, -2.0, 7.5]), min_size=1, max_size=25))
+def test_exact_tie_ranks_equal_scipy_rankdata(values):
+    # rank_scores ranks without importing scipy.stats (a command's start); it must agree with scipy's average ranks
+    v = np.array(values)
+    np.testing.assert_array_equal(rank_scores(v, higher_is_better=True), stats.rankdata(-v, method="average"))
+    np.testing.assert_array_equal(rank_scores(v, higher_is_better=False), stats.rankdata(v, method="average"))

@@ -9,8 +9,6 @@ that no task compares has margin 0, like a pair tied by the majority.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from rankagg._errors import RuleError, did_you_mean
 from rankagg.rules.base import RuleInput, RuleOutput, register
@@ -257,6 +255,9 @@ def _lock(codes: np.ndarray) -> tuple[np.ndarray, int, int]:
         keep = ~(fwd | bwd)
         ga, gb = ga[keep], gb[keep]
         if ga.size > 1:  # arcs of equal strength closing a cycle together are all skipped (neutral)
+            from scipy.sparse import csr_matrix
+            from scipy.sparse.csgraph import connected_components
+
             nodes, inv = np.unique(np.concatenate((ga, gb)), return_inverse=True)
             sub = np.unpackbits(rows[nodes], axis=1, count=n)[:, nodes].astype(bool)
             sub[inv[: ga.size], inv[ga.size :]] = True

@@ -6,7 +6,6 @@ All of them read only each task's ranking (ties averaged), never the scores.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma
 
 from rankagg._errors import RuleError, preview
 from rankagg.rules.base import RuleInput, RuleOutput, register
@@ -58,6 +57,8 @@ def borda(inp: RuleInput) -> RuleOutput:
 )
 def dowdall(inp: RuleInput) -> RuleOutput:
     """Positions 1, 2, 3, ... score 1, 1/2, 1/3, ...; a tie group over positions a..b scores mean(1/a..1/b)."""
+    from scipy.special import digamma
+
     r = inp.rankings.ranks
     w = inp.rankings.weights
     pts = np.empty(r.shape)

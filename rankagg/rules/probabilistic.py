@@ -74,10 +74,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit
 
 from rankagg._errors import RuleError, did_you_mean, preview
 from rankagg.rules.base import RuleInput, RuleOutput, register
@@ -115,6 +111,9 @@ def _check_prior(prior: Any, rule: str) -> float:
 
 def _check_connected(games: np.ndarray, systems: tuple[str, ...], rule: str) -> None:
     """Error when the comparison graph (an edge where two systems were compared) is in several pieces."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     k, lab = connected_components(csr_matrix(games > 0), directed=False)
     if k <= 1:
         return
@@ -130,6 +129,9 @@ def _check_connected(games: np.ndarray, systems: tuple[str, ...], rule: str) -> 
 
 def _check_mle_exists(beats: np.ndarray, systems: tuple[str, ...], rule: str) -> None:
     """With prior=0: error unless the 'ranked above at least once' digraph is strongly connected."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     k, lab = connected_components(csr_matrix(beats), directed=True, connection="strong")
     if k <= 1:
         return
@@ -339,6 +341,8 @@ def _bt_loglik(theta: np.ndarray, a: np.ndarray, prior: float) -> float:
 
 def _bt_information(theta: np.ndarray, games: np.ndarray, prior: float) -> np.ndarray:
     """Minus the Hessian of the Bradley-Terry log-likelihood (plus the prior) at ``theta``."""
+    from scipy.special import expit
+
     p = expit(theta[:, None] - theta[None, :])
     v = games * p * (1.0 - p)
     info = -v
@@ -351,6 +355,8 @@ def _bt_information(theta: np.ndarray, games: np.ndarray, prior: float) -> np.nd
 
 def _fit_bt(a: np.ndarray, prior: float, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
     """Newton's method on the half-win log-likelihood ``a`` (diagonal 0); log-strengths relative to the reference."""
+    from scipy.special import expit
+
     games = a + a.T
     n = a.shape[0]
     theta = np.zeros(n)
@@ -444,6 +450,8 @@ def _fit_davidson(
     wins: np.ndarray, ties: np.ndarray, theta0: np.ndarray, prior: float, max_iter: int
 ) -> tuple[np.ndarray, float, np.ndarray, int, bool]:
     """Davidson's model by L-BFGS: log-strengths (relative to the reference), ``nu``, the sum-to-zero covariance."""
+    from scipy.optimize import minimize
+
     n = wins.shape[0]
     w = wins.copy()
     np.fill_diagonal(w, 0.0)
@@ -457,6 +465,8 @@ def _fit_davidson(
     delta0 = np.log(max(2.0 * share / max(1.0 - share, 1e-12), 1e-6))
 
     def negll(x: np.ndarray) -> tuple[float, np.ndarray]:
+        from scipy.special import expit
+
         th, dl = x[:n], x[n]
         mid = dl + (th[:, None] + th[None, :]) / 2.0
         logd = np.logaddexp(np.logaddexp(th[:, None], th[None, :]), mid)
@@ -617,6 +627,8 @@ class _PLData:
 
     def evaluate(self, theta: np.ndarray, prior: float, *, hessian: bool = False) -> tuple[float, np.ndarray, Any]:
         """Log-likelihood (plus prior), its gradient and, optionally, the information matrix (minus the Hessian)."""
+        from scipy.special import expit
+
         c = float(theta.max())
         gam = np.exp(theta - c)
         g = gam[self.order] * self.present
@@ -709,6 +721,8 @@ def _newton(data: _PLData, prior: float, max_iter: int, tol: float) -> tuple[np.
 
 def _fit_pl(ranks: Any, weights: Any, prior: float, max_iter: int) -> tuple[np.ndarray, np.ndarray | None, int, bool]:
     """Plackett-Luce log-strengths (relative to the reference) and the sum-to-zero covariance (None after L-BFGS)."""
+    from scipy.optimize import minimize
+
     r = np.asarray(ranks, dtype=np.float64)
     w = np.ones(r.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
     data = _PLData(r, w)

@@ -21,8 +21,6 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from rankagg.rules.kemeny._core import transitive_closure
 
@@ -30,6 +28,9 @@ __all__ = ["strict_components", "weak_components"]
 
 
 def _scc(adj: np.ndarray) -> tuple[int, np.ndarray]:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = adj.shape[0]
     if n == 0:
         return 0, np.zeros(0, dtype=np.intp)
