@@ -465,8 +465,8 @@ def _check_memory(n_resamples: int, per_resample: float, max_memory: Any, what: 
         raise RankaggError(
             f"n_resamples={n_resamples:,}: this bootstrap would need about {need / 2**30:,.1f} GiB of memory "
             f"({what}, about {per_resample:,.0f} bytes per resample), more than max_memory={limit / 2**30:,.1f} GiB; "
-            f"use fewer resamples (n_resamples={min(fits, 100_000):,} fits; 1,000 to 10,000 is plenty for 95% "
-            "intervals), or raise max_memory= if the machine has the memory."
+            f"use fewer resamples (n_resamples={min(fits, 100_000):,} fits, CLI: -B {min(fits, 100_000)}; 1,000 to "
+            "10,000 is plenty for 95% intervals), or raise max_memory= if the machine has the memory."
         )
 
 
@@ -486,7 +486,8 @@ def _units(
     if resample == "tasks":
         if n_tasks == 1:
             alt = (
-                f"use resample='instances' (its {big:,} instances vary)"
+                f"use resample='instances' (its {big:,} instances vary; CLI: --resample instances, or leave "
+                "--resample out)"
                 if big > 1
                 else "resample instances of that task (an InstanceTable with resample='instances') if you have them"
             )
@@ -502,7 +503,8 @@ def _units(
             raise RankaggError(
                 f"resample={resample!r} cannot vary: every task column has a single instance, so every resample is "
                 "the full data and every rank interval would be a single point; "
-                + (f"use resample='tasks' (its {n_tasks} task columns vary)." if n_tasks > 1 else "there is nothing "
+                + (f"use resample='tasks' (its {n_tasks} task columns vary; CLI: --resample tasks)." if n_tasks > 1
+                   else "there is nothing "
                    "to resample: a bootstrap needs several tasks or several instances per task.")
             )  # fmt: skip
         n = big
