@@ -307,6 +307,7 @@ def _stdin_to_file(args: argparse.Namespace) -> str:
     named = path.with_name(f"stdin.{fmt}")
     path.rename(named)
     args.label = "standard input"
+    args.stdin_path = str(named)
     return str(named)
 
 
@@ -1183,7 +1184,13 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except RankaggError as exc:
+        temp = getattr(args, "stdin_path", None)
+        if temp is None or temp not in str(exc):
+            raise
+        raise type(exc)(str(exc).replace(temp, "standard input")) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
