@@ -72,8 +72,8 @@ def test_instance_tables_default_to_both_from_five_task_columns():
 
 def test_one_instance_per_task_cannot_be_resampled_by_instance():
     t = _instances(3, sizes=(1,) * 6)
-    with pytest.raises(RankaggError, match=pin("resample='instances' cannot vary", "single instance",
-                                               "use resample='tasks' (its 6 task columns vary; CLI: --resample tasks)")):  # fmt: skip
+    fix = "use resample='tasks' (its 6 task columns vary; CLI: --resample tasks)"
+    with pytest.raises(RankaggError, match=pin("resample='instances' cannot vary", "single instance", fix)):
         bootstrap(t, "borda", resample="instances", n_resamples=20, rng=0)
     assert bootstrap(t, "borda", n_resamples=20, rng=0).resample == "both"  # the default varies the tasks
 

@@ -383,8 +383,9 @@ def test_standard_input_is_read_as_a_file(toy_csv_text):
 
     want = rankagg.aggregate(rankagg.load_example("toy"), "borda").ranking
     assert list(pd.read_csv(__import__("io").StringIO(proc.stdout.decode()))["system"]) == want
-    dup = subprocess.run([sys.executable, "-m", "rankagg", "rank", "-", "--direction", "higher"],
-                         input=b"system,task,score\nA,x,1\nA,x,2\nB,x,3\n", capture_output=True, check=False)  # fmt: skip
+    rows = b"system,task,score\nA,x,1\nA,x,2\nB,x,3\n"
+    cmd = [sys.executable, "-m", "rankagg", "rank", "-", "--direction", "higher"]
+    dup = subprocess.run(cmd, input=rows, capture_output=True, check=False)
     assert dup.returncode == 2
     assert dup.stderr.decode().startswith("rankagg: error: standard input: data: duplicate entries for ('A', 'x')")
     empty = subprocess.run([sys.executable, "-m", "rankagg", "rank", "-"], input=b"", capture_output=True, check=False)
