@@ -56,7 +56,7 @@ import pandas as pd
 from rankagg._errors import PartialResultWarning, RankaggError, RuleError, ScoreTableError, did_you_mean, preview
 from rankagg.aggregate import _check_partial
 from rankagg.ranking import competition_ranks, levels_from_scores, rank_table
-from rankagg.robustness import _Progress, _subset_input, check_rng
+from rankagg.robustness import _Progress, check_rng
 from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.table import MISSING_POLICIES, ScoreTable, _match, as_table
 
@@ -730,7 +730,7 @@ def remove_tasks(
                 ok = _compared(present[:, cols])
                 where = f"draw {d} without {removed}"
                 if ok.all():
-                    after = st.rank_input(_subset_input(st.inp, cols, table.weights[cols]), st.infos, where)
+                    after = st.rank_input(st.inp.subset(cols, table.weights[cols]), st.infos, where)
                     for info in st.infos:
                         st.add(info, kk, d, after, n_tasks=cols.size, removed=removed)
                     continue

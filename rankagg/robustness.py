@@ -29,7 +29,7 @@ import pandas as pd
 from rankagg._errors import BootstrapWarning, RankaggError, ScoreTableError, did_you_mean, preview
 from rankagg._threads import one_blas_thread
 from rankagg.aggregate import aggregate
-from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_table
+from rankagg.ranking import competition_ranks, levels_from_scores, rank_table
 from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.table import ScoreTable, as_table, comparison_groups
 
@@ -132,88 +132,6 @@ def _valid_partial(present: np.ndarray, systems: Sequence[str]) -> Callable[[np.
     return ok
 
 
-# ----------------------------------------------------------------------------- fast paths
-# Each returns (scores of shape (B, n), higher_is_better); W has shape (B, m): the task weights of each resample.
-def _weighted_mean(points: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return (w @ points.T) / w.sum(axis=1, keepdims=True)
-
-
-def _fast_mean(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    hib = inp.table.higher_is_better
-    if hib.any() and not hib.all():
-        get_rule("mean").func(inp)  # raises the rule's own error
-    return _weighted_mean(inp.table.scores, w), bool(hib.all())
-
-
-def _fast_zscore(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    x = inp.table.oriented_scores()
-    sd = x.std(axis=0)
-    z = np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 0)
-    return _weighted_mean(z, w), True
-
-
-def _fast_minmax(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    x = inp.table.oriented_scores()
-    lo = x.min(axis=0)
-    span = x.max(axis=0) - lo
-    z = np.divide(x - lo, span, out=np.full_like(x, 0.5), where=span > 0)
-    return _weighted_mean(z, w), True
-
-
-def _fast_geometric(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    hib = inp.table.higher_is_better
-    if (hib.any() and not hib.all()) or (inp.table.scores <= 0).any():
-        get_rule("geometric_mean").func(inp)  # raises the rule's own error
-    return np.exp(_weighted_mean(np.log(inp.table.scores), w)), bool(hib.all())
-
-
-def _fast_borda(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    return _weighted_mean(inp.rankings.ranks, w), False
-
-
-def _fast_points(name: str) -> Callable[[RuleInput, np.ndarray], tuple[np.ndarray, bool]]:
-    """Positional rules whose score is a weighted mean (or sum) of per-task points."""
-
-    def run(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-        r = inp.rankings.ranks
-        m = r.shape[1]
-        # the per-task points are what the rule computes with unit weights on one task at a time
-        pts = np.empty(r.shape)
-        for j in range(m):
-            sub = _subset_input(inp, np.array([j]), np.array([1.0]))
-            pts[:, j] = get_rule(name).func(sub).scores
-        if name == "plurality":
-            return w @ pts.T, True
-        return _weighted_mean(pts, w), True
-
-    return run
-
-
-def _fast_win_rate(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    r = inp.rankings.ranks
-    present = ~np.isnan(r)
-    n_t = present.sum(axis=0).astype(np.float64)
-    usable = present & (n_t >= 2)[None, :]
-    rate = np.where(usable, (n_t - np.nan_to_num(r)) / np.maximum(n_t - 1.0, 1.0), 0.0)
-    return (w @ rate.T) / (w @ usable.T.astype(np.float64)), True
-
-
-def _fast_copeland(inp: RuleInput, w: np.ndarray, *, tie_score: float = 0.5) -> tuple[np.ndarray, bool]:
-    r = inp.rankings.ranks
-    n, m = r.shape
-    less = (r[:, None, :] < r[None, :, :]).reshape(n * n, m).astype(np.float64)
-    out = np.empty((w.shape[0], n))
-    step = max(1, int(4_000_000 // max(1, n * n)))
-    for s in range(0, w.shape[0], step):
-        wb = w[s : s + step]
-        wins = (less @ wb.T).T.reshape(-1, n, n)
-        mg = wins - wins.transpose(0, 2, 1)
-        tol = 1e-9 * np.maximum(wb.sum(axis=1), 1.0)[:, None, None]
-        mg[np.abs(mg) <= tol] = 0.0
-        out[s : s + step] = (mg > 0).sum(axis=2) + tie_score * ((mg == 0).sum(axis=2) - 1)
-    return out, True
-
-
 def _ranks_from_scores(scores: np.ndarray, *, higher_is_better: bool, rtol: float = 1e-9) -> np.ndarray:
     """Row-wise ``competition_ranks(levels_from_scores(scores))`` with one sort instead of three.
 
@@ -236,39 +154,7 @@ def _ranks_from_scores(scores: np.ndarray, *, higher_is_better: bool, rtol: floa
     return ranks
 
 
-FAST_PATHS: Mapping[str, Callable[..., tuple[np.ndarray, bool]]] = MappingProxyType(
-    {
-        "mean": _fast_mean,
-        "zscore_mean": _fast_zscore,
-        "minmax_mean": _fast_minmax,
-        "geometric_mean": _fast_geometric,
-        "borda": _fast_borda,
-        "dowdall": _fast_points("dowdall"),
-        "plurality": _fast_points("plurality"),
-        "win_rate": _fast_win_rate,
-        "copeland": _fast_copeland,
-    }
-)
-
-
 # ----------------------------------------------------------------------------- generic path
-def _subset_input(inp: RuleInput, cols: np.ndarray, weights: np.ndarray) -> RuleInput:
-    """The rule input restricted to task columns ``cols`` with the given weights (no re-validation)."""
-    table = inp.table._reweighted(cols, weights)
-    rk = inp.rankings
-    ranks = rk.ranks[:, cols]
-    wv = np.asarray(weights, dtype=np.float64)
-    rankings = TaskRankings(
-        systems=rk.systems,
-        labels=tuple(rk.labels[j] for j in cols),
-        ranks=ranks,
-        weights=wv,
-        atol=rk.atol,
-        rtol=rk.rtol,
-    )
-    return RuleInput(table=table, rankings=rankings)
-
-
 # what every resample shares; set once per worker process (initializer) rather than pickled with each job
 _WORKER: dict[str, Any] = {}
 
@@ -294,23 +180,23 @@ def _solve_one(args: tuple[RuleInput, RuleInfo, dict[str, Any], np.ndarray, int 
     p = dict(params)
     if seed is not None:
         p["rng"] = seed
-    warm = p.pop(_WARM_START, None)
+    full = p.pop(_WARM_START, None)
     task_wins = p.pop(_TASK_WINS, None)
-    if warm is not None and task_wins is not None:  # the resample's pairwise counts as one matrix-vector product
+    if full is not None and task_wins is not None:  # the resample's pairwise counts as one matrix-vector product
         n = inp.table.n_systems
-        return _kemeny_levels((task_wins @ (inp.table.weights * counts)).reshape(n, n), p, warm)
+        return info.warm((task_wins @ (inp.table.weights * counts)).reshape(n, n), full, **p)
     cols = np.nonzero(counts)[0]
-    sub = _subset_input(inp, cols, inp.table.weights[cols] * counts[cols])
-    if warm is not None:
-        return _kemeny_levels(sub.pairwise[0], p, warm)
+    sub = inp.subset(cols, inp.table.weights[cols] * counts[cols])
+    if full is not None:
+        return info.warm(sub.pairwise[0], full, **p)
     out = info.func(sub, **p)
     if out.levels is not None:
         return np.asarray(out.levels, dtype=np.int64)
     return levels_from_scores(np.asarray(out.scores, dtype=np.float64), higher_is_better=out.higher_is_better)
 
 
-_WARM_START = "__kemeny_initial__"  # internal run parameter: the full-data Kemeny order
-_TASK_WINS = "__kemeny_task_wins__"  # internal run parameter: per-task strict preferences, see _task_wins
+_WARM_START = "__warm_start__"  # internal run parameter: the rule's full-data result, for RuleInfo.warm
+_TASK_WINS = "__task_wins__"  # internal run parameter: per-task strict preferences, see _task_wins
 _TASK_WINS_MAX_BYTES = 256 * 2**20
 
 
@@ -326,24 +212,6 @@ def _task_wins(ranks: np.ndarray) -> np.ndarray | None:
         return None
     less = ranks[:, None, :] < ranks[None, :, :]  # NaN compares False: unranked pairs never count
     return less.reshape(n * n, m).astype(np.float64)
-
-
-def _kemeny_levels(wins: np.ndarray, params: dict[str, Any], initial: np.ndarray) -> np.ndarray:
-    """The Kemeny rule on one resample's pairwise ``wins``, warm-started from the full-data order.
-
-    Same objective and options as the registry's rule; the full-data order
-    replaces the Borda / Copeland starts, and uniqueness (not needed for
-    ranks) is not checked. A proven optimum is exact whatever the start.
-    """
-    from rankagg.rules.kemeny._consensus import consensus
-    from rankagg.rules.kemeny._solve import warm_order
-
-    run = {k: v for k, v in params.items() if k in ("method", "time_limit", "rng")}
-    order, optimal = warm_order(wins, initial, with_status=True, **run)
-    # tie what the resample's optima do not share, as the rule does on the full data (exact in blocks of up to
-    # 12 systems, for interchangeable systems and zero-margin neighbours; larger blocks keep the order found)
-    tol = 1e-9 * max(float(wins.sum() + wins.T.sum()) / max(wins.shape[0] * (wins.shape[0] - 1), 1), 1.0)
-    return np.asarray(consensus(wins, order, optimal, None, tol, resolve=False).level, dtype=np.int64)
 
 
 def _check_counts(counts: Any, m: int, valid: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
@@ -949,17 +817,16 @@ def bootstrap(
     base_params = {k: v for k, v in full_params.items() if k != "rng"}
     run_params = dict(params)
     run_params.pop("rng", None)
-    if info.name == "kemeny" and fast:
-        index = {s: i for i, s in enumerate(table.systems)}  # one optimal order of the full data (its ranks are tiers)
-        run_params[_WARM_START] = np.array([index[s] for s in full.diagnostics["order"]], dtype=np.intp)
+    if info.warm is not None and fast:  # the rule's warm start from its full-data result (RuleInfo.warm)
+        run_params[_WARM_START] = full
         task_wins = _task_wins(inp.rankings.ranks)
         if task_wins is not None:
             run_params[_TASK_WINS] = task_wins
 
-    if fast and info.name in FAST_PATHS and not (table.has_missing and not info.partial_ok):
+    if fast and info.batch is not None and not (table.has_missing and not info.partial_ok):
         w = counts * table.weights[None, :]
         kw = {k: v for k, v in run_params.items()}
-        scores, hib = FAST_PATHS[info.name](inp, w, **kw)
+        scores, hib = info.batch(inp, w, **kw)
         ranks = _ranks_from_scores(scores, higher_is_better=hib)
         n_distinct = int(np.unique(counts, axis=0).shape[0])
     else:

@@ -60,6 +60,20 @@ class RuleInput:
         """Total weight of the voters (task columns): the scale of the pairwise counts."""
         return float(self.rankings.weights.sum())
 
+    def subset(self, cols: np.ndarray, weights: np.ndarray) -> RuleInput:
+        """The input restricted to task columns ``cols`` with the given weights (no re-validation): a
+        bootstrap resample, a perturbation, one task at a time."""
+        rk = self.rankings
+        rankings = TaskRankings(
+            systems=rk.systems,
+            labels=tuple(rk.labels[j] for j in cols),
+            ranks=rk.ranks[:, cols],
+            weights=np.asarray(weights, dtype=np.float64),
+            atol=rk.atol,
+            rtol=rk.rtol,
+        )
+        return RuleInput(table=self.table._reweighted(cols, weights), rankings=rankings)
+
 
 @dataclass(frozen=True, eq=False)
 class RuleOutput:
@@ -119,6 +133,18 @@ class RuleInfo:
         (``inp.pairwise``, ``inp.total_weight``, ``inp.systems``), so it also
         ranks pairwise-only data such as battle logs
         (:class:`rankagg.battles.PairwiseProfile`).
+    batch : callable, optional
+        The rule's vectorised form: ``batch(inp, w, **params) -> (scores,
+        higher_is_better)`` with ``w`` of shape ``(B, n_task_columns)``, the
+        task weights of ``B`` reweightings of ``inp`` (bootstrap resamples,
+        perturbations), and ``scores`` of shape ``(B, n_systems)``: for each
+        row what ``func`` scores on ``inp`` with those weights. The bootstrap
+        uses it instead of calling ``func`` once per resample.
+    warm : callable, optional
+        The rule's warm start: ``warm(wins, full, **params) -> levels``, the
+        tiers (0 = best) of the rule on the pairwise ``wins`` of a resample,
+        started from ``full``, the rule's :class:`~rankagg.RankingResult` on
+        the full data (e.g. Kemeny starts from its optimal order).
     """
 
     name: str
@@ -133,6 +159,8 @@ class RuleInfo:
     aliases: tuple[str, ...] = ()
     reference: str = ""
     pairwise_ok: bool = False
+    batch: Callable[..., tuple[np.ndarray, bool]] | None = field(default=None, repr=False)
+    warm: Callable[..., np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -157,6 +185,12 @@ class RuleInfo:
         return full
 
 
+def batch_mean(points: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted means of per-task ``points`` (systems x tasks) under every row of weights ``w`` (B x tasks):
+    the ``(B, n_systems)`` scores of a rule that averages per-task points (the building block of ``batch``)."""
+    return (w @ points.T) / w.sum(axis=1, keepdims=True)
+
+
 _REGISTRY: dict[str, RuleInfo] = {}
 _ALIASES: dict[str, str] = {}
 RULES: Mapping[str, RuleInfo] = MappingProxyType(_REGISTRY)
@@ -175,8 +209,11 @@ def register(
     aliases: tuple[str, ...] = (),
     reference: str = "",
     pairwise_ok: bool = False,
+    batch: Callable[..., tuple[np.ndarray, bool]] | None = None,
+    warm: Callable[..., np.ndarray] | None = None,
 ) -> Callable[[Callable[..., RuleOutput]], Callable[..., RuleOutput]]:
-    """Decorator registering a rule function under ``name`` with its metadata."""
+    """Decorator registering a rule function under ``name`` with its metadata (see :class:`RuleInfo`), and
+    optionally its vectorised form ``batch`` and its warm start ``warm``, which the bootstrap uses."""
 
     def deco(func: Callable[..., RuleOutput]) -> Callable[..., RuleOutput]:
         for key in (name, *aliases):
@@ -197,6 +234,8 @@ def register(
             aliases=tuple(aliases),
             reference=reference,
             pairwise_ok=bool(pairwise_ok),
+            batch=batch,
+            warm=warm,
         )
         for a in aliases:
             _ALIASES[a] = name

@@ -13,6 +13,25 @@ from rankagg.rules.base import RuleInput, RuleOutput, register
 __all__: list[str] = []
 
 
+def _kemeny_warm(wins: np.ndarray, full: Any, **params: Any) -> np.ndarray:
+    """The Kemeny tiers of a resample's ``wins`` (RuleInfo.warm), started from ``full``'s optimal order.
+
+    Same objective and options as the rule; the full-data order replaces the Borda / Copeland starts and
+    uniqueness is not checked (a proven optimum is exact whatever the start). The ranks tie what the
+    resample's optima do not share, as the rule does, where that is cheap and exact (blocks of up to 12
+    systems, interchangeable systems, zero-margin neighbours); larger blocks keep the order found.
+    """
+    from rankagg.rules.kemeny._consensus import consensus
+    from rankagg.rules.kemeny._solve import warm_order
+
+    index = {s: i for i, s in enumerate(full.systems)}
+    initial = np.array([index[s] for s in full.diagnostics["order"]], dtype=np.intp)
+    run = {k: v for k, v in params.items() if k in ("method", "time_limit", "rng")}
+    order, optimal = warm_order(wins, initial, with_status=True, **run)
+    tol = 1e-9 * max(float(wins.sum() + wins.T.sum()) / max(wins.shape[0] * (wins.shape[0] - 1), 1), 1.0)
+    return np.asarray(consensus(wins, order, optimal, None, tol, resolve=False).level, dtype=np.int64)
+
+
 @register(
     "kemeny",
     family="kemeny",
@@ -25,6 +44,7 @@ __all__: list[str] = []
     aliases=("kemeny_young", "kemeny_consensus"),
     reference="Kemeny (1959); Young & Levenglick (1978); Colombo et al., NeurIPS 2022.",
     pairwise_ok=True,
+    warm=_kemeny_warm,
 )
 def kemeny_rule(
     inp: RuleInput,

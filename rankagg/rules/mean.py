@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from rankagg._errors import RuleError, preview
-from rankagg.rules.base import RuleInput, RuleOutput, register
+from rankagg.rules.base import RuleInput, RuleOutput, batch_mean, register
 
 __all__: list[str] = []
 
@@ -34,6 +34,29 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (x * w).sum(axis=1) / w.sum()
 
 
+# vectorised forms (RuleInfo.batch): the scores of many reweightings of the tasks at once
+def _mean_batch(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
+    return batch_mean(inp.table.scores, w), _same_direction(inp, "mean")
+
+
+def _zscore_points(inp: RuleInput) -> np.ndarray:
+    x = inp.table.oriented_scores()
+    sd = x.std(axis=0)
+    return np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 0)
+
+
+def _minmax_points(inp: RuleInput) -> np.ndarray:
+    x = inp.table.oriented_scores()
+    lo = x.min(axis=0)
+    span = x.max(axis=0) - lo
+    return np.divide(x - lo, span, out=np.full_like(x, 0.5), where=span > 0)
+
+
+def _geometric_batch(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
+    geometric_mean(inp)  # the rule's own checks (one direction, positive scores) and errors
+    return np.exp(batch_mean(np.log(inp.table.scores), w)), bool(inp.table.higher_is_better.all())
+
+
 @register(
     "mean",
     family="mean",
@@ -44,6 +67,7 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     rank_only=False,
     aliases=("raw_mean", "average", "arithmetic_mean"),
     reference="Standard leaderboard practice (e.g. GLUE score).",
+    batch=_mean_batch,
 )
 def mean_rule(inp: RuleInput) -> RuleOutput:
     """Weighted mean of raw scores; all tasks must share a direction."""
@@ -60,14 +84,11 @@ def mean_rule(inp: RuleInput) -> RuleOutput:
     condorcet_consistent=False,
     rank_only=False,
     aliases=("zscore", "z_score_mean", "standardized_mean"),
+    batch=lambda inp, w: (batch_mean(_zscore_points(inp), w), True),
 )
 def zscore_mean(inp: RuleInput) -> RuleOutput:
     """Per task ``(x - mean) / std`` (population std; a constant task gives 0), then weighted mean."""
-    x = inp.table.oriented_scores()
-    mu = x.mean(axis=0)
-    sd = x.std(axis=0)
-    z = np.divide(x - mu, sd, out=np.zeros_like(x), where=sd > 0)
-    return RuleOutput(_wmean(z, inp.table.weights), higher_is_better=True)
+    return RuleOutput(_wmean(_zscore_points(inp), inp.table.weights), higher_is_better=True)
 
 
 @register(
@@ -79,14 +100,11 @@ def zscore_mean(inp: RuleInput) -> RuleOutput:
     condorcet_consistent=False,
     rank_only=False,
     aliases=("minmax", "min_max_mean", "normalized_mean"),
+    batch=lambda inp, w: (batch_mean(_minmax_points(inp), w), True),
 )
 def minmax_mean(inp: RuleInput) -> RuleOutput:
     """Per task ``(x - min) / (max - min)`` oriented so 1 is best (a constant task gives 0.5)."""
-    x = inp.table.oriented_scores()
-    lo = x.min(axis=0)
-    span = x.max(axis=0) - lo
-    z = np.divide(x - lo, span, out=np.full_like(x, 0.5), where=span > 0)
-    return RuleOutput(_wmean(z, inp.table.weights), higher_is_better=True)
+    return RuleOutput(_wmean(_minmax_points(inp), inp.table.weights), higher_is_better=True)
 
 
 @register(
@@ -98,6 +116,7 @@ def minmax_mean(inp: RuleInput) -> RuleOutput:
     condorcet_consistent=False,
     rank_only=False,
     aliases=("geomean", "geometric"),
+    batch=_geometric_batch,
 )
 def geometric_mean(inp: RuleInput) -> RuleOutput:
     """``exp(sum_t w_t log x_t / sum_t w_t)``; all tasks must share a direction."""

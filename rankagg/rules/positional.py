@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from rankagg._errors import RuleError, preview
-from rankagg.rules.base import RuleInput, RuleOutput, register
+from rankagg.rules.base import RuleInput, RuleOutput, batch_mean, register
 
 __all__: list[str] = []
 
@@ -26,6 +26,33 @@ def _group_bounds(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, size
 
 
+# vectorised forms (RuleInfo.batch): the scores of many reweightings of the tasks at once
+def _dowdall_points(r: np.ndarray) -> np.ndarray:
+    from scipy.special import digamma
+
+    pts = np.empty(r.shape)
+    for j in range(r.shape[1]):
+        a, g = _group_bounds(r[:, j])
+        b = a + g - 1.0
+        # sum_{p=a}^{b} 1/p = digamma(b + 1) - digamma(a)
+        pts[:, j] = (digamma(b + 1.0) - digamma(a)) / g
+    return pts
+
+
+def _plurality_points(r: np.ndarray) -> np.ndarray:
+    best = r == np.nanmin(r, axis=0, keepdims=True)
+    return best / best.sum(axis=0, keepdims=True)
+
+
+def _win_rate_batch(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
+    r = inp.rankings.ranks
+    present = ~np.isnan(r)
+    n_t = present.sum(axis=0).astype(np.float64)
+    usable = present & (n_t >= 2)[None, :]
+    rate = np.where(usable, (n_t - np.nan_to_num(r)) / np.maximum(n_t - 1.0, 1.0), 0.0)
+    return (w @ rate.T) / (w @ usable.T.astype(np.float64)), True
+
+
 @register(
     "borda",
     family="positional",
@@ -36,6 +63,7 @@ def _group_bounds(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank_only=True,
     aliases=("borda_count", "mean_rank", "average_rank"),
     reference="Borda (1781); Colombo et al., NeurIPS 2022.",
+    batch=lambda inp, w: (batch_mean(inp.rankings.ranks, w), False),
 )
 def borda(inp: RuleInput) -> RuleOutput:
     """Mean rank, lower is better; equivalent to the Borda count (n - rank points per task)."""
@@ -54,20 +82,12 @@ def borda(inp: RuleInput) -> RuleOutput:
     rank_only=True,
     aliases=("nauru",),
     reference="Fraenkel & Grofman (2014), 'The Borda Count and its real-world alternatives'.",
+    batch=lambda inp, w: (batch_mean(_dowdall_points(inp.rankings.ranks), w), True),
 )
 def dowdall(inp: RuleInput) -> RuleOutput:
     """Positions 1, 2, 3, ... score 1, 1/2, 1/3, ...; a tie group over positions a..b scores mean(1/a..1/b)."""
-    from scipy.special import digamma
-
-    r = inp.rankings.ranks
     w = inp.rankings.weights
-    pts = np.empty(r.shape)
-    for j in range(r.shape[1]):
-        a, g = _group_bounds(r[:, j])
-        b = a + g - 1.0
-        # sum_{p=a}^{b} 1/p = digamma(b + 1) - digamma(a)
-        pts[:, j] = (digamma(b + 1.0) - digamma(a)) / g
-    return RuleOutput((pts * w).sum(axis=1) / w.sum(), higher_is_better=True)
+    return RuleOutput((_dowdall_points(inp.rankings.ranks) * w).sum(axis=1) / w.sum(), higher_is_better=True)
 
 
 @register(
@@ -80,14 +100,12 @@ def dowdall(inp: RuleInput) -> RuleOutput:
     rank_only=True,
     pareto="weak",
     aliases=("first_past_the_post", "wins"),
+    batch=lambda inp, w: (w @ _plurality_points(inp.rankings.ranks).T, True),
 )
 def plurality(inp: RuleInput) -> RuleOutput:
     """Each task gives weight ``w_t / k`` to each of the ``k`` systems ranked first there."""
-    r = inp.rankings.ranks
     w = inp.rankings.weights
-    best = r == np.nanmin(r, axis=0, keepdims=True)
-    share = best / best.sum(axis=0, keepdims=True)
-    return RuleOutput((share * w).sum(axis=1), higher_is_better=True)
+    return RuleOutput((_plurality_points(inp.rankings.ranks) * w).sum(axis=1), higher_is_better=True)
 
 
 @register(
@@ -100,6 +118,7 @@ def plurality(inp: RuleInput) -> RuleOutput:
     rank_only=True,
     aliases=("mean_win_rate", "helm", "helm_win_rate"),
     reference="Liang et al., 'Holistic Evaluation of Language Models' (2022), helm-summarize.",
+    batch=_win_rate_batch,
 )
 def win_rate(inp: RuleInput) -> RuleOutput:
     """Per task with ``n_t >= 2`` scored systems: ``(wins + ties / 2) / (n_t - 1) = (n_t - rank) / (n_t - 1)``.
