@@ -25,7 +25,7 @@ from rankagg.partial import PAIRWISE_MODES, ExpectedRuleInput
 from rankagg.ranking import competition_ranks, kendall_tau_b, levels_from_scores, rank_table, top_k_overlap
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
-from rankagg.rules.majority import condorcet_winner, margins
+from rankagg.rules.majority import condorcet_winner_of
 from rankagg.table import ScoreTable, as_table, check_comparison_design, missing_fixes
 
 __all__ = ["aggregate", "compare", "default_compare_rules"]
@@ -153,7 +153,7 @@ def _run(table: ScoreTable, inp: RuleInput, info: RuleInfo, params: Mapping[str,
     ranks = competition_ranks(np.asarray(levels))
     scores.setflags(write=False)
     ranks.setflags(write=False)
-    cw = condorcet_winner(margins(inp))
+    cw = condorcet_winner_of(inp)  # no n x n matrix for rules that do not read one
     diagnostics = {"condorcet_winner": None if cw is None else table.systems[cw]}
     diagnostics.update(out.diagnostics)
     return RankingResult(

@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rankagg
@@ -341,3 +341,29 @@ def test_register_refuses_taken_names_and_bad_pareto():
     with pytest.raises(RuleError, match=pin("register: pareto must be 'strict' or 'weak', got 'always'.")):
         rankagg.register("new_rule", rank_only=True, pareto="always", **kw)(rule)
     assert "new_rule" not in RULES
+
+
+@given(st.integers(2, 7), st.integers(1, 5), st.integers(0, 10_000), st.booleans())
+def test_condorcet_winner_without_the_pairwise_matrix_equals_the_matrix_one(n, m, seed, holes):
+    # aggregate reports the Condorcet winner of every rule; for rules that do not read the pairwise matrix it is
+    # found in O(n x m) without building the matrix, and must be the same system (or none)
+    from rankagg.ranking import rank_table
+    from rankagg.rules.base import RuleInput
+    from rankagg.rules.majority import condorcet_winner, condorcet_winner_of, margins
+
+    g = np.random.default_rng(seed)
+    x = g.integers(0, 3, size=(n, m)).astype(float)  # many ties
+    if holes:
+        x[g.random((n, m)) < 0.25] = np.nan
+    assume(not np.isnan(x).all(axis=0).any() and not np.isnan(x).all(axis=1).any())
+    policy = "partial" if np.isnan(x).any() else "raise"
+    try:
+        w = list(g.integers(1, 4, size=m).astype(float))
+        names = {"systems": [f"s{i}" for i in range(n)], "tasks": [f"t{j}" for j in range(m)]}
+        t = ScoreTable(x, **names, higher_is_better=True, missing=policy, weights=w)
+    except rankagg.ScoreTableError:
+        assume(False)
+    fresh = RuleInput(table=t, rankings=rank_table(t))
+    assert "pairwise" not in fresh.__dict__
+    assert condorcet_winner_of(fresh) == condorcet_winner(margins(RuleInput(table=t, rankings=rank_table(t))))
+    assert "pairwise" not in fresh.__dict__  # the matrix was not built

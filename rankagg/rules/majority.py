@@ -45,6 +45,38 @@ def condorcet_winner(margin: np.ndarray) -> int | None:
     return int(idx[0]) if idx.size == 1 else None
 
 
+def condorcet_winner_of(inp: RuleInput) -> int | None:
+    """:func:`condorcet_winner` of ``margins(inp)`` without building the n x n matrix when it is not cached.
+
+    One pass keeps a candidate (a system replaces it when it beats it: a Condorcet winner, once reached, is
+    never replaced), then the candidate is checked against every other system: O(n x m) work instead of the
+    O(n^2 x m) pairwise matrix, so score-based rules stay cheap on boards of thousands of systems. Same
+    tolerance as :func:`margins`. Inputs whose pairwise matrix is already computed, or is not the plain
+    count of the rankings (``pairwise="expected"``), use the matrix.
+    """
+    if "pairwise" in getattr(inp, "__dict__", {}) or type(inp) is not RuleInput:
+        return condorcet_winner(margins(inp))
+    r = inp.rankings.ranks
+    w = inp.rankings.weights
+    n = r.shape[0]
+    if n < 2:
+        return 0 if n == 1 else None
+    tol = 1e-9 * max(inp.total_weight, 1.0)
+
+    def margin_row(i: int) -> np.ndarray:  # margin(i, j) for every j
+        ri = r[i][None, :]
+        return ((ri < r).astype(np.float64) - (ri > r).astype(np.float64)) @ w  # NaN compares False: no count
+
+    c = 0
+    for j in range(1, n):
+        rc, rj = r[c], r[j]
+        if float(((rj < rc).astype(np.float64) - (rj > rc).astype(np.float64)) @ w) > tol:
+            c = j
+    row = margin_row(c)
+    row[c] = np.inf
+    return c if bool((row > tol).all()) else None
+
+
 def condorcet_loser(margin: np.ndarray) -> int | None:
     """Index of the system beaten by every other by a strict majority, or ``None``."""
     return condorcet_winner(-margin)
