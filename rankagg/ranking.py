@@ -200,6 +200,9 @@ def rank_table(table: ScoreTable, *, atol: float = 0.0, rtol: float = 0.0) -> Ta
     )
 
 
+_PER_COLUMN_N = 256  # from this many systems, pairwise_counts compares one voter at a time (no 3-D blocks)
+
+
 def pairwise_counts(
     ranks: Any,
     *,
@@ -250,8 +253,26 @@ def pairwise_counts(
     ties = np.zeros((n, n))
     if n == 0 or m == 0:
         return wins, ties
-    step = max(1, int(chunk_size // max(1, n * n)))
     unit = bool(np.all(w == 1.0))
+    if n >= _PER_COLUMN_N:  # large boards: one (n, n) comparison per voter, accumulated in place
+        # ties = (weight of voters ranking both) - wins - wins.T: one product instead of a second comparison
+        present = (~np.isnan(r)).astype(np.float64)
+        if unit:  # integer counts, exact
+            acc = np.zeros((n, n), dtype=np.int32)
+            for j in range(m):
+                col = r[:, j]
+                acc += col[:, None] < col[None, :]  # NaN compares False: unranked pairs never count
+            wins[:] = acc
+        else:
+            for j in range(m):
+                col = r[:, j]
+                wins += (col[:, None] < col[None, :]) * w[j]
+        ties[:] = (present * w) @ present.T - wins - wins.T
+        np.fill_diagonal(ties, 0.0)
+        if not unit:  # float weights: what cancels in the subtraction up to rounding is 0
+            ties[np.abs(ties) <= 1e-12 * max(float(w.sum()), 1.0)] = 0.0
+        return wins, ties
+    step = max(1, int(chunk_size // max(1, n * n)))
     for start in range(0, m, step):
         block = r[:, start : start + step]
         a = block[:, None, :]

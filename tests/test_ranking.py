@@ -326,3 +326,26 @@ def test_exact_tie_ranks_equal_scipy_rankdata(values):
     v = np.array(values)
     np.testing.assert_array_equal(rank_scores(v, higher_is_better=True), stats.rankdata(-v, method="average"))
     np.testing.assert_array_equal(rank_scores(v, higher_is_better=False), stats.rankdata(v, method="average"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pairwise_counts_of_large_boards_equal_the_blocked_counts(seed, monkeypatch):
+    # from _PER_COLUMN_N systems the counts come one voter at a time (ties as both-ranked minus wins): the same
+    # integer counts as the blocked comparison, and the same float counts up to rounding
+    from rankagg import ranking
+
+    g = np.random.default_rng(seed)
+    n, m = 300, 17
+    r = g.integers(0, 40, size=(n, m)).astype(float)
+    r[g.random((n, m)) < 0.15] = np.nan
+    for w in (None, g.integers(1, 5, size=m).astype(float), g.random(m)):
+        fast = pairwise_counts(r, weights=w)
+        monkeypatch.setattr(ranking, "_PER_COLUMN_N", 10**9)
+        blocked = pairwise_counts(r, weights=w)
+        monkeypatch.undo()
+        if w is None or np.all(w == np.round(w)):
+            np.testing.assert_array_equal(fast[0], blocked[0])
+            np.testing.assert_array_equal(fast[1], blocked[1])
+        else:
+            np.testing.assert_allclose(fast[0], blocked[0], rtol=0, atol=1e-12)
+            np.testing.assert_allclose(fast[1], blocked[1], rtol=0, atol=1e-12)
