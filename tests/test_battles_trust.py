@@ -18,18 +18,14 @@ from scipy.stats import binom
 
 import rankagg
 from rankagg.battles import BattleError, PairwiseProfile, battle_perturbations, bootstrap_battles, pairwise_from_battles
-from rankagg.cli import main
 from rankagg.io import DataNoteWarning, read_battles
-from tests.helpers import pin
+from tests.helpers import pin, run_cli
 
 DATA = Path(__file__).parent / "data" / "battles"
 ARENA = DATA / "arena_battles.csv"
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(capsys, *argv):

@@ -16,12 +16,9 @@ import rankagg
 from rankagg import RULES, aggregate
 from rankagg.cli import main
 from rankagg.datasets import example_frame
+from tests.helpers import run_cli
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(capsys, *argv):

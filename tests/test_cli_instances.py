@@ -11,15 +11,12 @@ import pandas as pd
 import pytest
 
 from rankagg import InstanceTable, aggregate
-from rankagg.cli import main
+from tests.helpers import run_cli
 
 DATA = Path(__file__).parent / "data" / "battles"
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(capsys, *argv):

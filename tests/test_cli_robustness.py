@@ -12,15 +12,11 @@ import pandas as pd
 import pytest
 
 import rankagg
-from rankagg.cli import main
 from rankagg.datasets import example_frame
 from rankagg.perturb import COLUMNS, STUDIES
+from tests.helpers import run_cli
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(capsys, *argv):

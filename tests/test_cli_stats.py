@@ -14,17 +14,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import rankagg
-from rankagg.cli import main
 from rankagg.datasets import example_frame
 from rankagg.stats import friedman_nemenyi, wilcoxon_holm
-from tests.helpers import pin
+from tests.helpers import pin, run_cli
 from tests.strategies import make_table
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(capsys, *argv):

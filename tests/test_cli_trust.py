@@ -12,13 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from rankagg.cli import main
+from tests.helpers import run_cli
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture
