@@ -33,14 +33,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_matrix
 
 from rankagg.rules.kemeny._core import order_excess, pairs, transitive_closure
 from rankagg.rules.kemeny._heuristics import iterated_local_search, local_search
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 __all__ = ["ComponentOutcome", "SolveStats", "TriangleSolver"]
 
@@ -103,7 +104,17 @@ def _triples(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return out
 
 
-_CORE = _scipy_highs()
+_UNSET: Any = object()
+_CORE: Any = _UNSET  # the HiGHS bindings (or None), looked up at the first LP: importing scipy.optimize is slow
+
+
+def _core() -> Any:
+    global _CORE
+    if _CORE is _UNSET:
+        _CORE = _scipy_highs()
+    return _CORE
+
+
 _HIGHS = threading.local()  # one HiGHS instance per thread, reused across LP solves
 _TOKENS = itertools.count()
 
@@ -111,7 +122,7 @@ _TOKENS = itertools.count()
 def _highs() -> Any:
     h = getattr(_HIGHS, "h", None)
     if h is None:
-        h = _CORE._Highs()
+        h = _core()._Highs()
         h.setOptionValue("output_flag", False)
         # the LPs here are small and sparse: presolve costs more than it saves (about 2x per solve)
         h.setOptionValue("presolve", "off")
@@ -148,6 +159,8 @@ class _Rows:
         )
 
     def csr(self, n_var: int) -> csr_matrix:
+        from scipy.sparse import csr_matrix
+
         return csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_rows, n_var))
 
 
@@ -160,7 +173,7 @@ def _solve_lp(
     ``scipy.optimize.linprog`` reports them), ``"infeasible"``, or None when
     stopped by ``time_limit`` or on any other solver status.
     """
-    if _CORE is None:
+    if _core() is None:
         return _solve_lp_linprog(c, A, lo, up, time_limit)
     h = _highs()
     _HIGHS.owner = None
@@ -178,27 +191,27 @@ def _load(h: Any, c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray) -> No
     r = A.n_rows
     if _PASS_ARRAYS[0]:
         try:
-            rowwise, minimize = int(_CORE.MatrixFormat.kRowwise.value), int(_CORE.ObjSense.kMinimize.value)
+            rowwise, minimize = int(_core().MatrixFormat.kRowwise.value), int(_core().ObjSense.kMinimize.value)
             status = h.passModel(
-                c.size, r, A.indices.size, rowwise, minimize, 0.0, c, lo, up, np.full(r, -_CORE.kHighsInf),
+                c.size, r, A.indices.size, rowwise, minimize, 0.0, c, lo, up, np.full(r, -_core().kHighsInf),
                 A.b, A.indptr[:-1], A.indices, A.data, _continuous(c.size),
             )  # fmt: skip
-            if status == _CORE.HighsStatus.kOk:
+            if status == _core().HighsStatus.kOk:
                 return
         except (TypeError, AttributeError):
             pass
         _PASS_ARRAYS[0] = False
     h.clearModel()
-    lp = _CORE.HighsLp()
+    lp = _core().HighsLp()
     lp.num_col_ = c.size
     lp.col_cost_ = c
     lp.col_lower_ = lo
     lp.col_upper_ = up
     if r:
         lp.num_row_ = r
-        lp.row_lower_ = np.full(r, -_CORE.kHighsInf)
+        lp.row_lower_ = np.full(r, -_core().kHighsInf)
         lp.row_upper_ = A.b
-        lp.a_matrix_.format_ = _CORE.MatrixFormat.kRowwise
+        lp.a_matrix_.format_ = _core().MatrixFormat.kRowwise
         lp.a_matrix_.start_ = A.indptr
         lp.a_matrix_.index_ = A.indices
         lp.a_matrix_.value_ = A.data
@@ -232,9 +245,9 @@ def _run(
     h.setOptionValue("time_limit", limit)
     h.run()
     status = h.getModelStatus()
-    if status == _CORE.HighsModelStatus.kInfeasible:
+    if status == _core().HighsModelStatus.kInfeasible:
         return "infeasible"
-    if status != _CORE.HighsModelStatus.kOptimal:
+    if status != _core().HighsModelStatus.kOptimal:
         return None
     sol = h.getSolution()
     x = np.clip(np.asarray(sol.col_value, dtype=np.float64), lo, up)
@@ -245,6 +258,8 @@ def _solve_lp_linprog(
     c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray, time_limit: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str | None:
     """:func:`_solve_lp` through the public ``scipy.optimize.linprog`` (the fallback)."""
+    from scipy.optimize import linprog
+
     opts: dict[str, Any] = {"presolve": False}
     if time_limit is not None:
         opts["time_limit"] = max(float(time_limit), 1e-3)
@@ -440,7 +455,7 @@ class TriangleSolver:
                 # dropped rows have a zero dual, so they are basic)
                 gone = np.flatnonzero(~keep[: self._hrows]).astype(np.int32)
                 if gone.size:
-                    ok = _highs().deleteRows(gone.size, gone) == _CORE.HighsStatus.kOk
+                    ok = _highs().deleteRows(gone.size, gone) == _core().HighsStatus.kOk
                     self._hrows = self._hrows - gone.size if ok else -1  # -1: reload at the next solve
             self.pool = self.pool[keep]
             self._A = None
@@ -452,7 +467,7 @@ class TriangleSolver:
         """:func:`_solve_lp` on the pool's rows, modifying the model this solver loaded last time
         (new rows and bounds; HiGHS then restarts from the last basis: 2-5x fewer simplex iterations
         than from scratch) unless another solver used this thread's HiGHS instance since."""
-        if _CORE is None:
+        if _core() is None:
             return _solve_lp(self.c, self.matrix(), lo, up, time_limit)
         h = _highs()
         r = self.pool.shape[0]
@@ -465,12 +480,12 @@ class TriangleSolver:
             if r > self._hrows:
                 new = self._rows(self.pool[self._hrows :])
                 n = new.n_rows
-                inf = np.full(n, -_CORE.kHighsInf)
+                inf = np.full(n, -_core().kHighsInf)
                 status = h.addRows(n, inf, new.b, new.indices.size, new.indptr[:-1], new.indices, new.data)
-                ok = status == _CORE.HighsStatus.kOk
+                ok = status == _core().HighsStatus.kOk
                 self._hrows = r
             if ok and not (np.array_equal(lo, self._hlo) and np.array_equal(up, self._hup)):
-                ok = h.changeColsBounds(self.n_var, _arange32(self.n_var), lo, up) == _CORE.HighsStatus.kOk
+                ok = h.changeColsBounds(self.n_var, _arange32(self.n_var), lo, up) == _core().HighsStatus.kOk
                 self._hlo, self._hup = lo.copy(), up.copy()
             if not ok:  # out of step with the pool: load it afresh
                 self._hrows = -1
@@ -785,6 +800,8 @@ class TriangleSolver:
                 return None
             opts["time_limit"] = rem
         self.stats.ilp_solves += 1
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         cons = LinearConstraint(A, -np.inf, b) if A.shape[0] else None
         return milp(
             self.c,
