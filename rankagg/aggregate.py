@@ -26,7 +26,7 @@ from rankagg.ranking import competition_ranks, kendall_tau_b, levels_from_scores
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.rules import RULES, RuleInfo, RuleInput, get_rule
 from rankagg.rules.majority import condorcet_winner_of
-from rankagg.table import ScoreTable, as_table, check_comparison_design, missing_fixes
+from rankagg.table import ScoreTable, as_table, check_comparison_design, missing_fixes, viable_policies
 
 __all__ = ["aggregate", "compare", "default_compare_rules"]
 
@@ -84,7 +84,7 @@ def _check_partial(table: ScoreTable, info: RuleInfo) -> None:
 def _rebuild_advice(nan: np.ndarray, offsets: np.ndarray | None) -> str:
     """``, or rebuild the table with ...`` naming only the drop policies that leave a rankable table."""
     fixes = missing_fixes(nan, offsets, tried="partial")
-    if not fixes.startswith("use "):
+    if not set(viable_policies(nan, offsets)) - {"partial"}:
         return " (no policy that drops data leaves two systems to rank here)."
     return f"; or rebuild the table (table.with_missing(...)): {fixes}."
 

@@ -207,7 +207,7 @@ class InstanceTable(_TableColumns):
                 ]
                 raise ScoreTableError(
                     f"missing: {count} missing score(s), e.g. at {preview(cells)}; "
-                    + missing_fixes(nan, offsets, tried="raise").replace("use missing=", "choose a policy: missing=", 1)
+                    + missing_fixes(nan, offsets, tried="raise", lead="choose a policy: missing=")
                     + "."
                 )
             if missing == "drop_systems":

@@ -819,6 +819,16 @@ def bootstrap(
     run_params.pop("rng", None)
     if info.warm is not None and fast:  # the rule's warm start from its full-data result (RuleInfo.warm)
         run_params[_WARM_START] = full
+        if full.diagnostics.get("tiers_exact") is False:  # say where a resample's strict order is a choice
+            note = "; ".join(
+                x
+                for x in (
+                    note,
+                    "resamples keep the order found between neighbours of blocks of more than 12 systems (ties "
+                    "proven only within smaller blocks, for interchangeable systems and zero-margin neighbours)",
+                )
+                if x
+            )
         task_wins = _task_wins(inp.rankings.ranks)
         if task_wins is not None:
             run_params[_TASK_WINS] = task_wins

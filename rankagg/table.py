@@ -270,42 +270,55 @@ PARTIAL_EXAMPLES = "copeland, kemeny, partial_borda, win_rate"  # rules that acc
 NO_POLICY = "no missing-score policy leaves two systems that share a task or instance here: add the missing scores"
 
 
-def missing_fixes(nan: np.ndarray, offsets: np.ndarray | None = None, *, tried: str | None = None) -> str:
-    """The missing-score policies that give a rankable table for this mask of missing cells, as advice.
+_POLICY_TEXT = {
+    "drop_systems": "'drop_systems' (drop systems with a missing score)",
+    "drop_tasks": "'drop_tasks' (drop task columns with a missing score)",
+    "drop_instances": "'drop_instances' (drop instances some system lacks)",
+    "partial": f"'partial' with a rule that accepts partial rankings ({PARTIAL_EXAMPLES}...)",
+}
+
+
+def viable_policies(nan: np.ndarray, offsets: np.ndarray | None = None) -> list[str]:
+    """The missing-score policies that leave something to rank, for this mask of missing cells.
 
     ``nan`` is the systems x voters mask (voters: task columns, or instances with the column ``offsets`` of an
-    instance table). A policy is named only when it leaves something to rank: ``drop_systems`` at least two
-    complete systems, ``drop_tasks`` a complete task column, ``drop_instances`` a complete instance in every
-    task column; ``partial`` always, with the rules that accept it. A refusal never sends the user to a
-    policy that refuses in turn.
+    instance table): ``drop_systems`` needs two complete systems, ``drop_tasks`` a complete task column,
+    ``drop_instances`` a complete instance in every task column, ``partial`` every system sharing a voter
+    with another. A refusal names only these, so it never sends the user to a policy that refuses in turn.
     """
-    options = []
-    if tried != "drop_systems" and int((~nan.any(axis=1)).sum()) >= 2:
-        options.append("'drop_systems' (drop systems with a missing score)")
+    out = []
+    if int((~nan.any(axis=1)).sum()) >= 2:
+        out.append("drop_systems")
     complete_voter = ~nan.any(axis=0)
     if offsets is None:
-        if tried != "drop_tasks" and complete_voter.any():
-            options.append("'drop_tasks' (drop task columns with a missing score)")
-    elif tried != "drop_instances" and (np.add.reduceat(complete_voter.astype(np.int64), offsets[:-1]) > 0).all():
-        options.append("'drop_instances' (drop instances some system lacks)")
+        if complete_voter.any():
+            out.append("drop_tasks")
+    elif (np.add.reduceat(complete_voter.astype(np.int64), offsets[:-1]) > 0).all():
+        out.append("drop_instances")
     present = ~nan
-    linked = (present & (present.sum(axis=0) >= 2)[None, :]).any(axis=1)  # shares a voter with another system
-    if tried != "partial" and linked.all():
-        options.append(f"'partial' with a rule that accepts partial rankings ({PARTIAL_EXAMPLES}...)")
+    if (present & (present.sum(axis=0) >= 2)[None, :]).any(axis=1).all():  # each shares a voter with another
+        out.append("partial")
+    return out
+
+
+def missing_fixes(
+    nan: np.ndarray, offsets: np.ndarray | None = None, *, tried: str | None = None, lead: str = "use missing="
+) -> str:
+    """:func:`viable_policies` other than ``tried``, as advice (``lead`` + the policies), or :data:`NO_POLICY`."""
+    options = [_POLICY_TEXT[p] for p in viable_policies(nan, offsets) if p != tried]
     if not options:
         return NO_POLICY
-    return "use missing=" + " or ".join(options) + (" instead" if tried != "raise" else "") + " (CLI: --missing POLICY)"
+    return lead + " or ".join(options) + (" instead" if tried != "raise" else "") + " (CLI: --missing POLICY)"
 
 
 def _isolated_fixes(nan: np.ndarray, alone: np.ndarray, offsets: np.ndarray | None = None) -> str:
     """Advice for systems nothing compares under ``partial``: leave them out when that leaves a rankable table."""
     rest = np.setdiff1d(np.arange(nan.shape[0]), alone)
     options = []
-    if rest.size >= 2 and missing_fixes(nan[rest], offsets, tried="raise").find("'partial'") >= 0:
+    if rest.size >= 2 and "partial" in viable_policies(nan[rest], offsets):
         options.append("exclude them (exclude=...; CLI: --exclude NAME)")
-    other = missing_fixes(nan, offsets, tried="partial")
-    if other != NO_POLICY:
-        options.append(other.replace("use missing=", "pass missing=", 1))
+    if set(viable_policies(nan, offsets)) - {"partial"}:
+        options.append(missing_fixes(nan, offsets, tried="partial", lead="pass missing="))
     return (" or ".join(options) or NO_POLICY) + "."
 
 
@@ -620,7 +633,7 @@ class ScoreTable(_TableColumns):
                 cells = [f"({systems[i]!r}, {labels[j]!r})" for i, j in zip(*np.nonzero(nan), strict=True)]
                 raise ScoreTableError(
                     f"missing: {int(nan.sum())} missing score(s), at {preview(cells)}; "
-                    f"{missing_fixes(nan, tried='raise').replace('use missing=', 'choose a policy: missing=', 1)}."
+                    f"{missing_fixes(nan, tried='raise', lead='choose a policy: missing=')}."
                 )
             if missing == "drop_systems":
                 keep_rows = ~nan.any(axis=1)

@@ -377,3 +377,12 @@ def test_rare_unrankable_instance_resamples_are_left_out_and_said(fast):
     with pytest.warns(BootstrapWarning, match=r"of 1000 resamples left the systems in groups .* were left out"):
         res = bootstrap(table, "copeland", n_resamples=1000, rng=0, fast=fast)
     assert 950 <= res.n_resamples < 1000 and (res.ranks >= 1).all()
+
+
+def test_kemeny_resamples_say_where_their_strict_order_is_a_choice(datasets_dir):
+    # GLUE has blocks of more than 12 systems not separated by strict majorities: there a resample's neighbours
+    # with a nonzero margin keep the order found, and the result says so; the toy example has no such block
+    glue = rankagg.read_table(datasets_dir / "glue_superglue_value" / "glue.csv", missing="drop_systems")
+    assert rankagg.aggregate(glue, "kemeny").diagnostics["tiers_exact"] is False
+    assert "blocks of more than 12 systems" in bootstrap(glue, "kemeny", n_resamples=20, rng=0).note
+    assert bootstrap(rankagg.load_example("toy"), "kemeny", n_resamples=20, rng=0).note == ""

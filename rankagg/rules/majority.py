@@ -63,16 +63,14 @@ def condorcet_winner_of(inp: RuleInput) -> int | None:
         return 0 if n == 1 else None
     tol = 1e-9 * max(inp.total_weight, 1.0)
 
-    def margin_row(i: int) -> np.ndarray:  # margin(i, j) for every j
-        ri = r[i][None, :]
-        return ((ri < r).astype(np.float64) - (ri > r).astype(np.float64)) @ w  # NaN compares False: no count
+    def margin(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # margin of rank vector(s) a over b
+        return ((a < b).astype(np.float64) - (a > b).astype(np.float64)) @ w  # NaN compares False: no count
 
     c = 0
     for j in range(1, n):
-        rc, rj = r[c], r[j]
-        if float(((rj < rc).astype(np.float64) - (rj > rc).astype(np.float64)) @ w) > tol:
+        if float(margin(r[j], r[c])) > tol:
             c = j
-    row = margin_row(c)
+    row = margin(r[c][None, :], r)
     row[c] = np.inf
     return c if bool((row > tol).all()) else None
 
