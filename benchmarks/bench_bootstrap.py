@@ -52,7 +52,7 @@ import numpy as np
 
 import rankagg
 from rankagg import ScoreTable, aggregate, bootstrap
-from rankagg.ranking import rank_table
+from rankagg.data.table import rank_table
 from rankagg.rules.kemeny import kemeny, kemeny_score
 from rankagg.rules.kemeny._solve import warm_order
 
@@ -262,8 +262,8 @@ def raw_glue(missing: str) -> ScoreTable:
 
 
 def case_c(n_resamples: int, repeats: int) -> list[str]:
-    from rankagg.robustness import _one_blas_thread, _task_wins
     from rankagg.rules.kemeny._graph import strict_components
+    from rankagg.uncertainty.resampling import _one_blas_thread, _task_wins
 
     if not GLUE.is_file():
         return [f"### (c) skipped: {GLUE} not found", ""]

@@ -48,7 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rankagg.ranking import pairwise_counts, rank_scores
+from rankagg.rankings.orders import rank_scores
+from rankagg.rankings.pairwise import pairwise_counts
 from rankagg.rules.kemeny import kemeny, kemeny_score
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ between that ranking and the same method's ranking of the complete table
 Methods:
 
 * ``partial_borda``: Borda over the compatible completions of each task's
-  partial ranking (Himmi et al., Findings of EMNLP 2024; ``rankagg.partial``).
+  partial ranking (Himmi et al., Findings of EMNLP 2024; ``rankagg.rankings.partial``).
 * ``kemeny (expected)``, ``copeland (expected)``: the same completions fed to
   the pairwise rules (``pairwise="expected"``).
 * ``kemeny (observed)``, ``copeland (observed)``, ``win_rate``: partial rankings

@@ -21,37 +21,31 @@ from rankagg._errors import (
     RuleError,
     ScoreTableError,
 )
-from rankagg.aggregate import aggregate, compare, default_compare_rules
-from rankagg.battles import PairwiseProfile, pairwise_from_battles
+from rankagg._version import __version__
+from rankagg.aggregation.aggregate import aggregate, compare, default_compare_rules
+from rankagg.aggregation.results import ComparisonResult, RankingResult
+from rankagg.data.battles import PairwiseProfile, pairwise_from_battles
+from rankagg.data.design import comparison_groups, select_group
+from rankagg.data.instances import InstanceTable
+from rankagg.data.table import MISSING_POLICIES, Column, ScoreTable, rank_table
 from rankagg.datasets import load_example
-from rankagg.instances import InstanceTable
 from rankagg.io import read_table
-from rankagg.perturb import (
+from rankagg.rankings.distances import kendall_distance, kendall_tau_b, spearman, top_k_overlap
+from rankagg.rankings.orders import TaskRankings, rank_scores
+from rankagg.rankings.pairwise import pairwise_counts
+from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
+from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
+from rankagg.uncertainty.bootstrap import bootstrap
+from rankagg.uncertainty.bootstrap_result import BootstrapResult
+from rankagg.uncertainty.membership import add_systems, remove_systems, remove_tasks
+from rankagg.uncertainty.perturbations import (
     add_noise,
-    add_systems,
     mask_cells,
     perturbation_studies,
-    remove_systems,
-    remove_tasks,
     rescale_task,
     summarize_perturbations,
 )
-from rankagg.ranking import (
-    TaskRankings,
-    kendall_distance,
-    kendall_tau_b,
-    pairwise_counts,
-    rank_scores,
-    rank_table,
-    spearman,
-    top_k_overlap,
-)
-from rankagg.results import ComparisonResult, RankingResult
-from rankagg.robustness import BootstrapResult, bootstrap
-from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
-from rankagg.table import MISSING_POLICIES, Column, ScoreTable, comparison_groups, select_group
-
-__version__ = "0.1.0.dev0"
+from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 
 __all__ = [
     "MISSING_POLICIES",
@@ -75,10 +69,13 @@ __all__ = [
     "add_noise",
     "add_systems",
     "aggregate",
+    "battle_perturbations",
     "bootstrap",
+    "bootstrap_battles",
     "compare",
     "comparison_groups",
     "default_compare_rules",
+    "friedman_nemenyi",
     "get_rule",
     "kendall_distance",
     "kendall_tau_b",
@@ -99,4 +96,5 @@ __all__ = [
     "spearman",
     "summarize_perturbations",
     "top_k_overlap",
+    "wilcoxon_holm",
 ]

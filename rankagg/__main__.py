@@ -2,6 +2,6 @@
 
 import sys
 
-from rankagg.cli import main
+from rankagg.cli.app import main
 
 sys.exit(main())

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BootstrapWarning",
@@ -59,3 +63,35 @@ def preview(items: Sequence[object], limit: int = 5) -> str:
     if len(items) > limit:
         shown += f" ... and {len(items) - limit} more"
     return shown
+
+
+class ReaderError(RankaggError):
+    """A file in a benchmark format is malformed; the message names the file, the field and the fix."""
+
+
+class DataNoteWarning(UserWarning):
+    """A reader left data out or made a choice on the caller's behalf; the message says what and how to change it."""
+
+
+def short(values: Iterable[Any], limit: int = 6) -> str:
+    """``'a', 'b' ... and 3 more`` (quoted)."""
+    vals = list(values)
+    text = ", ".join(repr(v) for v in vals[:limit])
+    if len(vals) > limit:
+        text += f" ... and {len(vals) - limit} more"
+    return text
+
+
+def where_rows(df: pd.DataFrame, positions: Iterable[int]) -> str:
+    """``"line(s) 3, 7"`` for a frame read from a file with line-labelled rows, else ``"row(s) 1, 5"`` (positions)."""
+    pos = list(positions)
+    if df.index.name == "line":
+        return f"line(s) {', '.join(str(int(df.index[i])) for i in pos[:6])}" + (
+            f" ... and {len(pos) - 6} more" if len(pos) > 6 else ""
+        )
+    return f"row(s) {', '.join(str(i) for i in pos[:6])}" + (f" ... and {len(pos) - 6} more" if len(pos) > 6 else "")
+
+
+def row_label(df: pd.DataFrame, pos: int) -> str:
+    """``"line 3"`` (file line) or ``"row 1"`` (position) of one row, as in :func:`where_rows`."""
+    return f"line {int(df.index[pos])}" if df.index.name == "line" else f"row {pos}"

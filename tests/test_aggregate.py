@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import rankagg
 from rankagg import RULES, RankaggError, RuleError, ScoreTable, ScoreTableError, aggregate, compare
-from rankagg.ranking import kendall_tau_b, top_k_overlap
+from rankagg.rankings.distances import kendall_tau_b, top_k_overlap
 from rankagg.rules.base import _REGISTRY, RuleInfo, RuleOutput
 from tests.helpers import pin
 from tests.strategies import make_table, score_arrays
@@ -347,7 +347,7 @@ def test_register_refuses_taken_names_and_bad_pareto():
 def test_condorcet_winner_without_the_pairwise_matrix_equals_the_matrix_one(n, m, seed, holes):
     # aggregate reports the Condorcet winner of every rule; for rules that do not read the pairwise matrix it is
     # found in O(n x m) without building the matrix, and must be the same system (or none)
-    from rankagg.ranking import rank_table
+    from rankagg.data.table import rank_table
     from rankagg.rules.base import RuleInput
     from rankagg.rules.majority import condorcet_winner, condorcet_winner_of, margins
 

@@ -14,7 +14,7 @@ from scipy.optimize import minimize
 
 import rankagg
 from rankagg import RuleError, ScoreTable, aggregate, compare, rank_scores
-from rankagg.battles import BattleError, PairwiseProfile, pairwise_from_battles
+from rankagg.data.battles import BattleError, PairwiseProfile, pairwise_from_battles
 from rankagg.io import read_battles
 from rankagg.rules import probabilistic
 from rankagg.rules.probabilistic import fit_bradley_terry, fit_plackett_luce

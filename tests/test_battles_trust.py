@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from scipy.stats import binom
 
 import rankagg
-from rankagg.battles import BattleError, PairwiseProfile, battle_perturbations, bootstrap_battles, pairwise_from_battles
+from rankagg.data.battles import BattleError, PairwiseProfile, pairwise_from_battles
 from rankagg.io import DataNoteWarning, read_battles
+from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
 from tests.helpers import pin, run_cli
 
 DATA = Path(__file__).parent / "data" / "battles"

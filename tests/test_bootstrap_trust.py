@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import rankagg
 from rankagg import BootstrapWarning, InstanceTable, RankaggError, ScoreTable, aggregate, bootstrap
-from rankagg.robustness import MIN_UNITS, BootstrapResult, resample_counts
+from rankagg.uncertainty.bootstrap_result import BootstrapResult
+from rankagg.uncertainty.resampling import MIN_UNITS, resample_counts
 from tests.helpers import pin
 
 
@@ -148,7 +149,7 @@ def test_p_top_counts_ties_fully_or_shares_them():
 def test_shared_p_top_sums_to_k(seed, n, k):
     g = np.random.default_rng(seed)
     levels = g.integers(0, 3, size=(30, n))  # many ties
-    from rankagg.ranking import competition_ranks
+    from rankagg.rankings.orders import competition_ranks
 
     res = _result(competition_ranks(levels))
     assert np.isclose(res.p_top(k, ties="share").sum(), min(k, n))
@@ -305,7 +306,7 @@ def test_perturbation_defaults_rank_a_real_table_with_holes_and_mixed_directions
     assert t.has_missing and 0 < t.higher_is_better.sum() < t.n_columns
     df = rankagg.perturbation_studies(t, studies="remove_tasks,rescale_task", n_draws=3, rng=0)
     assert set(df["rule"]) == {"partial_borda", "kemeny"} and df.attrs == {"seed": 0, "complete": True}
-    assert rankagg.perturb.default_rules(t) == ("partial_borda", "kemeny")
+    assert rankagg.uncertainty.perturbation_base.default_rules(t) == ("partial_borda", "kemeny")
     # a rule asked for explicitly that cannot rank the table: the error names the option that carries it
     with pytest.raises(RankaggError, match=pin("rules: rule 'mean' does not accept partial rankings",
                                                "remove 'mean' from rules=")):  # fmt: skip
@@ -328,7 +329,7 @@ def test_perturbation_studies_record_the_seed_they_draw_and_repeat_with_it():
 def test_an_interrupted_robustness_run_returns_the_rows_it_finished(monkeypatch):
     t = rankagg.load_example("toy")
     calls = {"n": 0}
-    rank = rankagg.perturb._Study.rank
+    rank = rankagg.uncertainty.perturbation_base._Study.rank
 
     def stop_on_the_fourth(self, *a, **k):  # Ctrl-C while the fourth perturbed table is ranked
         calls["n"] += 1
@@ -336,7 +337,7 @@ def test_an_interrupted_robustness_run_returns_the_rows_it_finished(monkeypatch)
             raise KeyboardInterrupt
         return rank(self, *a, **k)
 
-    monkeypatch.setattr(rankagg.perturb._Study, "rank", stop_on_the_fourth)
+    monkeypatch.setattr(rankagg.uncertainty.perturbation_base._Study, "rank", stop_on_the_fourth)
     with pytest.warns(rankagg.PartialResultWarning, match=pin("add_noise: interrupted after 3 of 8 perturbed tables",
                                                               "returning the 6 rows")):  # fmt: skip
         df = rankagg.perturbation_studies(t, rules="mean,borda", studies="add_noise,remove_systems", n_draws=2, rng=0)

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rankagg import RuleError, ScoreTable, aggregate
-from rankagg.battles import PairwiseProfile, pairwise_from_battles
+from rankagg.data.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.rules import probabilistic
 from tests.helpers import pin
 

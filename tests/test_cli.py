@@ -340,13 +340,13 @@ def test_param_option(capsys, tied):
 
 def test_seed_reaches_rules_with_an_rng(capsys, toy, monkeypatch):
     seen = {}
-    real = rankagg.cli.aggregate
+    real = rankagg.cli.commands.aggregate
 
     def spy(table, rule, **kw):
         seen[rule] = kw.get("rng")
         return real(table, rule, **kw)
 
-    monkeypatch.setattr(rankagg.cli, "aggregate", spy)
+    monkeypatch.setattr(rankagg.cli.commands, "aggregate", spy)
     ok(capsys, "rank", toy, "--rule", "kemeny", "--seed", "7", "--format", "csv")
     ok(capsys, "rank", toy, "--rule", "borda", "--seed", "7", "--format", "csv")  # no rng: accepted, unused
     assert seen == {"kemeny": 7, "borda": None}

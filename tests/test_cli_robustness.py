@@ -13,7 +13,7 @@ import pytest
 
 import rankagg
 from rankagg.datasets import example_frame
-from rankagg.perturb import COLUMNS, STUDIES
+from rankagg.uncertainty.perturbation_base import COLUMNS, STUDIES
 from tests.helpers import run_cli
 
 run = run_cli

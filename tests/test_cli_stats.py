@@ -15,7 +15,7 @@ from scipy import stats
 
 import rankagg
 from rankagg.datasets import example_frame
-from rankagg.stats import friedman_nemenyi, wilcoxon_holm
+from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 from tests.helpers import pin, run_cli
 from tests.strategies import make_table
 

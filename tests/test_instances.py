@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import rankagg
 from rankagg import InstanceTable, ScoreTableError, pairwise_counts, rank_scores
-from rankagg._instance_kernels import chunk_columns, code_dtype, codes_to_ranks, count_codes, rank_codes
+from rankagg.rankings.kernels import chunk_columns, code_dtype, codes_to_ranks, count_codes, rank_codes
 from tests.helpers import pin
 
 NAN = np.nan

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 import rankagg.rules.kemeny._lp as lp_module
 import rankagg.rules.kemeny._solve as kemeny_solve
 from rankagg._errors import RankaggError
-from rankagg.ranking import kendall_distance, pairwise_counts, rank_scores
+from rankagg.rankings.distances import kendall_distance
+from rankagg.rankings.orders import rank_scores
+from rankagg.rankings.pairwise import pairwise_counts
 from rankagg.rules.kemeny import METHODS, KemenyResult, kemeny, kemeny_score
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"

@@ -20,7 +20,7 @@ from rankagg import (
     rank_scores,
     read_table,
 )
-from rankagg.partial import expected_pairwise, expected_ranks
+from rankagg.rankings.partial import expected_pairwise, expected_ranks
 from tests.helpers import pin
 
 NAN = np.nan

@@ -37,7 +37,7 @@ from rankagg import (
     rescale_task,
     summarize_perturbations,
 )
-from rankagg.perturb import COLUMNS, STUDIES
+from rankagg.uncertainty.perturbation_base import COLUMNS, STUDIES
 from tests.helpers import pin
 
 COMMON = ["kendall_tau", "top1_changed", "n_flips", "n_pairs", "n_systems", "n_tasks", "top1", "note"]

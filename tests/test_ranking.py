@@ -21,7 +21,7 @@ from rankagg import (
     spearman,
     top_k_overlap,
 )
-from rankagg.ranking import competition_ranks
+from rankagg.rankings.orders import competition_ranks
 from tests.helpers import pin
 
 NAN = np.nan
@@ -332,7 +332,7 @@ def test_exact_tie_ranks_equal_scipy_rankdata(values):
 def test_pairwise_counts_of_large_boards_equal_the_blocked_counts(seed, monkeypatch):
     # from _PER_COLUMN_N systems the counts come one voter at a time (ties as both-ranked minus wins): the same
     # integer counts as the blocked comparison, and the same float counts up to rounding
-    from rankagg import ranking
+    from rankagg.rankings import pairwise as ranking
 
     g = np.random.default_rng(seed)
     n, m = 300, 17

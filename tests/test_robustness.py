@@ -8,8 +8,9 @@ import pytest
 
 import rankagg
 from rankagg import RULES, RankaggError, RuleError, ScoreTable, aggregate, bootstrap, kendall_tau_b
-from rankagg.ranking import competition_ranks, levels_from_scores
-from rankagg.robustness import BootstrapResult, _ranks_from_scores, resample_counts
+from rankagg.rankings.orders import competition_ranks, levels_from_scores
+from rankagg.uncertainty.bootstrap_result import BootstrapResult
+from rankagg.uncertainty.resampling import _ranks_from_scores, resample_counts
 from tests.helpers import pin
 
 # rules whose fast path reads raw scores need one direction (and positive scores: geometric mean)
@@ -268,7 +269,7 @@ def test_parallel_workers_give_identical_results(rule):
 def test_warm_started_kemeny_reaches_the_same_tiers():
     """fast=True (warm start from the full-data order) and fast=False (the rule from scratch): with 12 systems the
     tiers every optimal order shares are exact on both paths (subset DP), so the ranks are equal, ties included."""
-    from rankagg.ranking import rank_table
+    from rankagg.data.table import rank_table
     from rankagg.rules.kemeny import kemeny, kemeny_score
 
     table = _table(21, n=12, m=7, missing=True)

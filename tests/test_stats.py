@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import rankagg
-from rankagg.stats import friedman_nemenyi, nemenyi_critical_value, wilcoxon_holm
+from rankagg.uncertainty.stats import friedman_nemenyi, nemenyi_critical_value, wilcoxon_holm
 from tests.strategies import make_table
 
 # Demšar (2006), Table 5(a), k = 2..10

@@ -8,7 +8,7 @@ import pytest
 
 import rankagg
 from rankagg import Column, ScoreTable, ScoreTableError
-from rankagg.table import as_table
+from rankagg.data.table import as_table
 from tests.helpers import pin
 
 NAN = np.nan

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from rankagg._errors import RankaggError, did_you_mean
+from rankagg.data.table import ScoreTable
 from rankagg.datasets._registry import (
     DATASETS,
     ChecksumError,
@@ -31,7 +32,6 @@ from rankagg.datasets._registry import (
     list_datasets,
     load,
 )
-from rankagg.table import ScoreTable
 
 # ``rankagg.datasets.list()`` is the registry listing. It is deliberately left out of __all__ so that a star
 # import does not shadow the builtin; nothing in this module calls the builtin ``list``.

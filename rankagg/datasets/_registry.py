@@ -16,6 +16,9 @@ Where the files go and come from:
   ``https://raw.githubusercontent.com``. A mirror is a base URL serving the same
   ``<owner>/<repo>/<commit>/<path>`` tree (``http://127.0.0.1:8000`` in front
   of a local copy works).
+
+Why this module is long: Most of it is data: the pinned entries (URL, commit, SHA-256, how to read)
+of every dataset, one per leaderboard, with their licences.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError, did_you_mean
+from rankagg.data.table import ScoreTable
 from rankagg.io._common import Notes, finish, long_frame
 from rankagg.io.files import read_frame
 from rankagg.io.leaderboards import read_alpaca_eval, read_open_llm
 from rankagg.io.wide import read_wide
-from rankagg.table import ScoreTable
 
 __all__ = [
     "DATASETS",

@@ -26,27 +26,20 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggError
-from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights, _lookup, _parse_bool
+from rankagg._errors import DataNoteWarning, ReaderError
+from rankagg.data.columns import lookup_setting, parse_bool
+from rankagg.data.table import Direction, MissingPolicy, ScoreTable, Weights
 
-__all__ = ["DataNoteWarning", "Notes", "ReaderError"]
+__all__ = ["LONG_COLUMNS", "Notes"]
 
 LONG_COLUMNS: tuple[str, ...] = ("system", "task", "metric", "score", "higher_is_better")
-
-
-class ReaderError(RankaggError):
-    """A file in a benchmark format is malformed; the message names the file, the field and the fix."""
-
-
-class DataNoteWarning(UserWarning):
-    """A reader left data out or made a choice on the caller's behalf; the message says what and how to change it."""
 
 
 class Notes:
@@ -67,30 +60,6 @@ class Notes:
         for message in self._warn:
             warnings.warn(f"{self.source}: {message}", DataNoteWarning, stacklevel=4)
         self._warn = []
-
-
-def short(values: Iterable[Any], limit: int = 6) -> str:
-    """``'a', 'b' ... and 3 more`` (quoted)."""
-    vals = list(values)
-    text = ", ".join(repr(v) for v in vals[:limit])
-    if len(vals) > limit:
-        text += f" ... and {len(vals) - limit} more"
-    return text
-
-
-def where_rows(df: pd.DataFrame, positions: Iterable[int]) -> str:
-    """``"line(s) 3, 7"`` for a frame read from a file with line-labelled rows, else ``"row(s) 1, 5"`` (positions)."""
-    pos = list(positions)
-    if df.index.name == "line":
-        return f"line(s) {', '.join(str(int(df.index[i])) for i in pos[:6])}" + (
-            f" ... and {len(pos) - 6} more" if len(pos) > 6 else ""
-        )
-    return f"row(s) {', '.join(str(i) for i in pos[:6])}" + (f" ... and {len(pos) - 6} more" if len(pos) > 6 else "")
-
-
-def row_label(df: pd.DataFrame, pos: int) -> str:
-    """``"line 3"`` (file line) or ``"row 1"`` (position) of one row, as in :func:`where_rows`."""
-    return f"line {int(df.index[pos])}" if df.index.name == "line" else f"row {pos}"
 
 
 def norm_name(name: str) -> str:
@@ -162,11 +131,11 @@ def direction_of(higher_is_better: Direction, task: str, metric: str | None) -> 
         return None
     if isinstance(higher_is_better, Mapping):
         label = f"{task}:{metric}" if metric is not None else task
-        found, value = _lookup(higher_is_better, label, task)
+        found, value = lookup_setting(higher_is_better, label, task)
         if not found:
             return None
         try:
-            return _parse_bool(value)
+            return parse_bool(value)
         except ValueError:
             raise ReaderError(
                 f"higher_is_better: the direction of task {label!r} is {value!r}; use True or False."

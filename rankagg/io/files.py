@@ -13,9 +13,18 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError, ScoreTableError, did_you_mean, preview
-from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
+from rankagg.data.table import Direction, MissingPolicy, ScoreTable, Weights
 
-__all__ = ["read_frame", "read_table", "select_rows"]
+__all__ = [
+    "FORMATS",
+    "Where",
+    "compression_of",
+    "csv_separator",
+    "format_of",
+    "read_frame",
+    "read_table",
+    "select_rows",
+]
 
 FORMATS = ("csv", "tsv", "parquet", "json", "jsonl")
 _MAGIC = (
@@ -68,7 +77,7 @@ def csv_separator(path: str | os.PathLike[str], fmt: str, compression: str | Non
     return found[0]
 
 
-def _format_of(path: Path, fmt: str | None) -> str:
+def format_of(path: Path, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in FORMATS:
             raise RankaggError(f"format={fmt!r}: use one of {', '.join(FORMATS)}.{did_you_mean(fmt, FORMATS)}")
@@ -152,7 +161,7 @@ def read_frame(path: str | os.PathLike[str], *, format: str | None = None, where
         raise RankaggError(f"path: no such file {str(p)!r}.")
     if p.is_dir():
         raise RankaggError(f"path: {str(p)!r} is a directory; give a score file (CSV, Parquet or JSON).")
-    fmt = _format_of(p, format)
+    fmt = format_of(p, format)
     compression = compression_of(p)  # by content: a gzip file is read as one whatever its name
     sep = csv_separator(p, fmt, compression) if fmt in ("csv", "tsv") else ","
     try:

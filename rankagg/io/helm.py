@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from rankagg._errors import did_you_mean
-from rankagg.io._common import Notes, ReaderError, check_path, finish, load_json, long_frame, norm_name, short, to_float
+from rankagg._errors import ReaderError, did_you_mean, short
+from rankagg.data.table import MissingPolicy, ScoreTable, Weights
+from rankagg.io._common import Notes, check_path, finish, load_json, long_frame, norm_name, to_float
 from rankagg.io.wide import AGGREGATE_COLUMN_NAMES
-from rankagg.table import MissingPolicy, ScoreTable, Weights
 
 __all__ = ["read_helm"]
 

@@ -9,20 +9,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import did_you_mean
-from rankagg.io._common import (
-    Notes,
-    ReaderError,
-    check_path,
-    finish,
-    load_json,
-    long_frame,
-    short,
-    to_float,
-    where_rows,
-)
+from rankagg._errors import ReaderError, did_you_mean, short, where_rows
+from rankagg.data.table import MissingPolicy, ScoreTable, Weights
+from rankagg.io._common import Notes, check_path, finish, load_json, long_frame, to_float
 from rankagg.io.files import read_frame
-from rankagg.table import MissingPolicy, ScoreTable, Weights
 
 __all__ = ["OPEN_LLM_V1_TASKS", "read_alpaca_eval", "read_open_llm"]
 

@@ -11,20 +11,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from rankagg._errors import did_you_mean
-from rankagg.io._common import (
-    Notes,
-    ReaderError,
-    check_path,
-    finish,
-    load_json,
-    long_frame,
-    lookup,
-    match_names,
-    short,
-    to_float,
-)
-from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
+from rankagg._errors import ReaderError, did_you_mean, short
+from rankagg.data.table import Direction, MissingPolicy, ScoreTable, Weights
+from rankagg.io._common import Notes, check_path, finish, load_json, long_frame, lookup, match_names, to_float
 
 __all__ = ["read_lm_eval"]
 

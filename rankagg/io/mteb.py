@@ -1,4 +1,8 @@
-"""MTEB results in the layout of the public results repository (embeddings-benchmark/results)."""
+"""MTEB results in the layout of the public results repository (embeddings-benchmark/results).
+
+Why this module is long: The reader follows the results repository's real layout (revisions, external
+results, several JSON schemas over the years) and carries the task lists of the benchmarks it names.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import did_you_mean
-from rankagg.io._common import (
-    Notes,
-    ReaderError,
-    check_path,
-    finish,
-    load_json,
-    long_frame,
-    lookup,
-    match_names,
-    short,
-    to_float,
-)
-from rankagg.table import MissingPolicy, ScoreTable, Weights
+from rankagg._errors import ReaderError, did_you_mean, short
+from rankagg.data.table import MissingPolicy, ScoreTable, Weights
+from rankagg.io._common import Notes, check_path, finish, load_json, long_frame, lookup, match_names, to_float
 
 __all__ = ["MTEB_BENCHMARKS", "MTEB_ENG_CLASSIC_TASKS", "MtebBenchmark", "read_mteb"]
 

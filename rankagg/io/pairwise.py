@@ -16,21 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggError
-from rankagg.io._common import Notes, ReaderError, check_path, load_json, row_label, short, to_float, where_rows
-from rankagg.io.files import _format_of, compression_of, read_frame
+from rankagg._errors import RankaggError, ReaderError
+from rankagg.data.battles import battle_frame, register_battle_reader
+from rankagg.io._common import Notes, check_path, load_json, to_float
+from rankagg.io.files import compression_of, format_of, read_frame
 
-__all__ = ["BATTLE_WINNERS", "content_format", "read_alpaca_eval_annotations", "read_battles"]
-
-#: Winner values of battle logs (lower case) and what they become (``a``, ``b`` or ``tie``).
-BATTLE_WINNERS: dict[str, str] = {
-    "a": "a",
-    "b": "b",
-    "tie": "tie",
-    "model_a": "a",
-    "model_b": "b",
-    "tie (bothbad)": "tie",
-}
+__all__ = ["content_format", "read_alpaca_eval_annotations", "read_battles"]
 
 
 def instance_id(instruction: str) -> str:
@@ -186,7 +177,7 @@ def content_format(path: str | os.PathLike[str]) -> str | None:
     """
     p = Path(path)
     try:
-        return _format_of(p, None)
+        return format_of(p, None)
     except RankaggError:
         pass
     try:
@@ -209,31 +200,6 @@ def content_format(path: str | os.PathLike[str]) -> str | None:
     if "\t" in header:
         return "tsv"
     return "csv" if "," in header else None
-
-
-# the column layouts of a battle log: raw Chatbot Arena / MT-Bench logs, and the one rankagg writes
-_LAYOUTS = (("model_a", "model_b"), ("system_a", "system_b"))
-# optional columns: the names tried, in order, when the caller leaves the default
-_OPTIONAL = {
-    "task": ("category", "task"),
-    "instance": ("question_id", "instance"),
-    "judge": ("judge",),
-    "turn": ("turn",),
-}
-
-
-def _column(df: pd.DataFrame, given: str | None, name: str, where: str) -> str | None:
-    if given is None:
-        return None
-    if given in df.columns:
-        return given
-    candidates = _OPTIONAL[name]
-    if given == candidates[0]:
-        return next((c for c in candidates if c in df.columns), None)
-    raise ReaderError(
-        f"{where}: {name}: no column {given!r}; the columns are {short(df.columns, 10)}. Pass {name}=None to go "
-        "without" + (" (command line: leave --task-col out)." if name == "task" else ".")
-    )
 
 
 def read_battles(
@@ -317,57 +283,18 @@ def read_battles(
             raise ReaderError(str(exc)) from None
         where = str(p)
         source_file = str(p)
-    df.columns = [str(c) for c in df.columns]
-    if (model_a, model_b) == _LAYOUTS[0]:
-        model_a, model_b = next((lay for lay in _LAYOUTS if set(lay) <= set(df.columns)), _LAYOUTS[0])
-    for param, col in (("model_a", model_a), ("model_b", model_b), ("winner", winner)):
-        if col not in df.columns:
-            raise ReaderError(
-                f"{where}: no column {col!r} ({param}); a battle log has model_a, model_b and winner columns (or "
-                f"system_a, system_b and winner), this one has {short(df.columns, 10)}. Name the columns with "
-                f"{param}='...' (command line: rename the file's columns to model_a, model_b, winner)."
-            )
-    if len(df) == 0:
-        raise ReaderError(f"{where}: the battle log has no records.")
-    optional = {name: _column(df, given, name, where) for name, given in zip(_OPTIONAL, (task, instance, judge, turn))}
-    a = df[model_a].astype("string").str.strip()
-    b = df[model_b].astype("string").str.strip()
-    for side, names, col in (("model_a", a, model_a), ("model_b", b, model_b)):
-        empty = (names.isna() | (names == "")).to_numpy()
-        if empty.any():
-            raise ReaderError(
-                f"{where}: empty {side} ({col!r}) at {where_rows(df, np.nonzero(empty)[0])}; every battle names "
-                "both models."
-            )
-    same = (a == b).fillna(False).to_numpy(dtype=bool)
-    if same.any():
-        raise ReaderError(
-            f"{where}: {where_rows(df, np.nonzero(same)[0])} pit a model against itself ({a[same].iloc[0]!r}); "
-            "remove them."
-        )
-    raw = df[winner].astype("string").str.strip()
-    mapped = raw.str.lower().map(BATTLE_WINNERS)
-    bad = mapped.isna().to_numpy()
-    if bad.any():
-        examples = [f"{row_label(df, k)} ({raw.iloc[k]!r})" for k in np.nonzero(bad)[0]]
-        raise ReaderError(
-            f"{where}: column {winner!r} has values other than 'model_a' / 'a', 'model_b' / 'b', 'tie' and "
-            f"'tie (bothbad)' at {short(examples, 4)}; map them to these first."
-        )
-    out = pd.DataFrame(
-        {
-            "system_a": a.to_numpy(dtype=object),
-            "system_b": b.to_numpy(dtype=object),
-            "winner": mapped.to_numpy(dtype=object),
-            "winner_raw": raw.to_numpy(dtype=object),
-        }
+    return battle_frame(
+        df,
+        where=where,
+        source_file=source_file,
+        model_a=model_a,
+        model_b=model_b,
+        winner=winner,
+        task=task,
+        instance=instance,
+        judge=judge,
+        turn=turn,
     )
-    for name, col in optional.items():
-        if col is not None:
-            out[name] = df[col].to_numpy(dtype=object)
-    out["source_file"] = source_file
-    out["row"] = np.arange(len(df))
-    out.attrs["notes"] = []
-    out.attrs["source"] = where
-    out.attrs["columns"] = list(df.columns)  # as logged: what a missing-column message lists
-    return out
+
+
+register_battle_reader(read_battles)  # the data stage reads battle-log paths through this reader

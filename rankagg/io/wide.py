@@ -10,19 +10,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import did_you_mean
-from rankagg.io._common import (
-    Notes,
-    ReaderError,
-    direction_of,
-    finish,
-    long_frame,
-    norm_name,
-    short,
-    where_rows,
-)
+from rankagg._errors import ReaderError, did_you_mean, short, where_rows
+from rankagg.data.table import Direction, MissingPolicy, ScoreTable, Weights
+from rankagg.io._common import Notes, direction_of, finish, long_frame, norm_name
 from rankagg.io.files import read_frame
-from rankagg.table import Direction, MissingPolicy, ScoreTable, Weights
 
 __all__ = ["AGGREGATE_COLUMN_NAMES", "DEFAULT_NA_VALUES", "read_wide"]
 

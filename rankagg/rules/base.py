@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RuleError, did_you_mean
-from rankagg.ranking import TaskRankings
-from rankagg.table import ScoreTable
+from rankagg.data.table import ScoreTable
+from rankagg.rankings.orders import TaskRankings
+from rankagg.rankings.partial import expected_pairwise
 
 __all__ = ["RULES", "RuleInfo", "RuleInput", "RuleOutput", "get_rule", "list_rules", "register"]
 
@@ -132,7 +133,7 @@ class RuleInfo:
         Reads the data only through the pairwise win / tie matrix
         (``inp.pairwise``, ``inp.total_weight``, ``inp.systems``), so it also
         ranks pairwise-only data such as battle logs
-        (:class:`rankagg.battles.PairwiseProfile`).
+        (:class:`rankagg.data.battles.PairwiseProfile`).
     batch : callable, optional
         The rule's vectorised form: ``batch(inp, w, **params) -> (scores,
         higher_is_better)`` with ``w`` of shape ``(B, n_task_columns)``, the
@@ -306,3 +307,17 @@ def list_rules() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("rule")
+
+
+@dataclass(frozen=True, eq=False)
+class ExpectedRuleInput(RuleInput):
+    """A :class:`~rankagg.rules.RuleInput` whose pairwise matrix is :func:`expected_pairwise`.
+
+    What ``aggregate(..., pairwise="expected")`` hands to the rules that read
+    pairwise preferences.
+    """
+
+    @cached_property
+    def pairwise(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(wins, ties)`` expected under the uniform compatible completions."""
+        return expected_pairwise(self.rankings.ranks, weights=self.rankings.weights)

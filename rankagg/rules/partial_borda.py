@@ -1,12 +1,12 @@
 """Borda on partial rankings: the estimator of Himmi et al. (Findings of EMNLP 2024).
 
-See :mod:`rankagg.partial` for the model (uniformly random compatible
+See :mod:`rankagg.rankings.partial` for the model (uniformly random compatible
 completions of each task's partial ranking) and the formulas.
 """
 
 from __future__ import annotations
 
-from rankagg.partial import expected_ranks
+from rankagg.rankings.partial import expected_ranks
 from rankagg.rules.base import RuleInput, RuleOutput, register
 
 __all__: list[str] = []
@@ -30,9 +30,9 @@ def partial_borda(inp: RuleInput) -> RuleOutput:
 
     In a task scoring ``k`` of the ``n`` systems, a scored system of rank
     ``r`` has expected rank ``r (n + 1) / (k + 1)`` and an unscored one
-    ``(n + 1) / 2``, the mean position (:func:`rankagg.partial.expected_ranks`).
+    ``(n + 1) / 2``, the mean position (:func:`rankagg.rankings.partial.expected_ranks`).
     The score is the weighted mean over tasks; equivalently, ``n`` minus the
-    row sums of :func:`rankagg.partial.expected_pairwise` (wins plus half the
+    row sums of :func:`rankagg.rankings.partial.expected_pairwise` (wins plus half the
     ties) over the total weight. Without missing scores it is Borda's mean rank.
     """
     e = expected_ranks(inp.rankings.ranks)

@@ -6,7 +6,7 @@ strengths, log-strengths (and, for Bradley-Terry, their standard errors) are in
 ``diagnostics``.
 
 Bradley-Terry reads only the pairwise matrix, so it also ranks battle logs
-(:func:`rankagg.battles.pairwise_from_battles`):
+(:func:`rankagg.data.battles.pairwise_from_battles`):
 :math:`P(i \\text{ beats } j) = \\gamma_i / (\\gamma_i + \\gamma_j)`. A tie
 counts as half a win for each side (``ties="half"``, the default), or is
 modelled explicitly (``ties="davidson"``: Davidson 1970,
@@ -65,6 +65,9 @@ Newton's method and a backtracking line search (the gradients are the
 minorize-maximize quantities of Hunter 2004), falling back to L-BFGS for very
 large Plackett-Luce profiles; Davidson's model is fitted with L-BFGS, started
 from the Bradley-Terry solution.
+
+Why this module is long: Two rules that share one fitting engine (Newton on the sum-to-zero
+parametrisation, with an MM fallback) and its standard errors; apart, each would carry a copy of it.
 """
 
 from __future__ import annotations
@@ -303,7 +306,7 @@ def strength_differences(result: Any) -> StrengthDifferences:
     Examples
     --------
     >>> import numpy as np, rankagg
-    >>> from rankagg.battles import PairwiseProfile
+    >>> from rankagg.data.battles import PairwiseProfile
     >>> from rankagg.rules.probabilistic import strength_differences
     >>> wins = np.array([[0.0, 30.0], [10.0, 0.0]])  # A beat B 30 times, lost 10 times
     >>> res = rankagg.aggregate(PairwiseProfile(("A", "B"), wins, np.zeros((2, 2)), total_weight=40.0),

@@ -48,7 +48,7 @@ def as_wins(wins: Any) -> np.ndarray:
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
         raise RankaggError(
             f"wins: expected a square (n, n) matrix with wins[i, j] = weight of voters ranking i above j, "
-            f"got shape {w.shape}. Build it with rankagg.ranking.pairwise_counts(ranks)[0]."
+            f"got shape {w.shape}. Build it with rankagg.rankings.pairwise.pairwise_counts(ranks)[0]."
         )
     if not np.all(np.isfinite(w)):
         bad = np.argwhere(~np.isfinite(w))[0]
@@ -100,7 +100,7 @@ def kemeny_score(wins: Any, order: Sequence[int] | np.ndarray) -> float:
     ----------
     wins : array_like of shape (n, n)
         ``wins[i, j]`` = total weight of voters ranking system ``i`` strictly
-        above system ``j`` (see :func:`rankagg.ranking.pairwise_counts`).
+        above system ``j`` (see :func:`rankagg.rankings.pairwise.pairwise_counts`).
     order : sequence of int
         A permutation of ``0..n-1``, best system first.
 
@@ -110,7 +110,7 @@ def kemeny_score(wins: Any, order: Sequence[int] | np.ndarray) -> float:
         :math:`\\sum_{a \\text{ above } b} \\mathrm{wins}[b, a]`, the quantity
         :func:`kemeny` minimises. For a profile with ties, adding
         ``tie_penalty * ties[np.triu_indices(n, 1)].sum()`` gives the sum of
-        Kendall distances :func:`rankagg.ranking.kendall_distance` of the
+        Kendall distances :func:`rankagg.rankings.distances.kendall_distance` of the
         voters to ``order``.
 
     Examples

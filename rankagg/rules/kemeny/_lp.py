@@ -22,6 +22,9 @@ component, new rows or bounds, so HiGHS restarts from its last basis), with
 transitive propagation of the fixed pairs and reduced-cost fixing; the
 alternative (``integer_solver="milp"``) hands the program with the current
 cut pool to ``scipy.optimize.milp`` and re-separates its solutions.
+
+Why this module is long: One solver object (:class:`TriangleSolver`) whose LP, cut loop and branch and
+bound share state (the current LP, its cuts and the incumbent) step by step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The :func:`kemeny` driver: validation, decomposition, per-component solve, assembly."""
+"""The :func:`kemeny` driver: validation, decomposition, per-component solve, assembly.
+
+Why this module is long: The driver carries the public :func:`kemeny` docstring (the method, the
+certificate and its guarantees, with examples), which is a third of the file.
+"""
 
 from __future__ import annotations
 
@@ -272,7 +276,7 @@ def kemeny(
         strictly above ``j``; non-negative, zero diagonal. Voters that tie
         ``i`` and ``j`` or do not rank both count in neither ``wins[i, j]``
         nor ``wins[j, i]``. Build it with
-        ``rankagg.ranking.pairwise_counts(ranks, weights=...)[0]``.
+        ``rankagg.rankings.pairwise.pairwise_counts(ranks, weights=...)[0]``.
     method : {"auto", "exact", "local_search", "ils", "kwiksort", "borda", "copeland"}
         ``"exact"``: prove optimality within ``time_limit`` (subset dynamic
         programming for components of at most 12 systems, the lazy triangle
@@ -350,7 +354,7 @@ def kemeny(
     See Also
     --------
     kemeny_score : Objective of a given order.
-    rankagg.ranking.pairwise_counts : Build ``wins`` from per-task rankings.
+    rankagg.rankings.pairwise.pairwise_counts : Build ``wins`` from per-task rankings.
 
     Notes
     -----
@@ -358,7 +362,7 @@ def kemeny(
     a strict order is :math:`\\sum_{a \\succ b} w_{ba}`: the weight of voters
     disagreeing with each pair. For rankings given as rank vectors with ties
     and missing systems this equals the sum of Kendall distances
-    :math:`K^{(p)}` (see :func:`rankagg.ranking.kendall_distance`) minus the
+    :math:`K^{(p)}` (see :func:`rankagg.rankings.distances.kendall_distance`) minus the
     constant :math:`p \\sum_{i<j} t_{ij}` (:math:`t` = tie counts), so it has
     the same minimisers. With margins :math:`M = w - w^T`, score = trivial
     bound :math:`\\sum_{i<j}\\min(w_{ij}, w_{ji})` + *excess*, the sum of
@@ -473,7 +477,7 @@ def kemeny(
 
     With ties and missing systems, go through per-task rank vectors:
 
-    >>> from rankagg.ranking import pairwise_counts
+    >>> from rankagg.rankings.pairwise import pairwise_counts
     >>> ranks = np.array([[1, 1.5, 2], [2, 1.5, np.nan], [3, 3, 1]])
     >>> wins, ties = pairwise_counts(ranks)
     >>> res = kemeny(wins)

@@ -60,7 +60,7 @@ class RankingResult:
         How the pairwise matrix treated a voter that does not rank both
         systems of a pair: ``"observed"`` (it does not count) or
         ``"expected"`` (the probability over the compatible completions of its
-        partial ranking, :mod:`rankagg.partial`).
+        partial ranking, :mod:`rankagg.rankings.partial`).
     """
 
     rule: str

@@ -7,6 +7,10 @@ Each *column* of the table is one (task, metric) pair: a task that reports two
 metrics (GLUE's MRPC reports F1 and accuracy) gives two ranking columns unless
 the caller picks one metric for it. Every column knows whether higher or lower
 is better; rankagg never guesses a direction.
+
+Why this module is long: One class, :class:`ScoreTable`, with its two constructors (``from_long``,
+``from_wide``) validating every input in one place so that each error names the row and the fix; column parsing
+is in :mod:`rankagg.data.columns` and the design checks in :mod:`rankagg.data.design`.
 """
 
 from __future__ import annotations
@@ -14,18 +18,29 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import math
-import warnings
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from rankagg._errors import RankaggWarning, ScoreTableError, did_you_mean, preview
-
-if TYPE_CHECKING:
-    from rankagg.ranking import TaskRankings
+from rankagg._errors import ScoreTableError, did_you_mean, preview
+from rankagg.data.columns import (
+    _blank,
+    _check_keys,
+    _labels,
+    _numeric_weights,
+    _optional_column,
+    _select_metrics,
+    duplicate_hint,
+    lookup_setting,
+    match_patterns,
+    parse_bool,
+    strip_names,
+)
+from rankagg.data.design import _isolated_fixes, missing_fixes
+from rankagg.rankings.orders import TaskRankings, check_tol, rank_scores
 
 __all__ = ["MISSING_POLICIES", "Column", "MissingPolicy", "ScoreTable"]
 
@@ -34,9 +49,6 @@ MISSING_POLICIES: tuple[str, ...] = ("raise", "drop_systems", "drop_tasks", "par
 
 Direction = bool | Mapping[str, bool] | None
 Weights = Mapping[str, float] | Sequence[float] | np.ndarray | None
-
-_TRUE = {"true", "t", "yes", "y", "1", "1.0", "higher", "max"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "lower", "min"}
 
 
 @dataclass(frozen=True)
@@ -65,54 +77,6 @@ class Column:
     label: str
 
 
-def _parse_bool(value: Any) -> bool | None:
-    """Parse a direction flag; ``None`` for missing, raise ``ValueError`` for junk."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        if value in (0.0, 1.0):
-            return bool(value)
-    if isinstance(value, str):
-        s = value.strip().lower()
-        if s in _TRUE:
-            return True
-        if s in _FALSE:
-            return False
-        if s in {"", "nan", "none", "null"}:
-            return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    raise ValueError(value)
-
-
-def _blank(value: Any) -> bool:
-    """Whether a cell is empty (None, NaN, NA or whitespace)."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _numeric_weights(col: pd.Series, name: str) -> np.ndarray:
-    """Per-row weights from a weight column; blank cells are NaN, anything else must be a number."""
-    num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(num) & ~np.array([_blank(v) for v in col], dtype=bool)
-    if bad.any():
-        rows = [f"(row {i}: {v!r})" for i, v in zip(col.index[bad], col[bad], strict=True)]
-        raise ScoreTableError(
-            f"weight: non-numeric values in column {name!r} at {preview(rows)}; weights must be positive "
-            "numbers (or pass weight=None to ignore the column)."
-        )
-    return num
-
-
 # text that means "no score" in score files
 _MISSING_TEXT = frozenset({"", "nan", "na", "n/a", "null", "none", "-"})
 
@@ -122,280 +86,6 @@ def _check_policy(missing: str) -> None:
         raise ScoreTableError(
             f"missing={missing!r} is not a missing-value policy; use one of "
             f"{', '.join(repr(p) for p in MISSING_POLICIES)}.{did_you_mean(missing, MISSING_POLICIES)}"
-        )
-
-
-def strip_names(values: pd.Series, param: str) -> pd.Series:
-    """Names without surrounding whitespace; warns when that merges names that were written differently.
-
-    ``"gpt-4"`` and ``"gpt-4 "`` are one system after stripping (a trailing
-    space is almost always an accident of a spreadsheet), but rankagg says so:
-    a :class:`~rankagg.RankaggWarning` lists the names it merged.
-    """
-    raw = values.astype(str)
-    stripped = raw.str.strip()
-    changed = (raw != stripped).to_numpy()
-    if changed.any():
-        variants: dict[str, set[str]] = {}
-        for r, s_ in zip(raw.to_numpy(dtype=object), stripped.to_numpy(dtype=object), strict=True):
-            variants.setdefault(s_, set()).add(r)
-        merged = {k: sorted(v) for k, v in variants.items() if len(v) > 1}
-        if merged:
-            shown = "; ".join(f"{' and '.join(map(repr, v))} -> {k!r}" for k, v in list(merged.items())[:5])
-            more = f" ... and {len(merged) - 5} more" if len(merged) > 5 else ""
-            warnings.warn(
-                f"{param} names that differ only by surrounding whitespace were merged into one {param}: "
-                f"{shown}{more}; rename them in the data if they are different {param}s.",
-                RankaggWarning,
-                stacklevel=3,
-            )
-    return stripped
-
-
-def duplicate_hint(df: pd.DataFrame, rows: Iterable[Any], used: Collection[str]) -> str:
-    """The end of a duplicate-entries message: a column that tells the repeated rows apart, and how to keep one.
-
-    Files that mix settings (a time budget, a model revision, a prompt format) repeat each key once per
-    setting; the column with the fewest distinct values among those that differ between the repeats is
-    the setting to select.
-    """
-    generic = ", e.g. by averaging or dropping repeats first."
-    try:
-        sub = df.loc[list(rows)]
-    except (KeyError, TypeError):
-        return generic
-    best: tuple[str, int] | None = None
-    for col in df.columns:
-        if col in used:
-            continue
-        if sub[col].astype(str).str.strip().nunique(dropna=False) > 1:
-            n_all = int(df[col].astype(str).str.strip().nunique(dropna=False))
-            if n_all <= 50 and (best is None or n_all < best[1]):
-                best = (str(col), n_all)
-    if best is None:
-        return generic
-    col = best[0]
-    values = list(dict.fromkeys(df[col].astype(str).str.strip()))
-    return (
-        f"; the repeated rows differ in column {col!r} ({preview(values)}): keep one with --where {col}={values[0]} "
-        f"(Python: read_table(..., where={{{col!r}: {values[0]!r}}})), or average the repeats first."
-    )
-
-
-def comparison_groups(table: Any, *, chunk: int = 65536) -> tuple[tuple[str, ...], ...]:
-    """The groups of systems that are compared with each other, directly or through others.
-
-    Two systems are compared when some voter (a task column of a
-    :class:`ScoreTable`, an instance of an :class:`~rankagg.InstanceTable`)
-    scores both. On a complete table every system is in one group; under
-    ``missing="partial"`` the systems can fall into groups that share no voter,
-    and no rule can order systems across groups from the data (every pair
-    across them would count as a tie, or follow an assumption about the
-    missing scores). Largest group first.
-
-    Examples
-    --------
-    >>> import numpy as np, rankagg
-    >>> t = rankagg.ScoreTable([[1.0, np.nan], [2.0, np.nan], [np.nan, 3.0], [np.nan, 4.0]],
-    ...                        systems=["A", "B", "C", "D"], tasks=["x", "y"], higher_is_better=True,
-    ...                        missing="partial")
-    >>> rankagg.comparison_groups(t)
-    (('A', 'B'), ('C', 'D'))
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    scores = np.asarray(table.scores)
-    n = scores.shape[0]
-    linked = np.zeros((n, n), dtype=bool)
-    for s0 in range(0, scores.shape[1], chunk):
-        present = ~np.isnan(scores[:, s0 : s0 + chunk])
-        cols = np.nonzero(present.sum(axis=0) >= 2)[0]
-        if cols.size == 0:
-            continue
-        present = present[:, cols]
-        first = np.argmax(present, axis=0)  # every scored system is linked with the voter's first scored system
-        sys_idx, col_idx = np.nonzero(present)
-        linked[first[col_idx], sys_idx] = True
-    i, j = np.nonzero(linked)
-    graph = coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n))
-    k, labels = connected_components(graph, directed=False)
-    groups = [tuple(table.systems[x] for x in np.nonzero(labels == c)[0]) for c in range(k)]
-    groups.sort(key=len, reverse=True)
-    return tuple(groups)
-
-
-def select_group(table: Any, group: Collection[str]) -> Any:
-    """The table restricted to one group of :func:`comparison_groups`: its systems, and the task columns
-    (instances) that score at least one of them.
-
-    Examples
-    --------
-    >>> import numpy as np, rankagg
-    >>> t = rankagg.ScoreTable([[1.0, np.nan], [2.0, np.nan], [np.nan, 3.0], [np.nan, 4.0]],
-    ...                        systems=["A", "B", "C", "D"], tasks=["x", "y"], higher_is_better=True,
-    ...                        missing="partial")
-    >>> rankagg.select_group(t, rankagg.comparison_groups(t)[1])
-    ScoreTable(2 systems x 1 task columns, missing='partial')
-    """
-    names = set(group)
-    rows = np.array([s in names for s in table.systems])
-    if hasattr(table, "n_instances_total"):  # an InstanceTable: rebuilt from its long form, other groups left out
-        long = table.to_long()
-        return type(table).from_long(long[long["system"].isin(names) & long["score"].notna()], missing="partial")
-    cols = np.nonzero((~np.isnan(table.scores[rows])).any(axis=0))[0]
-    return table._rebuild(np.nonzero(rows)[0], cols)
-
-
-def check_comparison_design(table: Any) -> None:
-    """Refuse a table whose systems fall into groups that share no task or instance, naming the groups."""
-    if not table.has_missing:
-        return
-    groups = comparison_groups(table)
-    if len(groups) <= 1:
-        return
-    voter = "instance" if hasattr(table, "n_instances_total") else "task"
-    shown = "; ".join(f"{{{preview(list(g), 4)}}}" for g in groups[:3]) + (
-        f"; ... ({len(groups)} groups)" if len(groups) > 3 else ""
-    )
-    raise ScoreTableError(
-        f"data: the systems fall into {len(groups)} groups that share no {voter}, directly or through others: "
-        f"{shown}. No rule can order systems across groups from these scores; rank one group at a time "
-        "(groups = rankagg.comparison_groups(table); rankagg.select_group(table, groups[0]) keeps the largest; "
-        "CLI: --group 1 for the largest, --group 2 for the next...), or add scores that link the groups."
-    )
-
-
-PARTIAL_EXAMPLES = "copeland, kemeny, partial_borda, win_rate"  # rules that accept partial rankings (see RULES)
-NO_POLICY = "no missing-score policy leaves two systems that share a task or instance here: add the missing scores"
-
-
-_POLICY_TEXT = {
-    "drop_systems": "'drop_systems' (drop systems with a missing score)",
-    "drop_tasks": "'drop_tasks' (drop task columns with a missing score)",
-    "drop_instances": "'drop_instances' (drop instances some system lacks)",
-    "partial": f"'partial' with a rule that accepts partial rankings ({PARTIAL_EXAMPLES}...)",
-}
-
-
-def viable_policies(nan: np.ndarray, offsets: np.ndarray | None = None) -> list[str]:
-    """The missing-score policies that leave something to rank, for this mask of missing cells.
-
-    ``nan`` is the systems x voters mask (voters: task columns, or instances with the column ``offsets`` of an
-    instance table): ``drop_systems`` needs two complete systems, ``drop_tasks`` a complete task column,
-    ``drop_instances`` a complete instance in every task column, ``partial`` every system sharing a voter
-    with another. A refusal names only these, so it never sends the user to a policy that refuses in turn.
-    """
-    out = []
-    if int((~nan.any(axis=1)).sum()) >= 2:
-        out.append("drop_systems")
-    complete_voter = ~nan.any(axis=0)
-    if offsets is None:
-        if complete_voter.any():
-            out.append("drop_tasks")
-    elif (np.add.reduceat(complete_voter.astype(np.int64), offsets[:-1]) > 0).all():
-        out.append("drop_instances")
-    present = ~nan
-    if (present & (present.sum(axis=0) >= 2)[None, :]).any(axis=1).all():  # each shares a voter with another
-        out.append("partial")
-    return out
-
-
-def missing_fixes(
-    nan: np.ndarray, offsets: np.ndarray | None = None, *, tried: str | None = None, lead: str = "use missing="
-) -> str:
-    """:func:`viable_policies` other than ``tried``, as advice (``lead`` + the policies), or :data:`NO_POLICY`."""
-    options = [_POLICY_TEXT[p] for p in viable_policies(nan, offsets) if p != tried]
-    if not options:
-        return NO_POLICY
-    return lead + " or ".join(options) + (" instead" if tried != "raise" else "") + " (CLI: --missing POLICY)"
-
-
-def _isolated_fixes(nan: np.ndarray, alone: np.ndarray, offsets: np.ndarray | None = None) -> str:
-    """Advice for systems nothing compares under ``partial``: leave them out when that leaves a rankable table."""
-    rest = np.setdiff1d(np.arange(nan.shape[0]), alone)
-    options = []
-    if rest.size >= 2 and "partial" in viable_policies(nan[rest], offsets):
-        options.append("exclude them (exclude=...; CLI: --exclude NAME)")
-    if set(viable_policies(nan, offsets)) - {"partial"}:
-        options.append(missing_fixes(nan, offsets, tried="partial", lead="pass missing="))
-    return (" or ".join(options) or NO_POLICY) + "."
-
-
-def _match(patterns: str | Iterable[str], names: Sequence[str], param: str) -> np.ndarray:
-    """Boolean mask of ``names`` matching any of ``patterns`` (exact names or globs)."""
-    if isinstance(patterns, str):
-        patterns = [patterns]
-    patterns = list(patterns)
-    mask = np.zeros(len(names), dtype=bool)
-    for pat in patterns:
-        pat = str(pat)
-        hit = np.array([n == pat or fnmatch.fnmatchcase(n, pat) for n in names], dtype=bool)
-        if not hit.any():
-            raise ScoreTableError(
-                f"{param}: {pat!r} matches no system; the systems are {preview(list(names), 8)}."
-                f"{did_you_mean(pat, names)} Patterns use shell globs such as 'GPT-*' or '*Human*'."
-            )
-        mask |= hit
-    return mask
-
-
-def _labels(tasks: Sequence[str], metrics: Sequence[str | None]) -> list[str]:
-    counts: dict[str, int] = {}
-    for t in tasks:
-        counts[t] = counts.get(t, 0) + 1
-    labels = []
-    for t, m in zip(tasks, metrics, strict=True):
-        if counts[t] == 1:
-            labels.append(t)
-        else:
-            if m is None:
-                raise ScoreTableError(
-                    f"tasks: task {t!r} appears in {counts[t]} columns without metric names to tell "
-                    "them apart; give each column a metric or a distinct task name."
-                )
-            labels.append(f"{t}:{m}")
-    seen: dict[str, int] = {}
-    for lab in labels:
-        seen[lab] = seen.get(lab, 0) + 1
-    dup = sorted(lab for lab, k in seen.items() if k > 1)  # (labels.count per label was quadratic)
-    if dup:
-        raise ScoreTableError(
-            f"tasks: duplicate task columns {preview(dup)}; each (task, metric) pair must appear once."
-        )
-    return labels
-
-
-def _lookup(mapping: Mapping[str, Any], label: str, task: str) -> tuple[bool, Any]:
-    """Find the value for a column: exact label, then exact task, then the first matching glob pattern."""
-    if label in mapping:
-        return True, mapping[label]
-    if task in mapping:
-        return True, mapping[task]
-    # patterns; the catch-all "*" only as the default, when no other pattern matches
-    hits = [
-        k for k in mapping if k != "*" and (fnmatch.fnmatchcase(label, str(k)) or fnmatch.fnmatchcase(task, str(k)))
-    ]
-    values = {repr(mapping[k]) for k in hits}
-    if len(values) > 1:
-        raise ScoreTableError(
-            f"patterns {preview(hits)} all match task {label!r} but give it different values "
-            f"({', '.join(sorted(values))}); name the task exactly to settle it."
-        )
-    if hits:
-        return True, mapping[hits[0]]
-    if "*" in mapping:
-        return True, mapping["*"]
-    return False, None
-
-
-def _check_keys(mapping: Mapping[str, Any], labels: Sequence[str], tasks: Sequence[str], param: str) -> None:
-    known = set(labels) | set(tasks)
-    unknown = [k for k in mapping if k not in known and not any(fnmatch.fnmatchcase(n, str(k)) for n in known)]
-    if unknown:
-        raise ScoreTableError(
-            f"{param}: unknown task {unknown[0]!r}.{did_you_mean(unknown[0], known)} "
-            f"The tasks are {preview(sorted(known), 8)}."
         )
 
 
@@ -710,11 +400,11 @@ class ScoreTable(_TableColumns):
         for label, task, data in zip(labels, tasks, from_data, strict=True):
             given: bool | None
             if isinstance(higher_is_better, Mapping):
-                found, value = _lookup(higher_is_better, label, task)
+                found, value = lookup_setting(higher_is_better, label, task)
                 given = None
                 if found:
                     try:
-                        given = _parse_bool(value)
+                        given = parse_bool(value)
                     except ValueError:
                         given = None
                     if given is None:
@@ -754,7 +444,7 @@ class ScoreTable(_TableColumns):
             _check_keys(weights, labels, tasks, "weights")
             raw: list[Any] = []
             for label, task in zip(labels, tasks, strict=True):
-                found, value = _lookup(weights, label, task)
+                found, value = lookup_setting(weights, label, task)
                 raw.append(value if found else 1.0)
         else:
             raw = list(np.asarray(weights, dtype=object).ravel())
@@ -950,7 +640,7 @@ class ScoreTable(_TableColumns):
             bad_rows = []
             for k, (idx, value) in enumerate(df[direction_col].items()):
                 try:
-                    row_dir[k] = _parse_bool(value)
+                    row_dir[k] = parse_bool(value)
                 except ValueError:
                     bad_rows.append(f"(row {idx}: {value!r})")
             if bad_rows:
@@ -986,9 +676,9 @@ class ScoreTable(_TableColumns):
         all_systems = list(dict.fromkeys(frame["system"]))
         keep = np.ones(len(all_systems), dtype=bool)
         if include is not None:
-            keep &= _match(include, all_systems, "include")
+            keep &= match_patterns(include, all_systems, "include")
         if exclude is not None:
-            keep &= ~_match(exclude, all_systems, "exclude")
+            keep &= ~match_patterns(exclude, all_systems, "exclude")
         kept = {s for s, k in zip(all_systems, keep, strict=True) if k}
         frame = frame[frame["system"].isin(kept)]
 
@@ -1176,9 +866,9 @@ class ScoreTable(_TableColumns):
         names = list(frame.index)
         keep = np.ones(len(names), dtype=bool)
         if include is not None:
-            keep &= _match(include, names, "include")
+            keep &= match_patterns(include, names, "include")
         if exclude is not None:
-            keep &= ~_match(exclude, names, "exclude")
+            keep &= ~match_patterns(exclude, names, "exclude")
         frame = frame[keep]
         return cls._from_parts(
             frame.to_numpy(dtype=np.float64),
@@ -1332,9 +1022,9 @@ class ScoreTable(_TableColumns):
         """
         keep = np.ones(self.n_systems, dtype=bool)
         if include is not None:
-            keep &= _match(include, self._systems, "include")
+            keep &= match_patterns(include, self._systems, "include")
         if exclude is not None:
-            keep &= ~_match(exclude, self._systems, "exclude")
+            keep &= ~match_patterns(exclude, self._systems, "exclude")
         if keep.sum() < 2:
             raise ScoreTableError(
                 f"include/exclude: {int(keep.sum())} system(s) left after selection; ranking needs at least two."
@@ -1400,52 +1090,7 @@ class ScoreTable(_TableColumns):
 
     def rank(self, *, atol: float = 0.0, rtol: float = 0.0) -> TaskRankings:
         """Per-column weak orders of the systems; see :func:`rankagg.rank_table`."""
-        from rankagg.ranking import rank_table
-
         return rank_table(self, atol=atol, rtol=rtol)
-
-
-def _optional_column(value: str | None, default: str, param: str, cols: Sequence[str]) -> str | None:
-    if value is None:
-        return None
-    if value in cols:
-        return value
-    if value == default:
-        return None
-    raise ScoreTableError(
-        f"{param}: no column {value!r} in the data; its columns are {preview(list(cols), 10)}."
-        f"{did_you_mean(value, cols)} Pass {param}=None to go without."
-    )
-
-
-def _select_metrics(frame: pd.DataFrame, metrics: str | Mapping[str, str]) -> pd.DataFrame:
-    available: dict[str, list[str]] = {}
-    for t, m in zip(frame["task"], frame["metric"], strict=True):
-        lst = available.setdefault(t, [])
-        if m is not None and m not in lst:
-            lst.append(m)
-    if isinstance(metrics, str):
-        choice = {t: metrics for t in available}
-    elif isinstance(metrics, Mapping):
-        choice = {str(k): str(v) for k, v in metrics.items()}
-        unknown = [t for t in choice if t not in available]
-        if unknown:
-            raise ScoreTableError(
-                f"metrics: unknown task {unknown[0]!r}.{did_you_mean(unknown[0], available)} "
-                f"The tasks are {preview(list(available), 8)}."
-            )
-    else:
-        raise ScoreTableError(f"metrics: expected a metric name or a mapping {{task: metric}}, got {metrics!r}.")
-    for t, m in choice.items():
-        if m not in available[t]:
-            raise ScoreTableError(
-                f"metrics: task {t!r} has no metric {m!r}; its metrics are {preview(available[t])}."
-                f"{did_you_mean(m, available[t])}"
-            )
-    keep = np.array(
-        [t not in choice or m == choice[t] for t, m in zip(frame["task"], frame["metric"], strict=True)], dtype=bool
-    )
-    return frame[keep]
 
 
 def as_table(obj: Any) -> ScoreTable:
@@ -1459,3 +1104,41 @@ def as_table(obj: Any) -> ScoreTable:
             "rankagg.ScoreTable.from_wide(df, systems_in='rows', ...)."
         )
     raise ScoreTableError(f"table: expected a rankagg.ScoreTable, got {type(obj).__name__}.{hint}")
+
+
+def rank_table(table: ScoreTable, *, atol: float = 0.0, rtol: float = 0.0) -> TaskRankings:
+    """Rank the systems of every task column of ``table``, honouring each direction.
+
+    Parameters
+    ----------
+    table : ScoreTable
+        The scores.
+    atol, rtol : float, default 0
+        Tie tolerances, as in :func:`rank_scores` (the same for every column).
+
+    Returns
+    -------
+    TaskRankings
+
+    Examples
+    --------
+    >>> import rankagg
+    >>> t = rankagg.ScoreTable([[0.9, 12.0], [0.8, 10.0]], systems=["A", "B"],
+    ...                        tasks=["acc", "ppl"], higher_is_better={"acc": True, "ppl": False})
+    >>> rankagg.rank_table(t).to_frame()
+            acc  ppl
+    system
+    A       1.0  2.0
+    B       2.0  1.0
+    """
+    check_tol(atol, rtol)
+    scores = table.scores
+    ranks = np.empty(scores.shape)
+    for j, col in enumerate(table.columns):
+        ranks[:, j] = rank_scores(scores[:, j], higher_is_better=col.higher_is_better, atol=atol, rtol=rtol)
+    ranks.setflags(write=False)
+    w = table.weights
+    w.setflags(write=False)
+    return TaskRankings(
+        systems=table.systems, labels=table.labels, ranks=ranks, weights=w, atol=float(atol), rtol=float(rtol)
+    )

@@ -1,8 +1,8 @@
 """``rankagg stats``: Friedman test with the Nemenyi critical difference, pairwise Wilcoxon-Holm tests.
 
 Used by :mod:`rankagg.cli`, which passes its own argument groups, loader and
-writer (the pattern of :func:`rankagg._cli_sources.add_datasets_command`).
-The tests themselves are :mod:`rankagg.stats`.
+writer (the pattern of :func:`rankagg.cli.sources.add_datasets_command`).
+The tests themselves are :mod:`rankagg.uncertainty.stats`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rankagg._format import render_frame
+from rankagg.cli.format import render_frame
 
 __all__ = ["add_stats_command"]
 
@@ -87,7 +87,7 @@ def _cmd_stats(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
-    from rankagg.stats import friedman_nemenyi, wilcoxon_holm
+    from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 
     table = load(args)
     fried = wil = None

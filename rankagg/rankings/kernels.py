@@ -123,7 +123,7 @@ def rank_codes(
     Examples
     --------
     >>> import numpy as np
-    >>> from rankagg._instance_kernels import rank_codes, codes_to_ranks
+    >>> from rankagg.rankings.kernels import rank_codes, codes_to_ranks
     >>> codes = rank_codes(np.array([[0.9, 1.0], [0.7, np.nan], [0.9, 3.0]]), 1.0)
     >>> codes
     array([[5, 4],

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError, did_you_mean, preview
-from rankagg.ranking import rank_table
-from rankagg.table import ScoreTable, as_table
+from rankagg.data.table import ScoreTable, as_table, rank_table
 
 __all__ = ["FriedmanResult", "WilcoxonResult", "friedman_nemenyi", "nemenyi_critical_value", "wilcoxon_holm"]
 
@@ -45,7 +44,7 @@ def nemenyi_critical_value(k: int, *, alpha: float = 0.05) -> float:
 
     Examples
     --------
-    >>> from rankagg.stats import nemenyi_critical_value
+    >>> from rankagg.uncertainty.stats import nemenyi_critical_value
     >>> round(nemenyi_critical_value(2), 3), round(nemenyi_critical_value(10, alpha=0.10), 3)
     (1.96, 2.92)
     """
@@ -144,7 +143,7 @@ class FriedmanResult:
         Examples
         --------
         >>> import rankagg
-        >>> from rankagg.stats import friedman_nemenyi
+        >>> from rankagg.uncertainty.stats import friedman_nemenyi
         >>> friedman_nemenyi(rankagg.load_example("toy")).groups_frame()
            group   first    last  low  high  n_systems
         0      0  Osprey    Wren  1.4   4.2          5
@@ -192,7 +191,7 @@ def friedman_nemenyi(table: ScoreTable, *, alpha: float = 0.05, atol: float = 0.
     Examples
     --------
     >>> import rankagg
-    >>> from rankagg.stats import friedman_nemenyi
+    >>> from rankagg.uncertainty.stats import friedman_nemenyi
     >>> res = friedman_nemenyi(rankagg.load_example("toy"))
     >>> round(res.critical_difference, 3), res.mean_ranks.index[0]
     (3.372, 'Osprey')
@@ -327,7 +326,7 @@ def wilcoxon_holm(table: ScoreTable, *, alpha: float = 0.05, zero_method: str = 
     Examples
     --------
     >>> import rankagg
-    >>> from rankagg.stats import wilcoxon_holm
+    >>> from rankagg.uncertainty.stats import wilcoxon_holm
     >>> res = wilcoxon_holm(rankagg.load_example("toy"))
     >>> res.pairs.columns.tolist()
     ['system_a', 'system_b', 'statistic', 'pvalue', 'method', 'pvalue_holm', 'significant']

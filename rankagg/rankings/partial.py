@@ -39,17 +39,14 @@ EMNLP 2024 (arXiv:2305.10284).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from rankagg._errors import RankaggError
-from rankagg.ranking import pairwise_counts
-from rankagg.rules.base import RuleInput
+from rankagg._errors import RankaggError, did_you_mean
+from rankagg.rankings.pairwise import pairwise_counts
 
-__all__ = ["PAIRWISE_MODES", "ExpectedRuleInput", "expected_pairwise", "expected_ranks"]
+__all__ = ["PAIRWISE_MODES", "expected_pairwise", "expected_ranks"]
 
 #: How the pairwise matrix treats a task that does not score both systems of a pair.
 PAIRWISE_MODES: tuple[str, ...] = ("observed", "expected")
@@ -80,7 +77,7 @@ def expected_ranks(ranks: Any) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from rankagg.partial import expected_ranks
+    >>> from rankagg.rankings.partial import expected_ranks
     >>> expected_ranks(np.array([[1.0], [2.0], [np.nan]]))  # C unscored: the middle; A and B spread out
     array([[1.33333333],
            [2.66666667],
@@ -129,7 +126,7 @@ def expected_pairwise(ranks: Any, *, weights: Any = None) -> tuple[np.ndarray, n
     Examples
     --------
     >>> import numpy as np
-    >>> from rankagg.partial import expected_pairwise
+    >>> from rankagg.rankings.partial import expected_pairwise
     >>> wins, ties = expected_pairwise(np.array([[1.0], [2.0], [np.nan]]))
     >>> wins  # C is unscored: it lands above A with probability 1/3, above B with 2/3
     array([[0.        , 1.        , 0.66666667],
@@ -155,15 +152,11 @@ def expected_pairwise(ranks: Any, *, weights: Any = None) -> tuple[np.ndarray, n
     return wins, ties
 
 
-@dataclass(frozen=True, eq=False)
-class ExpectedRuleInput(RuleInput):
-    """A :class:`~rankagg.rules.RuleInput` whose pairwise matrix is :func:`expected_pairwise`.
-
-    What ``aggregate(..., pairwise="expected")`` hands to the rules that read
-    pairwise preferences.
-    """
-
-    @cached_property
-    def pairwise(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(wins, ties)`` expected under the uniform compatible completions."""
-        return expected_pairwise(self.rankings.ranks, weights=self.rankings.weights)
+def check_pairwise_mode(pairwise: str) -> None:
+    """``pairwise`` is ``"observed"`` or ``"expected"`` (:data:`PAIRWISE_MODES`), else a one-line error naming both."""
+    if pairwise not in PAIRWISE_MODES:
+        raise RankaggError(
+            f"pairwise={pairwise!r}: use 'observed' (a voter counts for the pairs it ranks) or 'expected' (over the "
+            "compatible completions of partial rankings, Himmi et al. 2024)."
+            f"{did_you_mean(str(pairwise), PAIRWISE_MODES)}"
+        )

@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from rankagg._errors import RankaggError, did_you_mean
-from rankagg._format import render_frame
-from rankagg.io._common import LONG_COLUMNS, DataNoteWarning
-from rankagg.table import ScoreTable
+from rankagg._errors import DataNoteWarning, RankaggError, did_you_mean
+from rankagg.cli.format import render_frame
+from rankagg.data.table import ScoreTable
+from rankagg.io import LONG_COLUMNS
 
 __all__ = [
     "SOURCES",
@@ -269,10 +269,10 @@ def load_source(
 def _columns_of(path: Path, fmt: str | None) -> list[str]:
     """The column names of a file, compressed or not (read cheaply for CSV / TSV / JSON lines)."""
     from rankagg._errors import RankaggWarning
-    from rankagg.io.files import _format_of, compression_of, csv_separator, read_frame
+    from rankagg.io.files import compression_of, csv_separator, format_of, read_frame
 
     try:
-        kind = _format_of(path, fmt)
+        kind = format_of(path, fmt)
     except RankaggError:
         return []
     comp = compression_of(path)
@@ -298,8 +298,6 @@ def _columns_of(path: Path, fmt: str | None) -> list[str]:
 
 def _where_of(args: argparse.Namespace) -> dict[str, list[str]] | None:
     """``--where COLUMN=VALUE`` options (parsed and checked by the CLI)."""
-    from rankagg.cli import _where
-
     return _where(args)
 
 
@@ -313,7 +311,7 @@ def load_instances(
     missing: str,
 ) -> Any:
     """An :class:`~rankagg.InstanceTable` when FILE is a long file with the instance column; else None."""
-    from rankagg.instances import InstanceTable
+    from rankagg.data.instances import InstanceTable
     from rankagg.io.files import read_frame
 
     col = getattr(args, "instance_col", None)
@@ -367,13 +365,13 @@ _TABLE_ONLY = (
 
 
 def load_battles(args: argparse.Namespace) -> Any:
-    """A :class:`~rankagg.battles.PairwiseProfile` from a battle log (``--from battles``), filters applied.
+    """A :class:`~rankagg.data.battles.PairwiseProfile` from a battle log (``--from battles``), filters applied.
 
     ``--tasks`` keeps the battles of some tasks (the log's ``task`` or ``category`` column, or ``--task-col``),
     ``--include`` / ``--exclude`` the battles between the systems kept; each filter's dropped battles are
     counted on stderr. An option that only means something for a score table is an error, never ignored.
     """
-    from rankagg.battles import pairwise_from_battles
+    from rankagg.data.battles import pairwise_from_battles
     from rankagg.io import read_battles
 
     given = [flag for attr, default, flag in _TABLE_ONLY if getattr(args, attr, default) not in (default, [], "")]
@@ -413,7 +411,8 @@ def notes_to_stderr() -> Iterator[None]:
 
 def battle_studies(args: argparse.Namespace) -> tuple[list[str], list[str], Callable[..., pd.DataFrame]]:
     """``rankagg robustness`` on a battle log: the rules, the studies and what runs them."""
-    from rankagg.battles import BATTLE_RULES, BATTLE_STUDIES, battle_perturbations
+    from rankagg.aggregation.battles import BATTLE_RULES
+    from rankagg.uncertainty.battles import BATTLE_STUDIES, battle_perturbations
 
     def run(profile: Any, *, atol: float, rtol: float, **kwargs: Any) -> pd.DataFrame:
         return battle_perturbations(profile, **kwargs)  # atol / rtol: load_battles refused them (no scores)
@@ -471,3 +470,17 @@ def add_datasets_command(
     p.add_argument("name", nargs="?", help="show one dataset: source URL, SHA-256, licence, citation, conversion")
     add_output_args(p)
     p.set_defaults(func=lambda args: _cmd_datasets(args, emit))
+
+
+class CLIError(RankaggError):
+    """A command-line usage error."""
+
+
+def _where(args: argparse.Namespace) -> dict[str, list[str]] | None:
+    out: dict[str, list[str]] = {}
+    for item in getattr(args, "where", None) or []:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise CLIError(f"--where: expected COLUMN=VALUE, e.g. --where constraint=1h; got {item!r}.")
+        out.setdefault(col.strip(), []).append(value.strip())
+    return out or None

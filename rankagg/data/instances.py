@@ -11,6 +11,11 @@ lack some of them.
 :func:`rankagg.aggregate` ranks the systems of an instance table in one of two
 ways (``level="one"`` or ``"two"``); :meth:`InstanceTable.task_table` gives the
 classic leaderboard (the per-task mean of the instance scores).
+
+Why this module is long: One class, :class:`InstanceTable`, whose constructors validate every input in one place (each
+error names the system, task and instance and the fix); column parsing is in :mod:`rankagg.data.columns` and the
+chunked counts in :mod:`rankagg.data.instance_counts`. Splitting the constructors from the class would scatter
+one validation path over two files.
 """
 
 from __future__ import annotations
@@ -25,24 +30,18 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import ScoreTableError, did_you_mean, preview
-from rankagg.table import (
-    _MISSING_TEXT,
-    Column,
-    Direction,
-    ScoreTable,
-    Weights,
-    _isolated_fixes,
+from rankagg.data.columns import (
     _labels,
-    _match,
     _numeric_weights,
     _optional_column,
-    _parse_bool,
     _select_metrics,
-    _TableColumns,
     duplicate_hint,
-    missing_fixes,
+    match_patterns,
+    parse_bool,
     strip_names,
 )
+from rankagg.data.design import _isolated_fixes, missing_fixes
+from rankagg.data.table import _MISSING_TEXT, Column, Direction, ScoreTable, Weights, _TableColumns
 
 __all__ = ["INSTANCE_MISSING_POLICIES", "INSTANCE_WEIGHTINGS", "InstanceMissingPolicy", "InstanceTable"]
 
@@ -387,9 +386,9 @@ class InstanceTable(_TableColumns):
             sizes.append(a.shape[1])
         keep = np.ones(len(systems), dtype=bool)
         if include is not None:
-            keep &= _match(include, systems, "include")
+            keep &= match_patterns(include, systems, "include")
         if exclude is not None:
-            keep &= ~_match(exclude, systems, "exclude")
+            keep &= ~match_patterns(exclude, systems, "exclude")
         # one copy of the scores, whatever the number of tasks
         arr = np.empty((int(keep.sum()), sum(sizes)), dtype=np.float64)
         start = 0
@@ -548,7 +547,7 @@ class InstanceTable(_TableColumns):
             bad_vals = []
             for u, value in enumerate(uniques):
                 try:
-                    b = _parse_bool(value)
+                    b = parse_bool(value)
                 except ValueError:
                     bad_vals.append(u)
                     b = None
@@ -587,9 +586,9 @@ class InstanceTable(_TableColumns):
         all_systems = list(pd.unique(sys_names[keep_rows]))
         keep_sys = np.ones(len(all_systems), dtype=bool)
         if include is not None:
-            keep_sys &= _match(include, all_systems, "include")
+            keep_sys &= match_patterns(include, all_systems, "include")
         if exclude is not None:
-            keep_sys &= ~_match(exclude, all_systems, "exclude")
+            keep_sys &= ~match_patterns(exclude, all_systems, "exclude")
         kept = [s for s, k in zip(all_systems, keep_sys, strict=True) if k]
         if not kept:
             raise ScoreTableError(
@@ -930,7 +929,7 @@ class InstanceTable(_TableColumns):
         pairwise : {"observed", "expected"}
             ``"expected"``: an instance that does not score both systems of a
             pair counts with the probability of each order over the compatible
-            completions of its partial ranking (:mod:`rankagg.partial`).
+            completions of its partial ranking (:mod:`rankagg.rankings.partial`).
         chunk_size, max_memory : int, optional
             Instances per chunk, or a bound in bytes on the working memory.
 
@@ -949,7 +948,7 @@ class InstanceTable(_TableColumns):
         >>> wins.tolist(), ties.tolist()
         ([[0.0, 1.0], [0.0, 0.0]], [[0.0, 2.0], [2.0, 0.0]])
         """
-        from rankagg._levels import pooled_pairwise
+        from rankagg.data.instance_counts import pooled_pairwise
 
         return pooled_pairwise(
             self,
@@ -1010,9 +1009,9 @@ class InstanceTable(_TableColumns):
         """
         keep = np.ones(self.n_systems, dtype=bool)
         if include is not None:
-            keep &= _match(include, self._systems, "include")
+            keep &= match_patterns(include, self._systems, "include")
         if exclude is not None:
-            keep &= ~_match(exclude, self._systems, "exclude")
+            keep &= ~match_patterns(exclude, self._systems, "exclude")
         if keep.sum() < 2:
             raise ScoreTableError(
                 f"include/exclude: {int(keep.sum())} system(s) left after selection; ranking needs at least two."

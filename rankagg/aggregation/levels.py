@@ -24,127 +24,31 @@ from typing import Any
 import numpy as np
 
 from rankagg._errors import RankaggError, RuleError, did_you_mean, preview
-from rankagg._instance_kernels import chunk_columns, code_dtype, count_codes, iter_chunks, rank_codes
-from rankagg.battles import PairwiseProfile, finish_result
-from rankagg.instances import InstanceTable, check_weighting
-from rankagg.partial import ExpectedRuleInput
-from rankagg.ranking import TaskRankings, _check_tol, levels_from_scores
-from rankagg.results import ComparisonResult, RankingResult
+from rankagg.aggregation.battles import finish_result
+from rankagg.aggregation.results import ComparisonResult, RankingResult
+from rankagg.aggregation.tables import (
+    _assemble_comparison,
+    _comparison_plan,
+    _partial_rules,
+    _rebuild_advice,
+    aggregate_table,
+    check_pairwise,
+    compare_table,
+)
+from rankagg.data.battles import PairwiseProfile
+from rankagg.data.instance_counts import InstancePass, pooled_counts
+from rankagg.data.instances import InstanceTable, check_weighting
+from rankagg.data.table import ScoreTable
+from rankagg.rankings.orders import TaskRankings, levels_from_scores
 from rankagg.rules import RuleInfo, RuleInput, get_rule
+from rankagg.rules.base import ExpectedRuleInput
 from rankagg.rules.majority import margins
-from rankagg.table import ScoreTable
 
-__all__ = ["LEVELS", "aggregate_instances", "compare_instances"]
+__all__ = ["FAST_RULES", "LEVELS", "aggregate_instances", "compare_instances", "inner_table", "one_level", "outer_name"]
 
 LEVELS: tuple[str, ...] = ("one", "two")
 # rules with a chunked fast path besides the pairwise-only ones
-_FAST = ("mean", "borda", "partial_borda")
-
-
-@dataclass
-class _ColumnStats:
-    """What one pass over a task column's instances accumulates (unweighted sums over its instances)."""
-
-    wins: np.ndarray  # (n, n) int64: instances where i ranks strictly above j
-    both: np.ndarray  # (n, n) int64: instances scoring both
-    rank_sum: np.ndarray  # (n,) sum of ranks where scored
-    score_sum: np.ndarray  # (n,) sum of raw scores where scored
-    scored: np.ndarray  # (n,) instances scored
-    exp_ratio: np.ndarray  # (n,) sum over scored instances of rank / (k + 1)
-    exp_wins: np.ndarray | None  # (n, n) expected wins involving an unscored system (pairwise="expected")
-    exp_ties: np.ndarray | None  # (n, n) instances scoring neither
-    size: int
-
-    @property
-    def ties(self) -> np.ndarray:
-        t = (self.both - self.wins - self.wins.T).astype(np.float64)
-        np.fill_diagonal(t, 0.0)
-        return t
-
-
-def _column_stats(
-    table: InstanceTable, j: int, *, atol: float, rtol: float, chunk: int, expected: bool
-) -> _ColumnStats:
-    n = table.n_systems
-    a0, b0 = int(table.offsets[j]), int(table.offsets[j + 1])
-    sign = 1.0 if table.columns[j].higher_is_better else -1.0
-    dtype = code_dtype(n)
-    wins = np.zeros((n, n), dtype=np.int64)
-    both = np.zeros((n, n), dtype=np.int64)
-    rank_sum = np.zeros(n)
-    score_sum = np.zeros(n)
-    scored = np.zeros(n, dtype=np.int64)
-    exp_ratio = np.zeros(n)
-    exp_wins = np.zeros((n, n)) if expected else None
-    exp_ties = np.zeros((n, n)) if expected else None
-    for a, b in iter_chunks(a0, b0, chunk):
-        block = table.scores[:, a:b]
-        codes = rank_codes(block, sign, atol=atol, rtol=rtol, dtype=dtype)
-        count_codes(codes, wins, both)
-        width = b - a
-        if bool(codes.all()):  # every system scored on every instance of the chunk: sums straight from the codes
-            chunk_ranks = ((2 * n + 2) * width - codes.sum(axis=1, dtype=np.int64)) / 2.0
-            rank_sum += chunk_ranks
-            score_sum += block.sum(axis=1)
-            scored += width
-            exp_ratio += chunk_ranks / (n + 1.0)
-            continue
-        present = codes > 0
-        ranks = np.where(present, (2 * n + 2 - codes.astype(np.float64)) / 2.0, 0.0)
-        rank_sum += ranks.sum(axis=1)
-        score_sum += np.where(present, block, 0.0).sum(axis=1)
-        scored += present.sum(axis=1)
-        k = present.sum(axis=0).astype(np.float64)
-        exp_ratio += (ranks / (k + 1.0)).sum(axis=1)
-        if expected:
-            unscored = (~present).astype(np.float64)
-            above = np.where(present, (k + 1.0 - ranks) / (k + 1.0), 0.0)
-            below = np.where(present, ranks / (k + 1.0), 0.0)
-            exp_wins += above @ unscored.T + unscored @ below.T
-            exp_ties += unscored @ unscored.T
-    if exp_ties is not None:
-        np.fill_diagonal(exp_ties, 0.0)
-    return _ColumnStats(wins, both, rank_sum, score_sum, scored, exp_ratio, exp_wins, exp_ties, b0 - a0)
-
-
-class _Pass:
-    """The statistics of every task column, computed lazily once and shared by all rules of a call."""
-
-    def __init__(
-        self, table: InstanceTable, *, atol: float, rtol: float, chunk_size: int | None, max_memory: int | None
-    ) -> None:
-        _check_tol(atol, rtol)
-        self.table = table
-        self.atol = float(atol)
-        self.rtol = float(rtol)
-        self.chunk = chunk_columns(table.n_systems, chunk_size=chunk_size, max_memory=max_memory)
-        self._stats: dict[tuple[int, bool], _ColumnStats] = {}
-
-    def stats(self, j: int, *, expected: bool = False) -> _ColumnStats:
-        key = (j, expected)
-        if key not in self._stats:
-            if not expected and (j, True) in self._stats:
-                return self._stats[(j, True)]
-            self._stats[key] = _column_stats(
-                self.table, j, atol=self.atol, rtol=self.rtol, chunk=self.chunk, expected=expected
-            )
-        return self._stats[key]
-
-    @cached_property
-    def voter_ranks(self) -> np.ndarray:
-        """Ranks of every instance voter (n, N); NaN where unscored. Materialised only for rules without a fast path."""
-        t = self.table
-        n = t.n_systems
-        out = np.empty(t.scores.shape)
-        for j, col in enumerate(t.columns):
-            sign = 1.0 if col.higher_is_better else -1.0
-            for a, b in iter_chunks(int(t.offsets[j]), int(t.offsets[j + 1]), self.chunk):
-                codes = rank_codes(t.scores[:, a:b], sign, atol=self.atol, rtol=self.rtol, dtype=code_dtype(n))
-                r = (2 * n + 2 - codes.astype(np.float64)) / 2.0
-                r[codes == 0] = np.nan
-                out[:, a:b] = r
-        out.setflags(write=False)
-        return out
+FAST_RULES = ("mean", "borda", "partial_borda")
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,8 +65,6 @@ class _CountedInput(RuleInput):
 
 
 def _check_options(level: str | None, pairwise: str, inner: Any, outer: Any) -> str:
-    from rankagg.aggregate import _check_pairwise
-
     level = "one" if level is None else level
     if level not in LEVELS:
         hint = " ('task' is for score tables; an instance table is aggregated at level 'one' or 'two')"
@@ -170,7 +72,7 @@ def _check_options(level: str | None, pairwise: str, inner: Any, outer: Any) -> 
             f"level={level!r}: use 'one' (every instance a voter) or 'two' (instances -> tasks -> overall)"
             f"{hint if level == 'task' else ''}.{did_you_mean(str(level), LEVELS)}"
         )
-    _check_pairwise(pairwise)
+    check_pairwise(pairwise)
     if level == "one" and (inner is not None or outer is not None):
         raise RankaggError(
             "inner/outer: only used with level='two' (instances -> tasks -> overall); with level='one' pass the rule "
@@ -180,15 +82,11 @@ def _check_options(level: str | None, pairwise: str, inner: Any, outer: Any) -> 
 
 
 def _check_pairwise_mode(info: RuleInfo, pairwise: str) -> None:
-    from rankagg.aggregate import _check_pairwise
-
-    _check_pairwise(pairwise, info)
+    check_pairwise(pairwise, info)
 
 
 def _refuse_partial(has_missing: bool, info: RuleInfo, where: str, table: Any = None, *, inner: bool = False) -> None:
     if has_missing and not info.partial_ok:
-        from rankagg.aggregate import _partial_rules, _rebuild_advice
-
         option = " as the inner rule (inner=...; CLI: --inner RULE)" if inner else " (CLI: --rule, or --rules)"
         advice = _rebuild_advice(np.isnan(table.scores), table.offsets) if table is not None else "."
         raise RuleError(
@@ -213,7 +111,7 @@ def _same_direction(table: InstanceTable, cols: Sequence[int], rule: str) -> boo
 
 # ----------------------------------------------------------------------------- one profile of instance voters
 def _profile_scores(
-    run: _Pass,
+    run: InstancePass,
     info: RuleInfo,
     params: Mapping[str, Any],
     *,
@@ -241,7 +139,7 @@ def _profile_scores(
             wins += w * st.exp_wins[ix]
             ties += w * st.exp_ties[ix]
     name = info.name
-    if info.pairwise_ok or name in _FAST:
+    if info.pairwise_ok or name in FAST_RULES:
         from rankagg.rules.base import RuleOutput
 
         if name == "mean":
@@ -273,7 +171,7 @@ def _profile_scores(
     return out, full, np.asarray(inp.pairwise[0]), np.asarray(inp.pairwise[1]), total
 
 
-def _voter_input(run: _Pass, cols: Sequence[int], rows: np.ndarray, weights: np.ndarray) -> Any:
+def _voter_input(run: InstancePass, cols: Sequence[int], rows: np.ndarray, weights: np.ndarray) -> Any:
     """A factory of (voter ScoreTable, TaskRankings) for the instances of ``cols`` and systems ``rows``."""
 
     def make() -> tuple[ScoreTable, TaskRankings]:
@@ -327,8 +225,8 @@ def _voter_input(run: _Pass, cols: Sequence[int], rows: np.ndarray, weights: np.
     return cached
 
 
-def _one_level(
-    run: _Pass, info: RuleInfo, params: Mapping[str, Any], *, weighting: str, pairwise: str, voter: Any
+def one_level(
+    run: InstancePass, info: RuleInfo, params: Mapping[str, Any], *, weighting: str, pairwise: str, voter: Any
 ) -> RankingResult:
     t = run.table
     _check_pairwise_mode(info, pairwise)
@@ -376,8 +274,8 @@ def _note_dropped(res: RankingResult, t: InstanceTable) -> RankingResult:
 
 
 # ----------------------------------------------------------------------------- two levels
-def _inner_table(
-    run: _Pass, info: RuleInfo, params: Mapping[str, Any], *, pairwise: str
+def inner_table(
+    run: InstancePass, info: RuleInfo, params: Mapping[str, Any], *, pairwise: str
 ) -> tuple[ScoreTable, dict[str, dict[str, int]]]:
     """Apply the inner rule to each task column's instances; the consensus scores become the outer table."""
     t = run.table
@@ -431,7 +329,7 @@ def _inner_table(
     return outer, inner_ranks
 
 
-def _two_level_fields(t: InstanceTable, run: _Pass, inner: str, pairwise: str) -> dict[str, Any]:
+def _two_level_fields(t: InstanceTable, run: InstancePass, inner: str, pairwise: str) -> dict[str, Any]:
     return {
         "missing_policy": t.missing_policy,
         "dropped_systems": t.dropped_systems,
@@ -446,7 +344,7 @@ def _two_level_fields(t: InstanceTable, run: _Pass, inner: str, pairwise: str) -
     }
 
 
-def _outer_name(rule: str, outer: str | None) -> str:
+def outer_name(rule: str, outer: str | None) -> str:
     return get_rule(outer if outer is not None else rule).name
 
 
@@ -469,7 +367,7 @@ def aggregate_instances(
 ) -> RankingResult:
     """:func:`rankagg.aggregate` on an instance table."""
     level = _check_options(level, pairwise, inner, outer)
-    run = _Pass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
+    run = InstancePass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
     if level == "one":
         if inner_params:
             raise RankaggError("inner_params: only used with level='two'; pass the rule's parameters as keywords.")
@@ -477,18 +375,16 @@ def aggregate_instances(
         sizes = np.diff(table.offsets).astype(np.float64)
         per = table.weights / sizes if weighting == "per_task" else table.weights
         voter = _voter_input(run, list(range(table.n_columns)), np.arange(table.n_systems), per)
-        return _one_level(run, get_rule(rule), params, weighting=weighting, pairwise=pairwise, voter=voter)
+        return one_level(run, get_rule(rule), params, weighting=weighting, pairwise=pairwise, voter=voter)
     if instance_weighting is not None:
         raise RankaggError(
             "instance_weighting: only used with level='one' (with level='two' each task's instances are aggregated "
             "by the inner rule, and tasks weigh their task weight)."
         )
     inner_info = get_rule("mean" if inner is None else inner)
-    outer_name = _outer_name(rule, outer)
-    outer_table, inner_ranks = _inner_table(run, inner_info, dict(inner_params or {}), pairwise=pairwise)
-    from rankagg.aggregate import aggregate
-
-    res = aggregate(outer_table, rule=outer_name, pairwise=pairwise, **dict(params))
+    outer_rule = outer_name(rule, outer)
+    outer_table, inner_ranks = inner_table(run, inner_info, dict(inner_params or {}), pairwise=pairwise)
+    res = aggregate_table(outer_table, outer_rule, pairwise=pairwise, params=params)
     diag = dict(res.diagnostics)
     diag["inner_ranks"] = inner_ranks
     from types import MappingProxyType
@@ -496,7 +392,7 @@ def aggregate_instances(
     res = dataclasses.replace(
         res,
         diagnostics=MappingProxyType(diag),
-        outer=outer_name,
+        outer=outer_rule,
         **_two_level_fields(table, run, inner_info.name, pairwise),
     )
     return _note_dropped(res, table)
@@ -520,16 +416,14 @@ def compare_instances(
     max_memory: int | None,
 ) -> ComparisonResult:
     """:func:`rankagg.compare` on an instance table (the compared rules are the outer rules with level='two')."""
-    from rankagg.aggregate import _assemble_comparison, _comparison_plan, compare
-
     level = _check_options(level, pairwise, inner, None)
-    run = _Pass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
+    run = InstancePass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
     if level == "two":
         if instance_weighting is not None:
             raise RankaggError("instance_weighting: only used with level='one'.")
         inner_info = get_rule("mean" if inner is None else inner)
-        outer_table, inner_ranks = _inner_table(run, inner_info, dict(inner_params or {}), pairwise=pairwise)
-        cmp = compare(outer_table, rules, reference=reference, top_k=top_k, params=params, pairwise=pairwise)
+        outer_table, inner_ranks = inner_table(run, inner_info, dict(inner_params or {}), pairwise=pairwise)
+        cmp = compare_table(outer_table, rules, reference, {"top_k": top_k, "params": params, "pairwise": pairwise})
         fields = _two_level_fields(table, run, inner_info.name, pairwise)
         results = {}
         for name, r in cmp.results.items():
@@ -554,44 +448,8 @@ def compare_instances(
     per = table.weights / sizes if weighting == "per_task" else table.weights
     voter = _voter_input(run, list(range(table.n_columns)), np.arange(table.n_systems), per)
     results = {
-        n: _one_level(run, get_rule(n), per_rule.get(n, {}), weighting=weighting, pairwise=pairwise, voter=voter)
+        n: one_level(run, get_rule(n), per_rule.get(n, {}), weighting=weighting, pairwise=pairwise, voter=voter)
         for n in names
     }
-    counts = _pooled_counts(run, per, pairwise)
+    counts = pooled_counts(run, per, pairwise)
     return _assemble_comparison(table.systems, names, ref, results, counts, top_k, table.missing_policy, level="one")
-
-
-def pooled_pairwise(
-    table: InstanceTable,
-    *,
-    instance_weighting: str,
-    atol: float,
-    rtol: float,
-    pairwise: str,
-    chunk_size: int | None,
-    max_memory: int | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:meth:`InstanceTable.pairwise`: the weighted pairwise counts of the pooled instance voters."""
-    from rankagg.aggregate import _check_pairwise
-
-    _check_pairwise(pairwise)
-    run = _Pass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
-    sizes = np.diff(table.offsets).astype(np.float64)
-    per = table.weights / sizes if instance_weighting == "per_task" else table.weights
-    return _pooled_counts(run, per, pairwise)
-
-
-def _pooled_counts(run: _Pass, per: np.ndarray, pairwise: str) -> tuple[np.ndarray, np.ndarray]:
-    t = run.table
-    n = t.n_systems
-    wins = np.zeros((n, n))
-    ties = np.zeros((n, n))
-    expected = pairwise == "expected"
-    for j, w in enumerate(per):
-        st = run.stats(j, expected=expected)
-        wins += w * st.wins
-        ties += w * st.ties
-        if expected and st.exp_wins is not None:
-            wins += w * st.exp_wins
-            ties += w * st.exp_ties
-    return wins, ties
