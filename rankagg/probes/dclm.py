@@ -1,0 +1,5 @@
+DCLM_SCALES = {}
+
+
+def dclm_study(*a, **k):
+    pass
