@@ -301,9 +301,9 @@ def decision_accuracy(
         raise StudyError("rules: give at least one rule, e.g. rules=('mean', 'borda').")
     small, target = str(small), str(target)
     if small == target:
-        matched, dropped = study.subset(), {"candidates": {small: ()}, "tasks": {small: ()}}
-        matched = matched.subset(candidates=study.candidates(small), tasks=study.tasks(small))
-        matched = CandidateStudy(frame=matched.frame[matched.frame["scale"] == small], name=study.name)
+        one = study.subset(candidates=study.candidates(small), tasks=study.tasks(small))
+        matched = CandidateStudy(frame=one.frame[one.frame["scale"] == small], name=study.name)
+        dropped: dict[str, Any] = {"candidates": {small: ()}, "tasks": {small: ()}}
     else:
         matched, dropped = study.matched(small, target)
     gen, seed_record = check_rng(rng)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,9 @@ class CandidateStudy:
     truth : pandas.DataFrame or None
         What the construction implies, for synthetic studies (see
         :func:`rankagg.probes.generate`); None for measured data.
+    notes : tuple of str
+        What was left out or changed while building the study (the CLI
+        prints them on stderr).
 
     Examples
     --------
@@ -94,6 +97,7 @@ class CandidateStudy:
     frame: pd.DataFrame = field(repr=False)
     name: str = "study"
     truth: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    notes: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -111,6 +115,7 @@ class CandidateStudy:
         higher_is_better: bool | Mapping[str, bool] | None = None,
         name: str = "study",
         truth: pd.DataFrame | None = None,
+        notes: Sequence[str] = (),
     ) -> CandidateStudy:
         """Build a study from a long DataFrame, one row per candidate, task, seed and scale.
 
@@ -137,6 +142,8 @@ class CandidateStudy:
             A label for the study.
         truth : pandas.DataFrame, optional
             Ground truth that the construction implies (synthetic studies).
+        notes : sequence of str
+            What the caller left out or changed while preparing ``data``.
 
         Raises
         ------
@@ -186,7 +193,7 @@ class CandidateStudy:
                 "run its own seed label, or keep one row per run."
             )
         out = out.sort_values(["scale", "candidate", "task", "seed"], kind="stable").reset_index(drop=True)
-        return cls(frame=out, name=name, truth=truth)
+        return cls(frame=out, name=name, truth=truth, notes=tuple(notes))
 
     @staticmethod
     def _directions(
@@ -301,7 +308,7 @@ class CandidateStudy:
             df = df[df["candidate"].isin(list(candidates))]
         if tasks is not None:
             df = df[df["task"].isin(list(tasks))]
-        return CandidateStudy(frame=df.reset_index(drop=True), name=self.name, truth=self.truth)
+        return replace(self, frame=df.reset_index(drop=True))
 
     def with_scores(self, task: str, transform: Any, *, higher_is_better: bool | None = None) -> CandidateStudy:
         """The study with one task's scores re-expressed (e.g. ``np.log`` for perplexity, ``lambda x: 1000 * x``).
@@ -323,7 +330,7 @@ class CandidateStudy:
         df.loc[sel, "score"] = np.asarray(transform(df.loc[sel, "score"].to_numpy()), dtype=np.float64)
         if higher_is_better is not None:
             df.loc[sel, "higher_is_better"] = bool(higher_is_better)
-        return CandidateStudy(frame=df, name=self.name, truth=self.truth)
+        return replace(self, frame=df)
 
     # ------------------------------------------------------------------ tables
     def _scores(self, scale: str | None, centered: bool) -> pd.DataFrame:
@@ -489,11 +496,12 @@ class CandidateStudy:
                 f"{target!r}: {preview(sorted(set(b['candidate'])))})."
             )
         a, b = a[a["candidate"].isin(cand)], b[b["candidate"].isin(cand)]
-        # tasks every matched candidate has at both scales
-        full = len(cand)
-        ta = a.groupby("task")["candidate"].nunique()
-        tb = b.groupby("task")["candidate"].nunique()
-        tasks = sorted(set(ta[ta == full].index) & set(tb[tb == full].index))
+        # tasks every run (candidate, seed) of the matched candidates has at both scales: the seed means of every
+        # task then average the same runs
+        ra, rb = a[["candidate", "seed"]].drop_duplicates(), b[["candidate", "seed"]].drop_duplicates()
+        ta = a.groupby("task").size()
+        tb = b.groupby("task").size()
+        tasks = sorted(set(ta[ta == len(ra)].index) & set(tb[tb == len(rb)].index))
         if not tasks:
             raise StudyError(f"scales {small!r} and {target!r}: no task was evaluated for every shared candidate.")
         dropped = {
@@ -514,7 +522,7 @@ class CandidateStudy:
                             stacklevel=3,
                         )
         df = pd.concat([a[a["task"].isin(tasks)], b[b["task"].isin(tasks)]], ignore_index=True)
-        return CandidateStudy(frame=df, name=self.name, truth=self.truth), dropped
+        return replace(self, frame=df), dropped
 
     def summary(self) -> pd.DataFrame:
         """One row per scale: numbers of candidates, tasks and seeds."""
