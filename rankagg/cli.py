@@ -1017,9 +1017,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         + f". With {table.n_columns} tasks the intervals are wide: a benchmark's task set is a small sample."
     )
     out.append("")
+    from rankagg._cli_probes import probes_demo_lines
+
+    out += [*probes_demo_lines(), ""]
     out.append(
         "Next: `rankagg rank FILE --rule kemeny`, `rankagg compare FILE --rules mean,borda,kemeny`, "
-        "`rankagg bootstrap FILE --rule kemeny --seed 0`, `rankagg rules`."
+        "`rankagg bootstrap FILE --rule kemeny --seed 0`, `rankagg rules`, "
+        "`rankagg probes decide --dataset dclm --small 400M --target 7B`."
     )
     _emit("\n".join(out) + "\n", args)
     return 0
@@ -1168,6 +1172,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg._cli_stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg._cli_probes import add_probes_command
+
+    add_probes_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 
