@@ -21,7 +21,7 @@ import pandas as pd
 
 from rankagg._errors import RankaggWarning, preview
 from rankagg.probes.study import RESAMPLE, CandidateStudy, StudyError
-from rankagg.robustness import check_rng
+from rankagg.robustness import BootstrapResult, check_rng
 
 __all__ = [
     "DEFAULT_RULES",
@@ -153,6 +153,9 @@ class DecisionAccuracy:
     confidence : float
     seed : object
         The bootstrap's seed (``rng=seed`` repeats the run).
+    bootstraps : Mapping[tuple[str, str], BootstrapResult]
+        The bootstrap of each (rule, scale), on the matched candidates and
+        tasks: rank intervals and P(top 1) at each scale without a second run.
     """
 
     small: str
@@ -170,6 +173,7 @@ class DecisionAccuracy:
     confidence: float = 0.95
     seed: Any = None
     time_seconds: float = 0.0
+    bootstraps: Mapping[tuple[str, str], BootstrapResult] = field(default_factory=dict, repr=False)
 
     @property
     def n_resamples(self) -> int:
@@ -314,7 +318,7 @@ def decision_accuracy(
         from rankagg.robustness import resample_counts
 
         counts = resample_counts(len(matched.tasks(small)), int(n_resamples), rng=np.random.default_rng(boot_seed))
-    point, samples, s_ranks, t_ranks = {}, {}, {}, {}
+    point, samples, s_ranks, t_ranks, boots = {}, {}, {}, {}, {}
     for rule in rules:
         kw: dict[str, Any] = {"n_resamples": int(n_resamples), "confidence": confidence, "n_jobs": n_jobs}
         per_scale = {}
@@ -325,6 +329,7 @@ def decision_accuracy(
             if tuple(res.systems) != cands:
                 raise StudyError(f"internal: candidates out of order at scale {sc!r}")
             per_scale[sc] = res
+            boots[rule, sc] = res
         bs, bt = per_scale[small], per_scale[target]
         if not np.array_equal(bs.counts, bt.counts):
             raise StudyError(
@@ -363,4 +368,5 @@ def decision_accuracy(
         confidence=float(confidence),
         seed=seed_record,
         time_seconds=time.perf_counter() - t0,
+        bootstraps=boots,
     )
