@@ -13,7 +13,6 @@ whose instances are the seeds), so that the bootstrap resamples them too.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -327,7 +326,13 @@ class CandidateStudy:
             raise StudyError(f"task: no task {task!r} in the study.{did_you_mean(task, set(self.frame['task']))}")
         df = self.frame.copy()
         sel = df["task"] == task
-        df.loc[sel, "score"] = np.asarray(transform(df.loc[sel, "score"].to_numpy()), dtype=np.float64)
+        new = np.asarray(transform(df.loc[sel, "score"].to_numpy()), dtype=np.float64)
+        if new.shape != (int(sel.sum()),) or not np.isfinite(new).all():
+            raise StudyError(
+                f"transform: re-expressing task {task!r} must give one finite number per score (e.g. np.log of "
+                "positive scores); it gave a different shape or non-finite values."
+            )
+        df.loc[sel, "score"] = new
         if higher_is_better is not None:
             df.loc[sel, "higher_is_better"] = bool(higher_is_better)
         return replace(self, frame=df)
@@ -541,7 +546,3 @@ class CandidateStudy:
                 }
             )
         return pd.DataFrame(rows)
-
-
-def _isfinite(x: float) -> bool:
-    return math.isfinite(x)
