@@ -2,7 +2,7 @@
 
 The stages, in order, and what each may import (its own modules and the stages before it):
 
-    rankings <- data <- rules <- aggregation <- uncertainty <- faces (cli)
+    rankings <- data <- rules <- aggregation <- uncertainty <- probes (training-data studies) <- faces (cli)
     io (readers, the dataset registry) feeds data: it may import data and rankings; only the faces import it.
 
 ``rankagg._errors``, ``rankagg._threads`` and ``rankagg._version`` are shared by every stage and import no stage;
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rankagg"
-ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "cli")
+ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "probes", "cli")
 IO = ("io", "datasets")
 SHARED = ("_errors", "_threads", "_version")
 MAX_LINES = 600

@@ -7,6 +7,7 @@ import argparse
 from rankagg.aggregation.aggregate import aggregate, compare
 from rankagg.cli.format import render_frame
 from rankagg.cli.options import _emit
+from rankagg.cli.probes import probes_demo_lines
 from rankagg.cli.render import _describe_diag, _disagreement_lines
 from rankagg.data.table import ScoreTable
 from rankagg.uncertainty.bootstrap import bootstrap
@@ -64,9 +65,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         + f". With {table.n_columns} tasks the intervals are wide: a benchmark's task set is a small sample."
     )
     out.append("")
+    out += [*probes_demo_lines(), ""]
     out.append(
         "Next: `rankagg rank FILE --rule kemeny`, `rankagg compare FILE --rules mean,borda,kemeny`, "
-        "`rankagg bootstrap FILE --rule kemeny --seed 0`, `rankagg rules`."
+        "`rankagg bootstrap FILE --rule kemeny --seed 0`, `rankagg rules`, "
+        "`rankagg probes decide --dataset dclm --small 400M --target 7B`."
     )
     _emit("\n".join(out) + "\n", args)
     return 0

@@ -36,6 +36,8 @@ import pandas as pd
 
 from rankagg._errors import RankaggError, did_you_mean
 from rankagg.data.table import ScoreTable
+from rankagg.datasets._dclm import convert_dclm, manifest_sha256
+from rankagg.datasets._dclm_files import DCLM_FILES
 from rankagg.io._common import Notes, finish, long_frame
 from rankagg.io.files import read_frame
 from rankagg.io.leaderboards import read_alpaca_eval, read_open_llm
@@ -95,6 +97,10 @@ class DatasetEntry:
         What to cite when using the data.
     description : str
         What the table holds and how it was converted from the file.
+    files : tuple of (str, str)
+        Several files of one folder instead of one: ``(file name, sha256)``
+        each, ``path`` being their folder and ``sha256`` that of the manifest
+        (``rankagg.datasets._dclm.manifest_sha256``). Every file is verified.
     """
 
     name: str
@@ -109,6 +115,7 @@ class DatasetEntry:
     citation: str
     description: str
     convert: Callable[[Path, DatasetEntry], pd.DataFrame]
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def url(self) -> str:
@@ -455,6 +462,30 @@ DATASETS: dict[str, DatasetEntry] = {
             ),
             convert=_amlb,
         ),
+        DatasetEntry(
+            name="dclm",
+            title="DataComp-LM: models trained on different training datasets (400M / 1B / 7B), 57 ICL tasks",
+            level="task",
+            owner="mlfoundations",
+            repo="dclm",
+            commit="361714bdd60bb9b7f4b2d8354cebbf0dec0c329e",
+            path="exp_data/evals",
+            sha256=manifest_sha256(DCLM_FILES),
+            license="MIT (dclm repository).",
+            citation="Li, Fang, Smyrnis, Ivgi, Jordan, Gadre, Bansal, Guha, Keh, Arora et al. (2024). DataComp-LM: "
+            "In search of the next generation of training sets for language models. NeurIPS 2024 Datasets and "
+            "Benchmarks.",
+            description=(
+                "155 evaluation files (one per trained model; each pinned with its own SHA-256, 'sha256' is that of "
+                "the manifest) x 51-56 of 57 in-context-learning tasks, accuracies in [0, 1], higher-is-better. "
+                "'dataset' (training dataset) and 'arch' (d=1024_l=24_h=8 ~400M, open_lm_1b[_swiglutorch], "
+                "open_lm_7b[_swiglutorch]) are parsed from the file name; public models have no dataset. 'core' is "
+                "the file's own Core aggregate. Missing cells are real (the suite grew): use missing='drop_tasks' "
+                "or rankagg.probes.dclm_study for training datasets ranked per scale."
+            ),
+            convert=convert_dclm,
+            files=DCLM_FILES,
+        ),
     ]
 }
 
@@ -490,7 +521,7 @@ def list_datasets() -> pd.DataFrame:
     --------
     >>> import rankagg.datasets
     >>> rankagg.datasets.list()["name"].tolist()
-    ['glue', 'superglue', 'value', 'open-llm-leaderboard-v1', 'alpaca-eval-2', 'amlb2019']
+    ['glue', 'superglue', 'value', 'open-llm-leaderboard-v1', 'alpaca-eval-2', 'amlb2019', 'dclm']
     """
     return pd.DataFrame(
         [
@@ -567,12 +598,20 @@ def fetch(
     >>> path = rankagg.datasets.fetch("glue")  # doctest: +SKIP
     """
     entry = info(name)
+    base = _mirror(mirror)
+    folder = data_dir(cache_dir) / entry.name
+    if entry.files:  # several files of one folder: each pinned and verified, the folder returned
+        for file_name, sha in entry.files:
+            _retrieve(name, f"{entry.url_at(base)}/{quote(file_name)}", sha, file_name, folder, base)
+        return folder
+    return _retrieve(name, entry.url_at(base), entry.sha256, entry.file_name, folder, base)
+
+
+def _retrieve(name: str, url: str, sha256: str, file_name: str, folder: Path, base: str) -> Path:
+    """Download one pinned file with pooch into ``folder`` (once), verified against ``sha256``."""
     import pooch
     import requests
 
-    base = _mirror(mirror)
-    url = entry.url_at(base)
-    folder = data_dir(cache_dir) / entry.name
     where = f"set {ENV_MIRROR} (or mirror=) to a mirror of raw.githubusercontent.com, or retry when online"
     logger = pooch.get_logger()
     level = logger.level
@@ -580,8 +619,8 @@ def fetch(
     try:
         local = pooch.retrieve(
             url,
-            known_hash=f"sha256:{entry.sha256}",
-            fname=entry.file_name,
+            known_hash=f"sha256:{sha256}",
+            fname=file_name,
             path=folder,
             progressbar=False,
         )
@@ -610,7 +649,7 @@ def fetch(
         got = re.search(r"but got ([0-9a-fA-F]{64})", str(exc))
         raise ChecksumError(
             f"dataset {name!r}: the file downloaded from {url} has sha256 {got.group(1) if got else '(other)'} but "
-            f"the registry pins {entry.sha256}; it was not cached. The download was corrupted or truncated, or the "
+            f"the registry pins {sha256}; it was not cached. The download was corrupted or truncated, or the "
             f"mirror serves another file ({ENV_MIRROR}={base})."
         ) from None
     except OSError as exc:
@@ -639,7 +678,7 @@ def load(
     ----------
     name : str
         Registry name: ``glue``, ``superglue``, ``value``,
-        ``open-llm-leaderboard-v1``, ``alpaca-eval-2``, ``amlb2019`` (see
+        ``open-llm-leaderboard-v1``, ``alpaca-eval-2``, ``amlb2019``, ``dclm`` (see
         :func:`list_datasets` for what each holds).
     cache_dir, mirror
         As in :func:`fetch`.
