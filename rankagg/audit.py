@@ -82,7 +82,8 @@ class AuditResult:
     seed : object
     groups : tuple of tuple of str
         Maximal runs of systems, in the rule's order, that cannot be told
-        apart (:meth:`rankagg.BootstrapResult.groups`).
+        apart (:meth:`rankagg.BootstrapResult.groups`); two maximal runs
+        may overlap.
     adjacent : pandas.DataFrame
         One row per pair of consecutive systems in the rule's order:
         ``upper, lower, p_upper_above, p_lower_above, separable`` (told apart:
@@ -187,13 +188,17 @@ class AuditResult:
         """One row per system, in the audited rule's order.
 
         Columns: ``system, rank`` (the audited rule), ``rank_low, rank_high,
-        p_top1`` (bootstrap), ``group`` (1 = the top group of systems that
-        cannot be told apart), ``rank_<rule>`` for each compared rule, and with
-        withholding ``best_rank, withheld``.
+        p_top1`` (bootstrap), ``group`` (the first of :attr:`groups` holding
+        the system, 1 = the top group; groups are maximal runs and may
+        overlap), ``rank_<rule>`` for each compared rule, and with withholding
+        ``best_rank, withheld``.
         """
         assert self.bootstrap is not None and self.comparison is not None
         df = self.bootstrap.to_frame(top_k=1)[["system", "rank", "rank_low", "rank_high", "p_top1"]]
-        group_of = {s: k + 1 for k, g in enumerate(self.groups) for s in g}
+        group_of: dict[str, int] = {}
+        for k, g in enumerate(self.groups):  # groups are maximal runs and may overlap: the first one counts
+            for s in g:
+                group_of.setdefault(s, k + 1)
         df["group"] = [group_of[s] for s in df["system"]]
         ranks = self.comparison.ranks
         for r in self.rules:
@@ -260,8 +265,8 @@ class AuditResult:
         big = max((len(g) for g in self.groups), default=0)
         lines.append(
             f"Groups that cannot be told apart at {pct} ({self.n_boot} bootstrap resamples of the {self.n_tasks} task "
-            f"columns, seed {self.seed}): {len(self.groups)} groups for {self.n_systems} systems; the top group has "
-            f"{len(top)} system(s), the largest {big}"
+            f"columns, seed {self.seed}): {len(self.groups)} maximal groups for {self.n_systems} systems; the top "
+            f"group has {len(top)} system(s), the largest {big}"
         )
         if len(top) > 1:
             lines.append(f"  top group: {_short(top, 10)}")
@@ -709,8 +714,8 @@ def audit(
     (('Wren',), 'Osprey')
     >>> res.conditions["leader-not-condorcet"], res.conditions["rescaling-changes-winner"]
     (True, True)
-    >>> res.n_separable, res.n_adjacent
-    (0, 5)
+    >>> res.n_separable, res.n_adjacent, res.leader_separable  # Wren above Osprey in 67.5% of resamples
+    (4, 5, False)
     """
     if not isinstance(table, ScoreTable):
         raise RankaggError(
