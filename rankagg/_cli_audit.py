@@ -114,6 +114,12 @@ def add_audit_command(
         help="gaming: each system may withhold up to K of its tasks (default 1; 0 skips)",
     )
     g.add_argument(
+        "--withhold-missing",
+        choices=("partial", "drop_tasks", "drop_systems", "raise"),
+        help="withholding: the missing-score policy a withheld score meets (default: --missing); e.g. audit a "
+        "complete table for what a system could gain if the board used partial or drop_tasks",
+    )
+    g.add_argument(
         "--max-subsets",
         type=int,
         default=MAX_SUBSETS,
@@ -165,6 +171,7 @@ def _cmd_audit(
         n_boot=args.resamples,
         seed=args.seed,
         k_withhold=args.withhold,
+        withhold_missing=args.withhold_missing,
         max_subsets=args.max_subsets,
         atol=args.atol,
         rtol=args.rtol,

@@ -41,7 +41,7 @@ from rankagg.ranking import competition_ranks, levels_from_scores
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.robustness import BootstrapResult, bootstrap
 from rankagg.rules import RuleInput, get_rule
-from rankagg.table import ScoreTable
+from rankagg.table import MISSING_POLICIES, ScoreTable
 
 __all__ = ["CONDITIONS", "AuditResult", "audit"]
 
@@ -309,12 +309,14 @@ class AuditResult:
             sub = df[df["rule"] == r]
             ch = sub[sub["winner_changed"]]
             text = f"x1000 on one task ({r}): the winner changes for {len(ch)} of {len(sub)} task columns"
-            if len(ch):
+            if len(ch) and r == self.rule:
                 worst = ch.sort_values("leader_rank_after", ascending=False).iloc[0]
                 text += (
                     f"; worst: {worst['task']} x1000 makes {worst['winner_after']} the winner and moves "
                     f"{' = '.join(self.leader)} to rank {int(worst['leader_rank_after'])}"
                 )
+            elif len(ch):
+                text += f" (e.g. {ch['task'].iloc[0]} x1000: {ch['winner_after'].iloc[0]})"
             out.append(text)
         if self.rank_only_rules:
             names = ", ".join(self.rank_only_rules)
@@ -407,7 +409,7 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------- computing
-def _rebuilt(table: ScoreTable, scores: np.ndarray, cols: Sequence[int]) -> ScoreTable:
+def _rebuilt(table: ScoreTable, scores: np.ndarray, cols: Sequence[int], missing: str | None = None) -> ScoreTable:
     """The table's columns ``cols`` with ``scores`` (same systems, directions, weights, policy)."""
     columns = [table.columns[j] for j in cols]
     return ScoreTable(
@@ -417,7 +419,7 @@ def _rebuilt(table: ScoreTable, scores: np.ndarray, cols: Sequence[int]) -> Scor
         metrics=[c.metric for c in columns],
         higher_is_better={c.label: bool(c.higher_is_better) for c in columns},
         weights=[float(c.weight) for c in columns],
-        missing=table.missing_policy,  # type: ignore[arg-type]
+        missing=missing or table.missing_policy,  # type: ignore[arg-type]
     )
 
 
@@ -436,9 +438,9 @@ def _withholding(
     rtol: float,
     params: Mapping[str, Any],
     max_subsets: int,
+    policy: str,
 ) -> tuple[pd.DataFrame | None, str]:
-    """Best rank of each system when it withholds up to ``k`` of its scores (see :func:`audit`)."""
-    policy = table.missing_policy
+    """Best rank of each system when it withholds up to ``k`` of its scores under ``policy`` (see :func:`audit`)."""
     if k == 0:
         return None, "not computed (k = 0)"
     if policy == "raise":
@@ -486,7 +488,7 @@ def _withholding(
             return cache[key]
         out: np.ndarray | None
         try:
-            sub = _rebuilt(table, sc, cols)
+            sub = _rebuilt(table, sc, cols, policy)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = info.func(RuleInput(sub, sub.rank(atol=atol, rtol=rtol)), **params)
@@ -640,6 +642,7 @@ def audit(
     n_boot: int = 1000,
     seed: int | np.random.Generator | None = None,
     k_withhold: int = 1,
+    withhold_missing: str | None = None,
     max_subsets: int = MAX_SUBSETS,
     atol: float = 0.0,
     rtol: float = 0.0,
@@ -669,6 +672,11 @@ def audit(
         records it in ``result.seed``.
     k_withhold : int, default 1
         Withholding: the most tasks a system may withhold (0 skips it).
+    withhold_missing : {"partial", "drop_tasks", "drop_systems", "raise"}, optional
+        Withholding: the missing-score policy a withheld score meets. Default:
+        the table's own policy. Another one asks "what could a system gain if
+        the board used this policy?" (e.g. a complete table audited for
+        ``"partial"`` or ``"drop_tasks"``).
     max_subsets : int, default 256
         Withholding: above this many subsets per system, the greedy search.
     atol, rtol : float
@@ -685,7 +693,8 @@ def audit(
     **Withholding (gaming the missing-score policy).** A system *withholds* a
     set ``W`` of its task columns (does not submit those scores), with
     ``1 <= |W| <= k_withhold`` and at least one score kept. The table is then
-    built under the table's own missing policy and ranked by ``rule``; the
+    built under the missing policy (``withhold_missing``, by default the
+    table's own) and ranked by ``rule``; the
     system's *best rank* is the smallest (competition) rank it reaches over
     the withholdings tried, or its rank on the full data if none helps.
 
@@ -728,6 +737,12 @@ def audit(
         )
     if isinstance(max_subsets, bool) or not isinstance(max_subsets, (int, np.integer)) or max_subsets < 1:
         raise RankaggError(f"max_subsets: a positive integer, got {max_subsets!r}.")
+    policy = table.missing_policy if withhold_missing is None else str(withhold_missing)
+    if policy not in MISSING_POLICIES:
+        raise RankaggError(
+            f"withhold_missing: {withhold_missing!r} is not a missing-score policy; give one of "
+            f"{', '.join(MISSING_POLICIES)}.{did_you_mean(str(withhold_missing), MISSING_POLICIES)}"
+        )
     params = {get_rule(r).name: dict(p) for r, p in (params or {}).items()}
     defaults = default_compare_rules(table)[0]
     rule = get_rule(rule or defaults[0]).name
@@ -769,6 +784,7 @@ def audit(
         rtol=rtol,
         params=rule_params,
         max_subsets=int(max_subsets),
+        policy=policy,
     )
     notes = []
     if boot.note:
@@ -812,7 +828,7 @@ def audit(
         rescaling=rescaling,
         withholding=withholding,
         withholding_k=int(k_withhold),
-        withholding_policy=table.missing_policy,
+        withholding_policy=policy,
         withholding_note=wnote,
         conditions=MappingProxyType(conditions),
         notes=tuple(notes),

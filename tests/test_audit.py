@@ -102,6 +102,17 @@ def test_withholding_drop_tasks_hand_computed():
 
 
 @pytest.mark.filterwarnings("ignore::rankagg.BootstrapWarning")
+def test_withhold_missing_audits_another_policy():
+    # a complete table audited for the partial policy: the same withholdings as the table built with it
+    got = audit(_table(GAME), rule="win_rate", rules=["win_rate"], n_boot=50, seed=0, withhold_missing="partial")
+    ref = audit(_table(GAME, missing="partial"), rule="win_rate", rules=["win_rate"], n_boot=50, seed=0)
+    pd.testing.assert_frame_equal(got.withholding, ref.withholding)
+    assert got.withholding_policy == "partial" and got.missing_policy == "raise"
+    with pytest.raises(rankagg.RankaggError, match=r"withhold_missing.*Did you mean 'partial'"):
+        audit(_table(GAME), withhold_missing="partail")
+
+
+@pytest.mark.filterwarnings("ignore::rankagg.BootstrapWarning")
 def test_withholding_not_applicable_under_raise_and_drop_systems():
     assert audit(_table(GAME), rules=["mean"], n_boot=50, seed=0).withholding is None
     res = audit(_table(GAME, missing="drop_systems"), rules=["mean"], n_boot=50, seed=0)
@@ -155,7 +166,7 @@ def test_withholding_partial_equals_brute_force(rows, holes, rule):
     from rankagg.audit import _withholding  # the withholding alone (no bootstrap): the property is about it
 
     base = np.array([rankagg.aggregate(t, rule=rule).rank_of(s) for s in names])
-    df, _ = _withholding(t, rule, 2, base, atol=0.0, rtol=0.0, params={}, max_subsets=256)
+    df, _ = _withholding(t, rule, 2, base, atol=0.0, rtol=0.0, params={}, max_subsets=256, policy="partial")
     got = dict(zip(df["system"], df["best_rank"]))
     assert got == _brute_best(t, rule, 2)
 
@@ -283,10 +294,8 @@ def test_open_llm_v1_figures(datasets_dir):
 
 def test_mteb_classic_withholding_drop_tasks(datasets_dir):
     t = rankagg.read_table(datasets_dir / "mteb" / "mteb_eng_classic_56.csv", missing="drop_systems")
-    t = rankagg.ScoreTable(
-        t.scores, systems=list(t.systems), tasks=list(t.labels), higher_is_better=True, missing="drop_tasks"
-    )
-    res = audit(t, rules=["mean"], n_boot=200, seed=0, k_withhold=1)
+    res = audit(t, rules=["mean"], n_boot=200, seed=0, k_withhold=1, withhold_missing="drop_tasks")
+    assert res.withholding_policy == "drop_tasks" and res.n_systems == 152
     wide = t.to_wide()
     w = res.withholding.set_index("system")
     # dropping one task for everyone: the best rank of a few systems, by hand over the 56 leave-one-out means
