@@ -1171,6 +1171,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg._cli_audit import add_audit_command
 
     add_audit_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg._cli_run import add_run_command
+
+    add_run_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 
