@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +22,10 @@ from rankagg._format import render_frame
 from rankagg.aggregate import compare, default_compare_rules
 from rankagg.robustness import bootstrap
 from rankagg.rules import get_rule
-from rankagg.spec import LeaderboardSpec, SpecError, load_spec
 from rankagg.table import ScoreTable
+
+if TYPE_CHECKING:
+    from rankagg.spec import LeaderboardSpec
 
 __all__ = ["add_run_command", "board_frame"]
 
@@ -54,6 +56,7 @@ def _table_namespace(
     spec: LeaderboardSpec, path: str | None, add_table_args: Callable[[argparse.ArgumentParser], None]
 ) -> argparse.Namespace:
     """The spec's reading options parsed by the command line's own table arguments."""
+    from rankagg.spec import SpecError
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> Any:  # a spec value the command line refuses: one line
@@ -69,6 +72,8 @@ def _load_table(
     add_table_args: Callable[[argparse.ArgumentParser], None],
     load: Callable[[argparse.Namespace], Any],
 ) -> tuple[ScoreTable, str]:
+    from rankagg.spec import SpecError
+
     paths = spec.input.paths
     if len(paths) <= 1:
         args = _table_namespace(spec, None, add_table_args)
@@ -141,6 +146,8 @@ def _cmd_run(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
+    from rankagg.spec import load_spec  # pydantic is imported by `rankagg run` only, not by `rankagg --help`
+
     spec = load_spec(args.spec)
     table, label = _load_table(spec, add_table_args, load)
     rules = list(spec.rules) if spec.rules else list(default_compare_rules(table)[0])

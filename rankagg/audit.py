@@ -439,6 +439,7 @@ def _withholding(
     params: Mapping[str, Any],
     max_subsets: int,
     policy: str,
+    only: Sequence[int] | None = None,
 ) -> tuple[pd.DataFrame | None, str]:
     """Best rank of each system when it withholds up to ``k`` of its scores under ``policy`` (see :func:`audit`)."""
     if k == 0:
@@ -446,7 +447,7 @@ def _withholding(
     if policy == "raise":
         return None, (
             "not applicable under missing='raise' (a withheld score is an error, so no system can withhold one); "
-            "audit the policy the board uses: missing='partial' or 'drop_tasks' (CLI: --missing)"
+            "audit the policy the board uses: withhold_missing='partial' or 'drop_tasks' (CLI: --withhold-missing)"
         )
     if policy == "drop_systems":
         return None, (
@@ -542,7 +543,7 @@ def _withholding(
             r = ranks_after(key, scores, cols)
             return None if r is None else int(r[i])
 
-        for i in range(n):
+        for i in range(n) if only is None else only:
             rank, w, exact = search(i, list(range(m)), evaluate)
             rows.append((systems[i], int(base[i]), rank, w, exact))
     else:  # partial: the system's own scores on W become missing; the other systems keep theirs
@@ -556,7 +557,7 @@ def _withholding(
             r = ranks_after((i, frozenset(w)), sc, range(m))
             return None if r is None else int(r[i])
 
-        for i in range(n):
+        for i in range(n) if only is None else only:
             own = [j for j in range(m) if present[i, j]]
             rank, w, exact = search(i, own, evaluate)
             rows.append((systems[i], int(base[i]), rank, w, exact))
@@ -742,6 +743,12 @@ def audit(
         raise RankaggError(
             f"withhold_missing: {withhold_missing!r} is not a missing-score policy; give one of "
             f"{', '.join(MISSING_POLICIES)}.{did_you_mean(str(withhold_missing), MISSING_POLICIES)}"
+        )
+    if policy == "drop_tasks" and table.has_missing:
+        raise RankaggError(
+            "withhold_missing='drop_tasks': the table keeps missing scores, and under drop_tasks the board would drop "
+            "their columns before anyone withholds; build the table with missing='drop_tasks' (CLI: --missing "
+            "drop_tasks), or audit withhold_missing='partial'."
         )
     params = {get_rule(r).name: dict(p) for r, p in (params or {}).items()}
     defaults = default_compare_rules(table)[0]

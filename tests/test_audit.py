@@ -110,6 +110,9 @@ def test_withhold_missing_audits_another_policy():
     assert got.withholding_policy == "partial" and got.missing_policy == "raise"
     with pytest.raises(rankagg.RankaggError, match=r"withhold_missing.*Did you mean 'partial'"):
         audit(_table(GAME), withhold_missing="partail")
+    holes = _table({**GAME, "D": [np.nan, 2.0, 2.0]}, missing="partial")
+    with pytest.raises(rankagg.RankaggError, match=r"withhold_missing='drop_tasks'.*missing='drop_tasks'"):
+        audit(holes, withhold_missing="drop_tasks")
 
 
 @pytest.mark.filterwarnings("ignore::rankagg.BootstrapWarning")
