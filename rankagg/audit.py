@@ -37,7 +37,7 @@ from rankagg._errors import RankaggError, did_you_mean
 from rankagg._format import fmt_value, render_frame
 from rankagg.aggregate import aggregate, compare, default_compare_rules
 from rankagg.perturb import rescale_task
-from rankagg.ranking import competition_ranks, levels_from_scores
+from rankagg.ranking import TaskRankings, competition_ranks, levels_from_scores, rank_scores, rank_table
 from rankagg.results import ComparisonResult, RankingResult
 from rankagg.robustness import BootstrapResult, bootstrap
 from rankagg.rules import RuleInput, get_rule
@@ -483,7 +483,23 @@ def _withholding(
             seen = grown
         return bool((seen == alive).all())
 
-    def ranks_after(key: Any, sc: np.ndarray, cols: Sequence[int]) -> np.ndarray | None:
+    full_ranks = rank_table(table, atol=atol, rtol=rtol) if policy == "partial" else None
+
+    def rankings_of(sub: ScoreTable, changed: Sequence[int] | None) -> TaskRankings:
+        """The per-column rankings of ``sub``: only the ``changed`` columns ranked again (partial), else all."""
+        if changed is None or full_ranks is None:
+            return sub.rank(atol=atol, rtol=rtol)
+        ranks = np.array(full_ranks.ranks)
+        for j in changed:
+            ranks[:, j] = rank_scores(
+                sub.scores[:, j], higher_is_better=bool(sub.columns[j].higher_is_better), atol=atol, rtol=rtol
+            )
+        ranks.setflags(write=False)
+        return TaskRankings(sub.systems, sub.labels, ranks, np.asarray(sub.weights), atol=atol, rtol=rtol)
+
+    def ranks_after(
+        key: Any, sc: np.ndarray, cols: Sequence[int], changed: Sequence[int] | None = None
+    ) -> np.ndarray | None:
         """Competition ranks of the rule on the rebuilt table (the rule itself: the table was checked above)."""
         if key in cache:
             return cache[key]
@@ -492,7 +508,7 @@ def _withholding(
             sub = _rebuilt(table, sc, cols, policy)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = info.func(RuleInput(sub, sub.rank(atol=atol, rtol=rtol)), **params)
+                res = info.func(RuleInput(sub, rankings_of(sub, changed)), **params)
             levels = res.levels
             if levels is None:
                 sc_out = np.asarray(res.scores, dtype=np.float64)
@@ -554,7 +570,7 @@ def _withholding(
                 return None
             sc = scores.copy()
             sc[i, list(w)] = np.nan
-            r = ranks_after((i, frozenset(w)), sc, range(m))
+            r = ranks_after((i, frozenset(w)), sc, range(m), changed=w)
             return None if r is None else int(r[i])
 
         for i in range(n) if only is None else only:
