@@ -260,7 +260,10 @@ class AuditResult:
         pct = f"{100 * self.confidence:g}%"
         lines: list[str] = []
         lead = " = ".join(self.leader)
-        lines.append(f"Leader ({self.rule}): {lead}" + (f"; #2: {self.runner_up}" if self.runner_up else ""))
+        if len(self.leader) > 1:
+            lines.append(f"Leader ({self.rule}): {lead} (tied for first)")
+        else:
+            lines.append(f"Leader ({self.rule}): {lead}" + (f"; #2: {self.runner_up}" if self.runner_up else ""))
         top = self.groups[0] if self.groups else ()
         big = max((len(g) for g in self.groups), default=0)
         lines.append(
