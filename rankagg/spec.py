@@ -180,8 +180,8 @@ class LeaderboardSpec(BaseModel):
     input: InputSpec
     tasks: dict[str, TaskSpec] | None = None
     direction: Literal["higher", "lower"] | None = Field(None, description="direction of the tasks not listed")
-    include: list[str] | None = None
-    exclude: list[str] | None = None
+    include: str | list[str] | None = Field(None, description="systems kept: names or globs (--include)")
+    exclude: str | list[str] | None = Field(None, description="systems left out: names or globs (--exclude)")
     missing: Literal["raise", "drop_systems", "drop_tasks", "partial"] = "raise"
     group: int | None = Field(None, ge=1)
     atol: float = Field(0.0, ge=0)
@@ -284,10 +284,9 @@ class LeaderboardSpec(BaseModel):
                 out += [f"--{side}-is-better", ",".join(names)]
         if self.direction is not None:
             out += ["--direction", self.direction]
-        for pat in self.include or []:
-            out += ["--include", pat]
-        for pat in self.exclude or []:
-            out += ["--exclude", pat]
+        for flag, pats in (("--include", self.include), ("--exclude", self.exclude)):
+            for pat in [pats] if isinstance(pats, str) else pats or []:
+                out += [flag, pat]
         out += ["--missing", self.missing]
         if self.group is not None:
             out += ["--group", str(self.group)]

@@ -60,7 +60,7 @@ def test_cli_args_are_the_command_line_options():
             "input": {"path": "scores/board.tsv", "format": "tsv", "system_col": "model", "where": {"split": "test"}},
             "tasks": {"mmlu": {"metric": "acc", "weight": 2}, "ppl": {"direction": "lower"}},
             "direction": "higher",
-            "exclude": ["*Human*"],
+            "exclude": "*Human*",
             "missing": "partial",
             "atol": 0.001,
         },
