@@ -34,6 +34,7 @@ from rankagg.rankings.distances import kendall_distance, kendall_tau_b, spearman
 from rankagg.rankings.orders import TaskRankings, rank_scores
 from rankagg.rankings.pairwise import pairwise_counts
 from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
+from rankagg.uncertainty.audit import AuditResult, audit
 from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
 from rankagg.uncertainty.bootstrap import bootstrap
 from rankagg.uncertainty.bootstrap_result import BootstrapResult
@@ -50,6 +51,7 @@ from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 __all__ = [
     "MISSING_POLICIES",
     "RULES",
+    "AuditResult",
     "BootstrapResult",
     "BootstrapWarning",
     "Column",
@@ -69,6 +71,7 @@ __all__ = [
     "add_noise",
     "add_systems",
     "aggregate",
+    "audit",
     "battle_perturbations",
     "bootstrap",
     "bootstrap_battles",

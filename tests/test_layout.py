@@ -5,7 +5,8 @@ The stages, in order, and what each may import (its own modules and the stages b
     rankings <- data <- rules <- aggregation <- uncertainty <- probes (training-data studies) <- faces (cli)
     io (readers, the dataset registry) feeds data: it may import data and rankings; only the faces import it.
 
-``rankagg._errors``, ``rankagg._threads`` and ``rankagg._version`` are shared by every stage and import no stage;
+``rankagg._errors``, ``rankagg._threads``, ``rankagg._version`` and ``rankagg._format`` (plain-text tables) are
+shared by every stage and import no stage;
 the top-level ``rankagg/__init__.py`` is the public facade and nothing inside the package imports it.
 Every import counts, including the ones inside functions (a lazy import is still a dependency) and under
 ``TYPE_CHECKING``. Within a stage a module may use its siblings' private names; across stages only public names.
@@ -21,7 +22,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "rankagg"
 ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "probes", "cli")
 IO = ("io", "datasets")
-SHARED = ("_errors", "_threads", "_version")
+SHARED = ("_errors", "_threads", "_version", "_format")
 MAX_LINES = 600
 
 

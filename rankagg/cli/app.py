@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg.cli.stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg.cli.audit import add_audit_command
+
+    add_audit_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg.cli.run import add_run_command
+
+    add_run_command(sub, _add_table_args, _add_output_args, _load, _emit)
     from rankagg.cli.probes import add_probes_command
 
     add_probes_command(sub, _add_table_args, _add_output_args, _load, _emit)

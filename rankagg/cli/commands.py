@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from rankagg._format import render_frame
 from rankagg.aggregation.aggregate import aggregate, compare, default_compare_rules
 from rankagg.cli import sources as _sources
-from rankagg.cli.format import render_frame
 from rankagg.cli.options import _emit, _key_values, _level_kwargs, _load, _parse_scalar, _rule_params, _split_list
 from rankagg.cli.render import _header, _input_record, _jsonable, _render_bootstrap, _render_comparison, _render_ranking
 from rankagg.cli.sources import CLIError

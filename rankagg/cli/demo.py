@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rankagg._format import render_frame
 from rankagg.aggregation.aggregate import aggregate, compare
-from rankagg.cli.format import render_frame
 from rankagg.cli.options import _emit
 from rankagg.cli.probes import probes_demo_lines
 from rankagg.cli.render import _describe_diag, _disagreement_lines

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError
-from rankagg.cli.format import render_frame
+from rankagg._format import render_frame
 from rankagg.probes import (
     DEFAULT_RULES,
     CandidateStudy,

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rankagg._format import fmt_value, render_frame
 from rankagg.aggregation.results import ComparisonResult, RankingResult
 from rankagg.cli import sources as _sources
-from rankagg.cli.format import fmt_value, render_frame
 from rankagg.cli.options import _DROPPED_SHOWN, _split_list
 from rankagg.cli.sources import _where
 from rankagg.data.battles import PairwiseProfile

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from rankagg._errors import DataNoteWarning, RankaggError, did_you_mean
-from rankagg.cli.format import render_frame
+from rankagg._format import render_frame
 from rankagg.data.table import ScoreTable
 from rankagg.io import LONG_COLUMNS
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rankagg.cli.format import render_frame
+from rankagg._format import render_frame
 
 __all__ = ["add_stats_command"]
 
