@@ -130,8 +130,7 @@ def anchor_offset(systems: tuple[str, ...], ratings: np.ndarray, anchor: Any, ru
     condorcet_consistent=False,
     rank_only=True,
     aliases=("mteb", "mteb_rank_borda", "borda_points"),
-    reference="embeddings-benchmark/mteb, mteb/benchmarks/_create_table.py, _get_borda_rank and "
-    "_borda_rank_from_long.",
+    reference="embeddings-benchmark/mteb, mteb/benchmarks/_create_table.py, _get_borda_rank and _borda_rank_from_long.",
 )
 def mteb_borda(inp: RuleInput) -> RuleOutput:
     """MTEB's ``Rank (Borda)``: Borda points summed over tasks, higher is better.
@@ -286,4 +285,3 @@ def arena_elo(
         "converged": bt.diagnostics.get("converged"),
     }
     return RuleOutput(rating, higher_is_better=True, diagnostics=diag)
-
