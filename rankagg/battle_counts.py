@@ -234,7 +234,10 @@ class _Counter:
     def add(self, a: pd.Series, b: pd.Series, w: pd.Series) -> None:
         m = len(a)
         rows = np.arange(self.rows, self.rows + m)
-        codes, uniq = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)
+        # interleaved (a0, b0, a1, b1, ...): systems numbered in order of first appearance, whatever the chunks
+        both = np.column_stack([a.to_numpy(dtype=object), b.to_numpy(dtype=object)]).ravel()
+        inter, uniq = pd.factorize(both, use_na_sentinel=True)
+        codes = np.concatenate([inter[0::2], inter[1::2]])
         names = [str(s).strip() for s in uniq]
         bad = codes < 0
         empty = np.array([s == "" for s in names], dtype=bool)
