@@ -26,7 +26,9 @@ Tools, each in its own subprocess (so the peak resident set size is its own):
   a win twice (half a win each); bootstrap timed on ``--choix-boot`` resamples and extrapolated to
   100 (linear in their number), said so in the table.
 
-Reported: best and median wall time of ``--repeats`` runs, the ratio to rankagg, the peak RSS of the
+Each tool runs ``--repeats`` times in a subprocess, once per round (``--rounds``; every tool in turn, so a
+change of load on a shared machine hits all of them alike; choix in the first round only). Reported: the
+best and median wall time over all those runs, the ratio to rankagg, the load average, the peak RSS of the
 subprocess above its RSS with the battles in memory (Linux: the peak is reset through
 ``/proc/self/clear_refs`` once the battles are built, then read from ``VmHWM``), the largest
 difference of centred log-strengths to rankagg's, and the Spearman correlation with the true
@@ -228,10 +230,18 @@ def worker(tool: str, table: str, quick: bool, repeats: int, parquet: str | None
     return out
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100,000 battles instead of 1,000,000")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=2, help="timed runs per tool per round")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of every tool in turn (choix: one)")
     ap.add_argument("--choix-boot", type=int, default=3, help="choix bootstrap fits timed (extrapolated to 100)")
     ap.add_argument("--tables", nargs="*", default=["uniform", "skewed", "alpaca_eval_1"])
     ap.add_argument("--tools", nargs="*", default=["rankagg", "rankagg_parquet", "evalica", "choix"])
@@ -249,6 +259,7 @@ def main() -> None:
         f"evalica {evalica.__version__}, numpy {np.__version__}"
     )
     print(f"command: python benchmarks/bench_arena.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"load average at start: {_loadavg()}")
     tables = [t for t in args.tables if t != "alpaca_eval_1" or (DATA / "alpaca_eval").is_dir()]
     with tempfile.TemporaryDirectory() as tmp:
         for table in tables:
@@ -257,26 +268,35 @@ def main() -> None:
             df.to_parquet(pq)
             n_sys = len(pd.unique(df[["model_a", "model_b"]].to_numpy().ravel()))
             del df
+            # rounds: every tool once per round, in turn, so that a change of load on a shared machine hits all
+            # tools alike; the figures are each tool's best (and median) over its runs of every round
+            runs: dict[str, list[dict[str, Any]]] = {t: [] for t in args.tools}
+            for rnd in range(args.rounds):
+                for tool in args.tools:
+                    if tool == "choix" and rnd > 0:
+                        continue  # minutes per round; one round says how far behind it is
+                    cmd = [sys.executable, __file__, "--worker", tool, table, "--repeats", str(args.repeats),
+                           "--parquet", pq, "--choix-boot", str(args.choix_boot)]  # fmt: skip
+                    if args.quick:
+                        cmd.append("--quick")
+                    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                    if proc.returncode:
+                        print(f"{tool} on {table} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                        continue
+                    runs[tool].append(json.loads(proc.stdout.strip().splitlines()[-1]))
             results = []
-            for tool in args.tools:
-                cmd = [
-                    sys.executable,
-                    __file__,
-                    "--worker",
-                    tool,
-                    table,
-                    "--repeats",
-                    str(args.repeats),
-                    "--parquet",
-                    pq,
-                    "--choix-boot",
-                    str(args.choix_boot),
-                ] + (["--quick"] if args.quick else [])
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-                if proc.returncode:
-                    print(f"{tool} on {table} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            for rs in runs.values():
+                if not rs:
                     continue
-                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                r = dict(rs[0])
+                r["fit_best"] = min(x["fit_best"] for x in rs)
+                r["fit_median"] = statistics.median(x["fit_median"] for x in rs)
+                if "boot_best" in r:
+                    r["boot_best"] = min(x["boot_best"] for x in rs)
+                r["rss_peak_mib"] = max(x["rss_peak_mib"] - x["rss_base_mib"] for x in rs)
+                r["rss_base_mib"] = 0.0
+                r["runs"] = len(rs)
+                results.append(r)
             ref = next(r for r in results if r["tool"] == "rankagg")
             print(f"\n## {table}: {ref['battles']:,} battles, {n_sys} systems\n")
             print(
@@ -300,6 +320,8 @@ def main() -> None:
                 )
             if "degenerate" in ref:
                 print(f"\nrankagg: {ref['degenerate']} degenerate resample(s) of {N_RESAMPLES}.")
+            per = ", ".join(f"{r['tool']} {r['runs']} x {args.repeats}" for r in results)
+            print(f"runs per tool: {per}; load average after: {_loadavg()}")
 
 
 if __name__ == "__main__":

@@ -234,10 +234,20 @@ class _Counter:
     def add(self, a: pd.Series, b: pd.Series, w: pd.Series) -> None:
         m = len(a)
         rows = np.arange(self.rows, self.rows + m)
-        # interleaved (a0, b0, a1, b1, ...): systems numbered in order of first appearance, whatever the chunks
-        both = np.column_stack([a.to_numpy(dtype=object), b.to_numpy(dtype=object)]).ravel()
-        inter, uniq = pd.factorize(both, use_na_sentinel=True)
-        codes = np.concatenate([inter[0::2], inter[1::2]])
+        codes, uniq = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)
+        # number the systems in order of first appearance row by row (a0, b0, a1, b1, ...), whatever the chunks
+        k = len(uniq)
+        if k:
+            first = np.full(k, np.iinfo(np.int64).max)
+            pos = np.arange(m, dtype=np.int64) * 2
+            ok_a, ok_b = codes[:m] >= 0, codes[m:] >= 0
+            np.minimum.at(first, codes[:m][ok_a], pos[ok_a])
+            np.minimum.at(first, codes[m:][ok_b], pos[ok_b] + 1)
+            order = np.argsort(first, kind="stable")
+            rank = np.empty(k, dtype=np.int64)
+            rank[order] = np.arange(k)
+            uniq = np.asarray(uniq, dtype=object)[order]
+            codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
         names = [str(s).strip() for s in uniq]
         bad = codes < 0
         empty = np.array([s == "" for s in names], dtype=bool)
@@ -467,20 +477,46 @@ def _components(i: np.ndarray, j: np.ndarray, n: int, directed: bool) -> tuple[i
     return connected_components(g, directed=directed, connection="strong")
 
 
+def _reaches_all(src: np.ndarray, dst: np.ndarray, n: int) -> bool:
+    """Whether every node is reachable from node 0 along the edges ``src -> dst`` (frontier sweeps in numpy:
+    a few passes over the edges for the small diameters of comparison graphs, no scipy import)."""
+    reach = np.zeros(n, dtype=bool)
+    reach[0] = True
+    count = 1
+    while True:
+        reach[dst[reach[src]]] = True
+        new = int(reach.sum())
+        if new == count:
+            return count == n
+        count = new
+
+
+def _connected(i: np.ndarray, j: np.ndarray, n: int) -> bool:
+    """Whether the comparison graph (an edge per pair that met) is in one piece."""
+    return _reaches_all(np.concatenate([i, j]), np.concatenate([j, i]), n)
+
+
 def _mle_exists(i: np.ndarray, j: np.ndarray, wij: np.ndarray, wji: np.ndarray, n: int) -> bool:
-    """Whether the 'won at least half a battle against' digraph is strongly connected (Ford 1957)."""
+    """Whether the 'won at least half a battle against' digraph is strongly connected (Ford 1957): everyone is
+    reachable from system 0 along wins and along losses."""
     src = np.concatenate([i[wij > 0], j[wji > 0]])
     dst = np.concatenate([j[wij > 0], i[wji > 0]])
-    return _components(src, dst, n, directed=True)[0] == 1
+    return _reaches_all(src, dst, n) and _reaches_all(dst, src, n)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _log_expit(x: np.ndarray) -> np.ndarray:
+    return -np.logaddexp(0.0, -x)
 
 
 def _loglik(theta: np.ndarray, i: np.ndarray, j: np.ndarray, wij: np.ndarray, wji: np.ndarray, prior: float) -> float:
-    from scipy.special import log_expit
-
     d = theta[i] - theta[j]
-    ll = float(wij @ log_expit(d) + wji @ log_expit(-d))
+    ll = float(wij @ _log_expit(d) + wji @ _log_expit(-d))
     if prior:
-        ll += prior / 2.0 * float((log_expit(theta) + log_expit(-theta)).sum())
+        ll += prior / 2.0 * float((_log_expit(theta) + _log_expit(-theta)).sum())
     return ll
 
 
@@ -496,16 +532,13 @@ def _newton(
     max_iter: int,
 ) -> tuple[np.ndarray, int, bool]:
     """Newton's method with a backtracking line search on the half-win log-likelihood over the pairs that met."""
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
-    from scipy.special import expit
-
     m = wij + wji
     theta = np.zeros(n) if theta0 is None else np.array(theta0, dtype=np.float64)
     ll = _loglik(theta, i, j, wij, wji, prior)
     scale_g = max(1.0, float(m.max()) if m.size else 1.0)
     diag_idx = np.diag_indices(n)
     for it in range(1, max_iter + 1):
-        p = expit(theta[i] - theta[j])
+        p = _expit(theta[i] - theta[j])
         g_pair = wij - m * p
         grad = np.bincount(i, g_pair, n) - np.bincount(j, g_pair, n)
         v = m * p * (1.0 - p)
@@ -514,7 +547,7 @@ def _newton(
         info[j, i] = -v
         info[diag_idx] = np.bincount(i, v, n) + np.bincount(j, v, n)
         if prior:
-            s0 = expit(theta)
+            s0 = _expit(theta)
             grad += prior * (0.5 - s0)
             info[diag_idx] += prior * s0 * (1.0 - s0)
         else:  # singular along 1 (a common shift): fix the gauge; the gradient sums to 0, so the step does not move it
@@ -522,8 +555,8 @@ def _newton(
         if float(np.max(np.abs(grad))) < 1e-12 * scale_g:
             return theta - (0.0 if prior else theta.mean()), it, True
         try:
-            step = cho_solve(cho_factor(info, check_finite=False), grad, check_finite=False)
-        except (LinAlgError, ValueError):
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
             step = np.linalg.lstsq(info, grad, rcond=None)[0]
         big = float(np.max(np.abs(step)))
         if big > 4.0:  # a trust region against near-singular information
@@ -597,8 +630,8 @@ def fit_bt_counts(
     n = counts.n
     met = (wij + wji) > 0
     i, j, wij, wji = i[met], j[met], wij[met], wji[met]
-    k, lab = _components(i, j, n, directed=False)
-    if k > 1:
+    if not _connected(i, j, n):
+        k, lab = _components(i, j, n, directed=False)
         groups = sorted(
             ([counts.systems[s] for s in np.flatnonzero(lab == c)] for c in range(k)), key=len, reverse=True
         )
@@ -711,7 +744,7 @@ def bootstrap_bt_counts(
                 i, j, wij, wji = counts.half_wins(draws[r])
                 met = (wij + wji) > 0
                 i, j, wij, wji = i[met], j[met], wij[met], wji[met]
-                if _components(i, j, n, directed=False)[0] == 1:
+                if _connected(i, j, n):
                     break
                 redrawn += 1
                 if redrawn > limit:

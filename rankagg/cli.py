@@ -1168,6 +1168,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg._cli_stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg._cli_arena import add_arena_command
+
+    add_arena_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 

@@ -11,6 +11,7 @@ battle of the model against text_davinci_003; preference 1 / 0 / 0.5 = win / los
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -313,3 +314,28 @@ def test_no_warning_on_a_well_connected_log():
         warnings.simplefilter("error")
         board = arena_leaderboard(_synthetic(n_models=6, n_battles=3000), n_resamples=30, rng=0)
     assert board.n_redrawn == 0 and board.n_degenerate == 0
+
+
+# ----------------------------------------------------------------------------- command line
+def test_cli_arena_prints_the_leaderboard_and_errors_in_one_line(tmp_path, capsys):
+    from tests.helpers import run_cli
+
+    log = _synthetic(n_models=5, n_battles=2000)
+    path = tmp_path / "battles.jsonl"
+    log.to_json(path, orient="records", lines=True)
+    code, out, err = run_cli(capsys, "arena", path, "--resamples", 50, "--format", "json")
+    assert code == 0 and err == ""
+    got = json.loads(out)
+    board = arena_leaderboard(log, n_resamples=50, rng=0)
+    assert got["n_battles"] == 2000 and got["n_resamples"] == 50
+    assert [r["system"] for r in got["systems"]] == board.to_frame()["system"].tolist()
+    np.testing.assert_allclose([r["rating"] for r in got["systems"]], board.to_frame()["rating"])
+    code, out, _ = run_cli(capsys, "arena", path, "--resamples", 20, "--anchor", "m0", "1114")
+    assert code == 0 and "m0 = 1114" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("model_a,model_b,winner\nx,y,model_a\nx,y,draw\n")
+    code, out, err = run_cli(capsys, "arena", bad)
+    assert code == 2 and out == ""
+    assert err.startswith("rankagg: error: battles: winner values at (row 1: 'draw')") and err.count("\n") == 1
+    code, _, err = run_cli(capsys, "arena", path, "--anchor", "m0", "high")
+    assert code == 2 and "--anchor: the rating 'high' is not a number" in err
