@@ -298,7 +298,7 @@ def main() -> None:
                 r["runs"] = len(rs)
                 results.append(r)
             ref = next(r for r in results if r["tool"] == "rankagg")
-            print(f"\n## {table}: {ref['battles']:,} battles, {n_sys} systems\n")
+            print(f"\n### {table}: {ref['battles']:,} battles, {n_sys} systems\n")
             print(
                 "| tool | fit best (s) | fit median (s) | x rankagg | 100 bootstrap fits (s) | x rankagg | "
                 "peak RSS above data (MiB) | max diff of log-strengths vs rankagg | Spearman vs truth |"
