@@ -280,7 +280,10 @@ def arena_elo(
     if not (math.isfinite(alpha) and alpha >= 0):
         raise RuleError(f"rule 'arena_elo': prior={prior!r} must be a finite number >= 0 (0: maximum likelihood).")
     # the Bradley-Terry rule checks connectivity and (prior=0) existence, with errors naming the systems
-    bt = get_rule("bradley_terry").func(inp, ties="half", prior=alpha)
+    try:
+        bt = get_rule("bradley_terry").func(inp, ties="half", prior=alpha)
+    except RuleError as exc:
+        raise RuleError(str(exc).replace("rule 'bradley_terry'", "rule 'arena_elo'")) from None
     theta = np.asarray(bt.scores, dtype=np.float64)
     rating = elo_from_log_strengths(theta, scale=s, base=b, initial=r0)
     systems = tuple(inp.systems)
