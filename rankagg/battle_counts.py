@@ -924,7 +924,6 @@ def arena_leaderboard(
     >>> round(float(board.rating.mean()), 6)
     1000.0
     """
-    t0 = time.perf_counter()
     s, b, r0 = check_elo_scale(scale, base, initial)
     try:
         conf = float(confidence)

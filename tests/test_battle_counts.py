@@ -235,6 +235,22 @@ def test_fastchat_compute_bt_gives_the_same_ratings(alpaca_battles):
         np.testing.assert_allclose(ours[names], upstream, atol=atol)
 
 
+def test_complete_transitive_tournament_orders_systems_as_borda():
+    """Every pair meets 20 times and the better-indexed system wins 14 (a transitive, not deterministic,
+    tournament): Arena Elo orders the systems by total wins, the Borda score of a tournament."""
+    a, b, w = [], [], []
+    for i in range(5):
+        for j in range(i + 1, 5):
+            a += [f"s{i}"] * 20
+            b += [f"s{j}"] * 20
+            w += ["b"] * (14 - i) + ["a"] * (6 + i)  # s_j beats s_i, less often among the strong ones
+    c = battle_counts(a, b, w)
+    board = arena_leaderboard(c, n_resamples=20, rng=0)
+    wins, ties = c.matrices()
+    borda = wins.sum(axis=1) + ties.sum(axis=1) / 2
+    assert np.argsort(-board.rating).tolist() == np.argsort(-borda, kind="stable").tolist() == [4, 3, 2, 1, 0]
+
+
 def test_disconnected_and_nonexistent_mle_are_refused_with_names():
     two_groups = battle_counts(["x", "y", "u", "v"], ["y", "x", "v", "u"], ["a", "a", "a", "a"])
     with pytest.raises(BattleError, match=r"2 groups that never met.*\{'x', 'y'\}; \{'u', 'v'\}"):
