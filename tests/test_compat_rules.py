@@ -301,3 +301,20 @@ def test_arena_elo_of_a_complete_tournament_orders_systems_as_borda(data):
     except RuleError:
         return  # some system never lost (or never won): no maximum likelihood
     assert mle.ranks.tolist() == borda.ranks.tolist()
+
+
+def test_mteb_borda_on_the_classic_board_sinks_the_incomplete_models(datasets_dir):
+    """``mteb/mteb_eng_classic_56.csv`` (333 models x 56 tasks, 181 of them incomplete): MTEB's zero points for a
+    missing task against the expected-rank reading of the same holes (partial_borda), and why the mean over the
+    available scores is never a default (its leader ran one task)."""
+    t = ScoreTable.from_long(pd.read_csv(datasets_dir / "mteb" / "mteb_eng_classic_56.csv"), missing="partial")
+    have = (~np.isnan(t.scores)).sum(axis=1)
+    incomplete = have < t.n_columns
+    assert (t.n_systems, t.n_columns, int(incomplete.sum())) == (333, 56, 181)
+    mteb = aggregate(t, rule="mteb_borda")
+    part = aggregate(t, rule="partial_borda")
+    drop = (mteb.ranks - part.ranks)[incomplete]
+    assert np.median(drop) == 95 and drop.max() == 162  # ranks lost to the zero points
+    assert mteb.ranking[:2] == part.ranking[:2]  # the complete leaders stay where they are
+    leader = aggregate(t, rule="mean_available").ranking[0]
+    assert have[t.systems.index(leader)] == 1
