@@ -360,7 +360,11 @@ def read_battle_counts(
     ----------
     source : path-like or pandas.DataFrame
         CSV, TSV, JSON lines, a JSON list of records, or Parquet (compressed
-        or not), or a DataFrame. One row per battle.
+        or not), or a DataFrame. One row per battle. CSV, TSV, JSON lines and
+        Parquet are read a million rows at a time (Parquet: only the three
+        columns); a JSON list (Chatbot Arena's ``clean_battle`` file) is read
+        whole, every field included, so convert a large one to JSON lines or
+        Parquet first.
     format : {"csv", "tsv", "jsonl", "json", "parquet"}, optional
         By default from the extension.
     model_a, model_b, winner : str, optional
