@@ -69,6 +69,8 @@ def test_the_rules_that_own_a_batch_form():
                 "plurality",
                 "win_rate",
                 "copeland",
+                "mteb_borda",
+                "mean_available",
             ]
         )
         == FAST_PATHS
@@ -118,7 +120,7 @@ def test_fast_path_equals_a_plain_loop_exactly(rule, seed):
 
 @pytest.mark.parametrize("rule", [name for name in FAST_PATHS if RULES[name].partial_ok])
 def test_fast_path_equals_a_plain_loop_on_partial_tables(rule):
-    table = _table(5, n=8, m=7, missing=True)
+    table = _table(5, n=8, m=7, missing=True, mixed=rule not in SAME_DIRECTION)
     assert table.has_missing
     res = bootstrap(table, rule, n_resamples=40, rng=3)
     assert np.array_equal(res.ranks, _loop_ranks(table, rule, res.counts))

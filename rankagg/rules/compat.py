@@ -134,6 +134,19 @@ def anchor_offset(systems: tuple[str, ...], ratings: np.ndarray, anchor: Any, ru
 
 
 # ----------------------------------------------------------------------------- MTEB Rank (Borda)
+def _mteb_points(inp: RuleInput) -> np.ndarray:
+    """Per task ``n - average rank`` (``n`` = every model on the board), 0 where a model has no score."""
+    r = inp.rankings.ranks
+    return np.where(np.isnan(r), 0.0, float(r.shape[0]) - np.nan_to_num(r))
+
+
+def _mean_available_batch(inp: RuleInput, w: np.ndarray) -> tuple[np.ndarray, bool]:
+    mean_available(inp)  # the rule's own checks (one direction, every system scored somewhere) and errors
+    x = inp.table.scores
+    have = (~np.isnan(x)).astype(np.float64)
+    return (w @ np.where(np.isnan(x), 0.0, x).T) / (w @ have.T), bool(inp.table.higher_is_better.all())
+
+
 @register(
     "mteb_borda",
     family="positional",
@@ -145,6 +158,7 @@ def anchor_offset(systems: tuple[str, ...], ratings: np.ndarray, anchor: Any, ru
     rank_only=True,
     aliases=("mteb", "mteb_rank_borda", "borda_points"),
     reference="embeddings-benchmark/mteb, mteb/benchmarks/_create_table.py, _get_borda_rank and _borda_rank_from_long.",
+    batch=lambda inp, w: (w @ _mteb_points(inp).T, True),
 )
 def mteb_borda(inp: RuleInput) -> RuleOutput:
     """MTEB's ``Rank (Borda)``: Borda points summed over tasks, higher is better.
@@ -167,12 +181,8 @@ def mteb_borda(inp: RuleInput) -> RuleOutput:
     models still hands out up to ``n - 1`` points, so the points of the
     models that ran it are large compared with a fully scored task's average.
     """
-    r = inp.rankings.ranks
-    w = inp.rankings.weights
-    n = float(r.shape[0])
-    points = np.where(np.isnan(r), 0.0, n - np.nan_to_num(r))
-    scores = points @ w
-    return RuleOutput(scores, higher_is_better=True, diagnostics={"n_models": int(n)})
+    scores = _mteb_points(inp) @ inp.rankings.weights
+    return RuleOutput(scores, higher_is_better=True, diagnostics={"n_models": int(inp.n)})
 
 
 # ----------------------------------------------------------------------------- mean over the scores a system has
@@ -190,6 +200,7 @@ def mteb_borda(inp: RuleInput) -> RuleOutput:
     "(WMT22)', 'Ave z': each system's mean over the segments it was rated on; HELM "
     "(stanford-crfm/helm, src/helm/benchmark/presentation/summarize.py, compute_aggregate_row_means) averages "
     "the same way.",
+    batch=_mean_available_batch,
 )
 def mean_available(inp: RuleInput) -> RuleOutput:
     """Weighted mean of each system's scores over the task columns it has a score for.
