@@ -24,16 +24,20 @@ from rankagg._errors import (
 from rankagg._version import __version__
 from rankagg.aggregation.aggregate import aggregate, compare, default_compare_rules
 from rankagg.aggregation.results import ComparisonResult, RankingResult
+from rankagg.data.battle_counts import BattleCounts, battle_counts
 from rankagg.data.battles import PairwiseProfile, pairwise_from_battles
 from rankagg.data.design import comparison_groups, select_group
 from rankagg.data.instances import InstanceTable
 from rankagg.data.table import MISSING_POLICIES, Column, ScoreTable, rank_table
 from rankagg.datasets import load_example
 from rankagg.io import read_table
+from rankagg.io.battle_counts import read_battle_counts
 from rankagg.rankings.distances import kendall_distance, kendall_tau_b, spearman, top_k_overlap
 from rankagg.rankings.orders import TaskRankings, rank_scores
 from rankagg.rankings.pairwise import pairwise_counts
 from rankagg.rules import RULES, RuleInfo, get_rule, list_rules, register
+from rankagg.rules.bt_counts import fit_bt_counts
+from rankagg.uncertainty.arena import ArenaLeaderboard, arena_leaderboard, bootstrap_bt_counts
 from rankagg.uncertainty.audit import AuditResult, audit
 from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
 from rankagg.uncertainty.bootstrap import bootstrap
@@ -51,7 +55,9 @@ from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 __all__ = [
     "MISSING_POLICIES",
     "RULES",
+    "ArenaLeaderboard",
     "AuditResult",
+    "BattleCounts",
     "BootstrapResult",
     "BootstrapWarning",
     "Column",
@@ -71,13 +77,17 @@ __all__ = [
     "add_noise",
     "add_systems",
     "aggregate",
+    "arena_leaderboard",
     "audit",
+    "battle_counts",
     "battle_perturbations",
     "bootstrap",
     "bootstrap_battles",
+    "bootstrap_bt_counts",
     "compare",
     "comparison_groups",
     "default_compare_rules",
+    "fit_bt_counts",
     "friedman_nemenyi",
     "get_rule",
     "kendall_distance",
@@ -90,6 +100,7 @@ __all__ = [
     "perturbation_studies",
     "rank_scores",
     "rank_table",
+    "read_battle_counts",
     "read_table",
     "register",
     "remove_systems",

@@ -218,7 +218,8 @@ def test_rank_and_compare_battle_logs(capsys, battles_csv):
         (
             ["rank", "{battles}", "--rule", "borda"],
             "rule 'borda' needs scores or full rankings, and battle data gives only pairwise preferences; use a rule "
-            "that reads pairwise preferences: copeland, minimax, schulze, ranked_pairs, kemeny, bradley_terry.",
+            "that reads pairwise preferences: copeland, minimax, schulze, ranked_pairs, kemeny, bradley_terry, "
+            "arena_elo.",
         ),
         (  # bootstrap resamples battles (tests/test_battles_trust.py); resampling tasks is refused, not ignored
             ["bootstrap", "{battles}", "--from", "battles", "--resample", "tasks"],

@@ -12,9 +12,11 @@ from tests.helpers import pin
 from tests.strategies import score_arrays
 
 NAN = np.nan
-ALL = list(RULES)
-PARTIAL = [r for r, info in RULES.items() if info.partial_ok]
-SAME_DIRECTION = {"mean", "geometric_mean", "median"}
+# arena_elo is bradley_terry(prior=0) on the Elo scale: by default (maximum likelihood, as upstream) it refuses the
+# small tables whose MLE does not exist; tests/test_compat_rules.py checks it against bradley_terry
+ALL = [r for r in RULES if r != "arena_elo"]
+PARTIAL = [r for r, info in RULES.items() if info.partial_ok and r in ALL]
+SAME_DIRECTION = {"mean", "geometric_mean", "median", "mean_available"}
 
 
 def same_outcome(rule, a, b):
@@ -27,7 +29,7 @@ def same_outcome(rule, a, b):
     np.testing.assert_allclose(a.scores, b.scores, rtol=1e-9, atol=1e-9)
 
 
-def random_instances(seed, *, n=6, tasks=3, missing=False, levels=4):
+def random_instances(seed, *, n=6, tasks=3, missing=False, levels=4, same_direction=False):
     rng = np.random.default_rng(seed)
     data = {}
     for j in range(tasks):
@@ -37,6 +39,8 @@ def random_instances(seed, *, n=6, tasks=3, missing=False, levels=4):
             x[:, 0] = np.arange(1, n + 1, dtype=float)[rng.permutation(n)]  # every system scored somewhere
         data[f"t{j}"] = x
     hib = {f"t{j}": bool(rng.integers(0, 2)) for j in range(tasks)}
+    if same_direction:  # rules that average raw scores need one direction
+        hib = dict.fromkeys(hib, True)
     return InstanceTable.from_arrays(
         data,
         systems=[f"s{i}" for i in range(n)],
@@ -106,7 +110,7 @@ def test_level_one_equals_every_rule_on_the_table_of_instance_voters(rule, weigh
 @pytest.mark.parametrize("rule", PARTIAL)
 def test_level_one_on_partial_instances_equals_the_voter_table_observed_and_expected(rule):
     for seed in range(3):
-        inst = random_instances(seed, missing=True)
+        inst = random_instances(seed, missing=True, same_direction=rule in SAME_DIRECTION)
         same_outcome(rule, aggregate(inst, rule=rule), aggregate(inst.voter_table(), rule=rule))
         if RULES[rule].pairwise_ok:
             a = aggregate(inst, rule=rule, pairwise="expected", chunk_size=3)

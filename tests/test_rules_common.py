@@ -18,11 +18,13 @@ from rankagg import RULES, aggregate
 from rankagg.rules.majority import condorcet_winner
 from tests.strategies import make_table, score_arrays
 
-ALL = list(RULES)
+# arena_elo is bradley_terry(prior=0) on the Elo scale: by default (maximum likelihood, as upstream) it refuses the
+# small random tables whose MLE does not exist; tests/test_compat_rules.py checks it against bradley_terry
+ALL = [r for r in RULES if r != "arena_elo"]
 # rules that average raw scores need one direction for all tasks
-SAME_DIRECTION = {"mean", "geometric_mean", "median"}
-PARTIAL = [r for r, info in RULES.items() if info.partial_ok]
-RANK_ONLY = [r for r, info in RULES.items() if info.rank_only]
+SAME_DIRECTION = {"mean", "geometric_mean", "median", "mean_available"}
+PARTIAL = [r for r, info in RULES.items() if info.partial_ok and r in ALL]
+RANK_ONLY = [r for r, info in RULES.items() if info.rank_only and r in ALL]
 CONDORCET = [r for r, info in RULES.items() if info.condorcet_consistent]
 
 
@@ -163,7 +165,7 @@ def test_weight_two_equals_a_duplicated_task(rule, arrays, data):
 @pytest.mark.parametrize("rule", PARTIAL)
 @given(arrays=score_arrays(missing=True), data=st.data())
 def test_partial_rules_give_a_complete_order_and_are_anonymous(rule, arrays, data):
-    scores, hib, weights = arrays
+    scores, hib, weights = _prepare(rule, arrays)
     table = make_table(scores, hib, weights, missing="partial")
     res = aggregate(table, rule=rule)
     assert sorted(res.ranking) == sorted(table.systems)

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg.cli.stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg.cli.arena import add_arena_command
+
+    add_arena_command(sub, _add_table_args, _add_output_args, _load, _emit)
     from rankagg.cli.audit import add_audit_command
 
     add_audit_command(sub, _add_table_args, _add_output_args, _load, _emit)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rankagg.datasets._dclm_files import DCLM_FILES
 
-__all__ = ["DCLM_FILES", "convert_dclm", "manifest_sha256"]
+__all__ = ["convert_dclm", "manifest_sha256"]
 
 _ARCH = re.compile(
     r"^(?:evaluation_)?(?P<dataset>.+?)-(?P<arch>d=\d+_l=\d+_h=\d+|open_lm_(?:1b|7b)(?:_swiglutorch|_arcade100k)?)(?=-|_heavy|$)"
