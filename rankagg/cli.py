@@ -21,7 +21,7 @@ import pandas as pd
 from rankagg import __version__
 from rankagg import _cli_sources as _sources
 from rankagg._errors import RankaggError
-from rankagg._format import fmt_value, render_frame
+from rankagg._format import fmt_value, latex_bootstrap, latex_comparison, latex_ranking, render_frame
 from rankagg.aggregate import aggregate, compare, default_compare_rules
 from rankagg.battles import PairwiseProfile
 from rankagg.instances import INSTANCE_WEIGHTINGS, InstanceTable
@@ -35,6 +35,7 @@ from rankagg.table import MISSING_POLICIES, ScoreTable
 __all__ = ["build_parser", "main"]
 
 FORMATS = ("table", "csv", "json", "markdown")
+PAPER_FORMATS = (*FORMATS, "latex")  # rank, compare and bootstrap also write LaTeX (booktabs) tables for papers
 
 
 class CLIError(RankaggError):
@@ -172,8 +173,8 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
     _sources.add_source_args(p)
 
 
-def _add_output_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+def _add_output_args(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    p.add_argument("--format", choices=formats, default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
 
 
@@ -610,6 +611,8 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
     lines += _header(table, _sources.source_label(args))
     lines += _level_line(res.level, res.inner, res.outer, res.instance_weighting, res.pairwise)
     lines += _describe_diag(res)
+    if fmt == "latex":
+        return latex_ranking(res, comments=lines)
     if fmt == "markdown":
         return "\n".join(f"{x}  " for x in lines) + "\n\n" + render_frame(df, "markdown")
     return "\n".join(lines) + "\n\n" + render_frame(df, "table")
@@ -660,6 +663,8 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
     out: list[str] = []
     head = _header(table, _sources.source_label(args))
     head += _level_line(cmp.level, cmp.inner, "each rule", ref.instance_weighting, ref.pairwise)
+    if fmt == "latex":
+        return latex_comparison(cmp, comments=head, show=getattr(args, "show", 10))
     out += [f"{x}  " if md else x for x in head]
     out.append("")
     out.append(("**Ranks** " if md else "Ranks ") + f"(1 = best; tied systems share a rank), by {cmp.reference}:")
@@ -670,7 +675,10 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
     out.append(
         f"Pairs ordered opposite to {cmp.reference}: " + ", ".join(f"{r} {n}" for r, n in cmp.n_disagreements().items())
     )
-    out += _disagreement_lines(cmp, limit=getattr(args, "show", 10))
+    dis_lines = _disagreement_lines(cmp, limit=getattr(args, "show", 10))
+    if md:  # the pairs as a Markdown list, not one run-on paragraph
+        dis_lines = [f"- {x.strip()}" if x.startswith("  ") else x for x in dis_lines]
+    out += dis_lines
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -823,6 +831,8 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
     note = getattr(res, "note", "")
     if note:
         lines.append(f"Note: {note}")
+    if fmt == "latex":
+        return latex_bootstrap(res, top_k=args.top_k, comments=lines)
     out = [f"{x}  " if md else x for x in lines]
     out += ["", render_frame(df, "markdown" if md else "table").rstrip("\n"), ""]
     tied = [g for g in groups if len(g) > 1]
@@ -830,7 +840,7 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
         out.append(
             f"Systems that cannot be told apart at {pct} (neither is ranked above the other in {pct} of resamples):"
         )
-        out += [f"  {' = '.join(g)}" for g in tied]
+        out += [f"{'- ' if md else '  '}{' = '.join(g)}" for g in tied]
     else:
         out.append(
             f"Every pair of consecutive systems is told apart at {pct}" + (" (read the note above)." if note else ".")
@@ -1048,7 +1058,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_rank)
 
     p = sub.add_parser("compare", help="rank with several rules and show where they disagree with the mean")
@@ -1069,7 +1079,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
     )
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser(
@@ -1103,7 +1113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed (resamples, and randomised rules)")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_bootstrap)
 
     p = sub.add_parser(
