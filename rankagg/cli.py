@@ -1178,6 +1178,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg._cli_stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg._cli_report import add_report_command
+
+    add_report_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 

@@ -1,0 +1,165 @@
+"""The report's figures: :mod:`rankagg.plot` drawn on the report's results, as inline SVG.
+
+matplotlib is imported here, inside the functions, so building a report
+without figures (or importing :mod:`rankagg.report`) does not load it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rankagg._errors import RankaggError
+
+__all__ = ["draw_figures", "svg_of"]
+
+
+def svg_of(fig: Any, *, alt: str, key: str) -> str:
+    """``fig`` as an inline SVG element: text kept as text, ids unique to ``key``, ``role="img"``, an
+    ``aria-label`` and a ``<title>`` holding ``alt``."""
+    import html
+
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"rankagg-{key}"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    svg = buf.getvalue()
+    start = svg.find("<svg")
+    svg = svg[start:]
+    # ids of one figure must not clash with another's in the same page
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{key}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{key}-{m.group(1)})", svg)
+    svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{key}-{m.group(1)}"', svg)
+    label = html.escape(alt, quote=True)
+    svg = svg.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)
+    close = svg.find(">") + 1
+    return svg[:close] + f"<title>{label}</title>" + svg[close:]
+
+
+def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None, notes: list[str]) -> tuple[Any, ...]:
+    """Every figure that :mod:`rankagg.plot` can draw for this report (a note in ``notes`` for each one it
+    cannot, and why)."""
+    import importlib
+
+    from rankagg.report import Figure
+
+    try:
+        plot = importlib.import_module("rankagg.plot")
+    except ImportError as exc:
+        fix = "pip install matplotlib" if "matplotlib" in str(exc) else "this rankagg has no rankagg.plot"
+        notes.append(f"Figures not drawn: rankagg.plot cannot be imported ({exc}; {fix}).")
+        return ()
+    import matplotlib.pyplot as plt
+
+    n = table.n_systems
+    shown = n if top is None else min(n, top)
+    some = "" if shown == n else f" (the best {shown} of {n} systems)"
+    conf = f"{100 * boot.confidence:g}%"
+    specs: list[tuple[str, str, str, Callable[[], Any]]] = []
+
+    def add(key: str, title: str, alt: str, draw: Callable[[], Any]) -> None:
+        specs.append((key, title, alt, draw))
+
+    if hasattr(plot, "rank_intervals"):
+        add(
+            "rank_intervals",
+            f"Rank intervals under {boot.rule}",
+            f"Each system's {conf} bootstrap rank interval under {boot.rule} as a horizontal bar with its rank as a "
+            f"point, best first{some}; P(top 1) next to each name.",
+            lambda: plot.rank_intervals(boot, top=top),
+        )
+    if hasattr(plot, "bump"):
+        add(
+            "bump",
+            "Ranks across rules",
+            f"Bump chart: each system's rank under {', '.join(cmp.rules)}{some}; pairs whose order differs from "
+            f"{cmp.reference} are highlighted.",
+            lambda: plot.bump(cmp, top=top),
+        )
+    if hasattr(plot, "agreement"):
+        add(
+            "agreement",
+            "Agreement between rules",
+            f"Heatmap of Kendall tau-b between the rankings of {', '.join(cmp.rules)}.",
+            lambda: plot.agreement(cmp),
+        )
+    if hasattr(plot, "rank_probabilities"):
+        add(
+            "rank_probabilities",
+            "Rank probabilities",
+            f"Heatmap of the share of bootstrap resamples giving each system{some} each rank under {boot.rule}.",
+            lambda: plot.rank_probabilities(boot, top=top),
+        )
+    if hasattr(plot, "prob_above"):
+        add(
+            "prob_above",
+            "P(ranked above)",
+            f"Heatmap of the share of resamples ranking the row system above the column system{some}.",
+            lambda: plot.prob_above(boot, top=top),
+        )
+    if hasattr(plot, "task_ranks"):
+        add(
+            "task_ranks",
+            "Per-task ranks",
+            f"Heatmap of each system's rank on each task{some}, rows in consensus order; missing scores blank.",
+            lambda: plot.task_ranks(table, rule=_cheap_rule(main), top=top),
+        )
+    if hasattr(plot, "critical_difference"):
+
+        def cd() -> Any:
+            from rankagg.stats import friedman_nemenyi
+
+            return plot.critical_difference(friedman_nemenyi(table), top=top)
+
+        add(
+            "critical_difference",
+            "Critical difference diagram",
+            f"Demšar's critical difference diagram: mean ranks over the tasks{some} on an axis, the Nemenyi critical "
+            "difference as a bar, systems that are not significantly different joined by bars.",
+            cd,
+        )
+    if hasattr(plot, "pairwise_margins"):
+        add(
+            "pairwise_margins",
+            "Pairwise wins",
+            f"Heatmap of the tasks each system{some} wins against each other, rows and columns in consensus order.",
+            lambda: plot.pairwise_margins(table, top=top),
+        )
+    missing = [
+        k
+        for k in (
+            "rank_intervals",
+            "bump",
+            "agreement",
+            "rank_probabilities",
+            "prob_above",
+            "task_ranks",
+            "critical_difference",
+            "pairwise_margins",
+        )
+        if not hasattr(plot, k)
+    ]
+    if missing:
+        notes.append(f"Figures not drawn (not in this version of rankagg.plot): {', '.join(missing)}.")
+    out = []
+    for key, title, alt, draw in specs:
+        try:
+            ax = draw()
+        except RankaggError as exc:
+            notes.append(f"Figure {key} not drawn: {' '.join(str(exc).split())}")
+            plt.close("all")
+            continue
+        fig = ax.figure
+        try:
+            out.append(Figure(key=key, title=title, alt=alt, svg=svg_of(fig, alt=alt, key=key)))
+        finally:
+            plt.close(fig)
+    return tuple(out)
+
+
+def _cheap_rule(main: Any) -> str:
+    """The rule whose order the per-task heatmap uses: the report's rule."""
+    return main.rule
