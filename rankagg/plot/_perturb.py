@@ -143,7 +143,6 @@ def perturbation(robustness_result: pd.DataFrame, *, ax: Any = None, study: str 
             raise RankaggError(
                 f"perturbation: draws the studies {', '.join(PREFERENCE)}; this frame holds "
                 f"{', '.join(present) or 'no rows'} "
-                f"{', '.join(present) or 'no rows'} "
                 "(their rows are summarised by rankagg.summarize_perturbations)."
             )
         study = drawable[0]

@@ -168,7 +168,6 @@ def rank_probabilities(
         raise RankaggError(
             f"rank_probabilities: style={style!r}: use 'heatmap' or 'blob'."
             f"{did_you_mean(str(style), ('heatmap', 'blob'))}"
-            f"{did_you_mean(str(style), ('heatmap', 'blob'))}"
         )
     shown, frame = _order(boot, top, "rank_probabilities")
     n = len(shown)
