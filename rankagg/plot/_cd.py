@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -162,7 +163,9 @@ def critical_difference(
     matplotlib.axes.Axes
         The rank axis runs left (rank 1, best) to right, in data coordinates
         (the CD bar is ``critical_difference`` data units long; its Line2D
-        has ``gid="cd-bar"``, the clique bars ``gid="cliques"``).
+        has ``gid="cd-bar"``, the clique bars ``gid="cliques"``). A CD longer
+        than the axis (few tasks, or ``top``) is drawn to the end of the axis
+        with an arrow (``gid="cd-bar-truncated"``), its value written above.
 
     Examples
     --------
@@ -205,8 +208,12 @@ def critical_difference(
     pad_in = max(len(s) for s in short) * _CHAR_IN + _ELBOW_IN + 0.05
     pad = pad_in * span / max(width - 2 * pad_in, 0.2 * width)
     elbow = _ELBOW_IN * span / max(width - 2 * pad_in, 0.2 * width)
+    # a CD longer than the axis shown (few tasks, or top=) is drawn to the axis end with an arrow, its value written
     cd_end = lo + cd
-    x_max = max(hi, cd_end) + pad
+    truncated = cd_end > hi
+    if truncated:
+        cd_end = hi
+    x_max = hi + pad
     # vertical layout in label-row units (y grows downwards)
     spans = [(float(ranks[g[0]]), float(ranks[g[-1]])) for g in cut]
     rows = _pack(spans, gap=0.02 * span)
@@ -214,7 +221,12 @@ def critical_difference(
     clique_y = [0.9 + 0.6 * row for row in rows]
     first_label = 0.9 + 0.6 * n_clique_rows + 0.5
     n_rows = max(len(left), len(right))
-    y_top, y_bottom = -4.3, first_label + n_rows - 0.4
+    more = f"; best {k} of {k_all} shown" if k < k_all else ""
+    caption = textwrap.wrap(
+        f"mean rank over N = {fried.n_tasks} tasks; bars: no significant difference ({how}){more}",
+        max(30, int(width / 0.042)),
+    )
+    y_top, y_bottom = -4.3 - 0.9 * (len(caption) - 1), first_label + n_rows - 0.4
     ax, created = new_axes(ax, width=default_w, height=(y_bottom - y_top) * _ROW_IN + 0.1)
     with styled():
         ax.set_axis_off()
@@ -222,22 +234,33 @@ def critical_difference(
         ax.set_ylim(y_bottom, y_top)
         # rank axis with integer ticks
         ax.plot([lo, hi], [0, 0], color="black", linewidth=0.7, gid="rank-axis")
-        step = max(1, int(np.ceil(span / 20)))
-        for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        axis_in = width - 2 * pad_in  # a tick label every 0.22 in at most
+        step = max(1, int(np.ceil(span * 0.22 / max(axis_in, 0.1))))
+        for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
             if nice >= step:
                 step = nice
                 break
-        ticks = [lo, *np.arange(step, hi + 0.5, step)] if step > 1 else list(np.arange(lo, hi + 0.5, 1.0))
-        ticks = sorted({float(t) for t in ticks if lo <= t <= hi} | {hi})
+        inner = [float(t) for t in np.arange(step, hi + 0.5, step) if t - lo >= 0.6 * step and hi - t >= 0.6 * step]
+        ticks = [lo, *inner, hi] if step > 1 else list(np.arange(lo, hi + 0.5, 1.0))
         for t in ticks:
             ax.plot([t, t], [0, -0.35], color="black", linewidth=0.6)
             ax.text(t, -0.5, f"{t:g}", ha="center", va="bottom", fontsize=FONT_SIZE - 1)
         # the CD bar, from rank 1, above the axis
-        ax.plot([lo, cd_end], [-2.3, -2.3], color="black", linewidth=1.0, gid="cd-bar", solid_capstyle="butt")
-        for x in (lo, cd_end):
-            ax.plot([x, x], [-2.55, -2.05], color="black", linewidth=0.7)
-        if cliques == "nemenyi":
-            ax.text(lo + cd / 2, -2.6, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=FONT_SIZE - 1)
+        ax.plot(
+            [lo, cd_end],
+            [-2.3, -2.3],
+            color="black",
+            linewidth=1.0,
+            gid="cd-bar-truncated" if truncated else "cd-bar",
+            solid_capstyle="butt",
+        )
+        ax.plot([lo, lo], [-2.55, -2.05], color="black", linewidth=0.7)
+        if truncated:
+            ax.plot([cd_end], [-2.3], marker=">", color="black", markersize=3.5)
+        else:
+            ax.plot([cd_end, cd_end], [-2.55, -2.05], color="black", linewidth=0.7)
+        more_cd = " (longer than the axis)" if truncated else ""
+        ax.text((lo + cd_end) / 2, -2.6, f"CD = {cd:.2f}{more_cd}", ha="center", va="bottom", fontsize=FONT_SIZE - 1)
         # cliques below the axis
         opts = {"color": OKABE_ITO[0], "linewidth": 1.6}
         opts.update(kwargs)
@@ -257,11 +280,10 @@ def critical_difference(
         label_names(texts, [names[i] for i in left + right])
         for t in texts:
             t.set_clip_on(False)
-        more = f"; best {k} of {k_all} shown" if k < k_all else ""
         ax.text(
             lo - pad,
             y_top,
-            f"mean rank over N = {fried.n_tasks} tasks; bars: no significant difference ({how}){more}",
+            "\n".join(caption),
             ha="left",
             va="top",
             fontsize=FONT_SIZE - 1.5,

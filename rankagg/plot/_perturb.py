@@ -93,7 +93,9 @@ def _rescale(df: pd.DataFrame, ax: Any, kwargs: dict[str, Any]) -> None:
     for s in ax.spines.values():
         s.set_visible(False)
     what = f"x {float(factors[0]):g}" if len(factors) == 1 else f"{len(factors)} factors"
-    ax.set_xlabel(f"task rescaled ({what}); filled: the winner changes (new winner written)", fontsize=FONT_SIZE - 1)
+    ax.set_xlabel(
+        f"one task rescaled ({what})\ncoloured: the winner changes (to the one written)", fontsize=FONT_SIZE - 1
+    )
 
 
 def perturbation(robustness_result: pd.DataFrame, *, ax: Any = None, study: str | None = None, **kwargs: Any) -> Any:

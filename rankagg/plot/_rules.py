@@ -27,7 +27,7 @@ from rankagg.plot._style import (
     styled,
     wrong_kind,
 )
-from rankagg.ranking import pairwise_counts, rank_table
+from rankagg.ranking import pairwise_counts, rank_scores, rank_table
 from rankagg.results import ComparisonResult
 from rankagg.table import ScoreTable
 
@@ -40,7 +40,7 @@ _COLOURS = OKABE_ITO[:7]  # black is kept for reference marks
 
 
 def _chars(width: float) -> int:
-    return 20 if width < 4.5 else 30
+    return 16 if width < 4.5 else 28
 
 
 def _spread(y: np.ndarray, gap: float) -> np.ndarray:
@@ -139,6 +139,7 @@ def bump(
     m = len(rules)
     width = ONE_COLUMN if m <= 5 else TWO_COLUMN
     ax, created = new_axes(ax, width=width, height=0.8 + ROW_HEIGHT * max(n, 6))
+    fig_w = ax.figure.get_figwidth()
     colours: dict[str, str] = {}
     with styled():
         x = np.arange(m, dtype=float)
@@ -159,7 +160,10 @@ def bump(
         ax.set_ylim(ymax + 0.5, 0.5)
         ax.set_xlim(-0.08, m - 1 + 0.08)
         ax.set_xticks(x)
-        ax.set_xticklabels(rules)
+        # rule names on top, slanted when the axes leave less than their width per rule
+        per_rule = 0.3 * fig_w / max(m - 1, 1)
+        slant = max(len(str(r)) for r in rules) * 0.055 > per_rule
+        ax.set_xticklabels(rules, rotation=45 if slant else 0, ha="left" if slant else "center")
         ax.xaxis.tick_top()
         ax.tick_params(axis="x", length=0)
         ax.set_yticks([])
@@ -206,8 +210,10 @@ def bump_tasks(
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     top : int, optional
-        Show only the best ``top`` systems under ``rule``; their ranks stay
-        those among all systems.
+        Show only the best ``top`` systems under ``rule``; their ranks on the
+        tasks are then their positions among the systems shown (a system
+        ranked 85th on one task would flatten the chart), the last column
+        their consensus ranks among all systems.
     **kwargs
         Passed to every system's line (:meth:`~matplotlib.axes.Axes.plot`).
 
@@ -232,7 +238,13 @@ def bump_tasks(
     shown = ranking[:k]
     idx = {s: i for i, s in enumerate(table.systems)}
     rows = [idx[s] for s in shown]
-    task_r = rank_table(table).ranks[rows]
+    if k < len(ranking):  # positions among the systems shown, so that one bad task does not flatten the chart
+        sc = table.scores[rows]
+        task_r = np.column_stack(
+            [rank_scores(sc[:, j], higher_is_better=c.higher_is_better) for j, c in enumerate(table.columns)]
+        )
+    else:
+        task_r = rank_table(table).ranks[rows]
     consensus = np.array([res.rank_of(s) for s in shown], dtype=float)
     labels = [*table.labels, res.rule]
     m = len(labels)
@@ -253,9 +265,11 @@ def bump_tasks(
         ax.set_ylim(ymax + 0.5, 0.5)
         ax.set_xlim(-0.2, m - 1 + 0.1)
         ax.set_xticks(x)
-        ax.set_xticklabels(labels, rotation=90 if m > 6 else 0)
+        crowded = sum(len(str(lb)) for lb in labels) * 0.055 > 0.8 * current_width(width)
+        ax.set_xticklabels(labels, rotation=90 if crowded else 0)
         ax.axvline(m - 1.5, color="#999999", linewidth=0.6, linestyle=":")
-        ax.set_ylabel(f"rank (1 = best, among {table.n_systems} systems)")
+        among = f" among the {k} shown" if k < len(ranking) else ""
+        ax.set_ylabel(f"rank on task{among} (1 = best)")
         ax.yaxis.get_major_locator().set_params(integer=True)
         if created:
             ax.figure.tight_layout(pad=0.3)

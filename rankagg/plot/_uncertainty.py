@@ -101,7 +101,10 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
         set_row_labels(ax, "y", y, list(frame["system"]), max_chars=_name_chars(ax.figure.get_figwidth()))
         ax.tick_params(axis="y", length=0)
         pct = round(100 * boot.confidence)
-        ax.set_xlabel(f"rank ({pct}% bootstrap interval; dot: full data)")
+        ax.set_xlabel(
+            f"rank under {boot.rule}: {pct}% interval over {boot.n_resamples} resamples\nof the {boot.resample} "
+            "(dot: rank on the full data)"
+        )
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
         ax.set_axisbelow(True)
@@ -114,7 +117,6 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
                     1.02, i, f"{p1[i]:.2f}", transform=trans, va="center", ha="left", fontsize="small", gid="p_top1"
                 )
         ax.text(1.02, -0.6, "P(top 1)", transform=trans, va="bottom", ha="left", fontsize="small")
-        ax.set_title(f"{boot.rule}, {boot.n_resamples} resamples of the {boot.resample}", loc="left")
     return finish(ax, created)
 
 
@@ -204,8 +206,13 @@ def rank_probabilities(
             ax.grid(color="#EEEEEE", linewidth=0.4)
             ax.set_axisbelow(True)
         ax.set_xticks(np.arange(m))
-        step = max(1, int(np.ceil(m / 25)))
-        ax.set_xticklabels([c if i % step == 0 or c.startswith(">") else "" for i, c in enumerate(cols)])
+        step = 1 if m <= 12 else 5
+        ax.set_xticklabels(
+            [
+                c if i == 0 or c.startswith(">") or ((i + 1) % step == 0 and i != m - 2) else ""
+                for i, c in enumerate(cols)
+            ]
+        )
         set_row_labels(ax, "y", np.arange(n), list(frame["system"]), max_chars=_name_chars(current_width(default_w)))
         ax.tick_params(axis="both", length=0)
         ax.set_xlabel("rank")
