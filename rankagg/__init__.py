@@ -53,6 +53,15 @@ from rankagg.table import MISSING_POLICIES, Column, ScoreTable, comparison_group
 
 __version__ = "0.1.0.dev0"
 
+
+def __getattr__(name: str) -> object:
+    """``rankagg.plot`` is imported on first use, so ``import rankagg`` does not load matplotlib."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("rankagg.plot")
+    raise AttributeError(f"module 'rankagg' has no attribute {name!r}")
+
 __all__ = [
     "MISSING_POLICIES",
     "RULES",

@@ -1,4 +1,4 @@
-"""Command-line interface: ``rankagg demo | rank | compare | bootstrap | robustness | rules``.
+"""Command-line interface: ``rankagg demo | rank | compare | bootstrap | robustness | rules | stats | plot``.
 
 Errors in the input end the program with one line on stderr and exit code 2;
 an unexpected failure prints one line and exits with 1 (``--traceback`` shows it).
@@ -1181,6 +1181,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg._cli_report import add_report_command
 
     add_report_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg._cli_plot import add_plot_command
+
+    add_plot_command(sub, _add_table_args, _add_output_args, _load, _emit)
     return parser
 
 
