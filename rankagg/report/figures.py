@@ -13,7 +13,10 @@ from typing import Any
 
 from rankagg._errors import RankaggError
 
-__all__ = ["draw_figures", "svg_of"]
+__all__ = ["SCREEN_SCALE", "draw_figures", "svg_of"]
+
+#: Figures are drawn at paper size and shown this many times larger on the page.
+SCREEN_SCALE = 1.6
 
 
 def svg_of(fig: Any, *, alt: str, key: str) -> str:
@@ -34,7 +37,10 @@ def svg_of(fig: Any, *, alt: str, key: str) -> str:
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{key}-{m.group(1)})", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{key}-{m.group(1)}"', svg)
     label = html.escape(alt, quote=True)
-    svg = svg.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)
+    # paper sizes (3.3 or 6.9 inches) read small on a screen: shown SCREEN_SCALE times larger, within the page
+    width = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    style = f' style="width: min(100%, {float(width.group(1)) * SCREEN_SCALE:.0f}pt); height: auto"' if width else ""
+    svg = svg.replace("<svg", f'<svg role="img" aria-label="{label}"{style}', 1)
     close = svg.find(">") + 1
     return svg[:close] + f"<title>{label}</title>" + svg[close:]
 
@@ -100,12 +106,28 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
             f"Heatmap of the share of resamples ranking the row system above the column system{some}.",
             lambda: plot.prob_above(boot, top=top),
         )
-    if hasattr(plot, "task_ranks"):
+    # task_ranks orders its rows by solving the rule again, pairwise_margins by solving Kemeny: on boards where
+    # that took seconds the report leaves them out rather than double its run time (rankagg plot draws them)
+    slow_rule = _seconds(main) > SLOW_SECONDS
+    kemeny = cmp.results.get("kemeny")
+    slow_kemeny = _seconds(kemeny) > SLOW_SECONDS if kemeny is not None else n > 100
+    if slow_rule:
+        notes.append(
+            f"Figure task_ranks not drawn: it solves {main.rule} again to order its rows, which took "
+            f"{_seconds(main):.1f} s on this table; draw it with `rankagg plot task_ranks FILE --top {shown}`."
+        )
+    if slow_kemeny:
+        took = f"took {_seconds(kemeny):.1f} s" if kemeny is not None else f"is slow on {n} systems"
+        notes.append(
+            f"Figure pairwise_margins not drawn: it solves Kemeny again to order its rows, which {took} on this "
+            f"table; draw it with `rankagg plot pairwise_margins FILE --top {shown}`."
+        )
+    if hasattr(plot, "task_ranks") and not slow_rule:
         add(
             "task_ranks",
             "Per-task ranks",
             f"Heatmap of each system's rank on each task{some}, rows in consensus order; missing scores blank.",
-            lambda: plot.task_ranks(table, rule=_cheap_rule(main), top=top),
+            lambda: plot.task_ranks(table, rule=main.rule, top=top),
         )
     if hasattr(plot, "critical_difference"):
 
@@ -121,7 +143,7 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
             "difference as a bar, systems that are not significantly different joined by bars.",
             cd,
         )
-    if hasattr(plot, "pairwise_margins"):
+    if hasattr(plot, "pairwise_margins") and not slow_kemeny:
         add(
             "pairwise_margins",
             "Pairwise wins",
@@ -160,6 +182,11 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
     return tuple(out)
 
 
-def _cheap_rule(main: Any) -> str:
-    """The rule whose order the per-task heatmap uses: the report's rule."""
-    return main.rule
+#: A rule solved in more than this many seconds is not solved again for a figure.
+SLOW_SECONDS = 2.0
+
+
+def _seconds(res: Any) -> float:
+    """How long a result's rule took (its own record, for the rules that keep one; 0 otherwise)."""
+    t = res.diagnostics.get("time_seconds") if res is not None else None
+    return float(t) if t is not None else 0.0

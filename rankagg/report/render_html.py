@@ -43,7 +43,7 @@ th[aria-sort="ascending"] button::after { content: " \\25B2"; font-size: .7em; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; font-size: .7em; }
 td.na { color: var(--muted); }
 .muted, figcaption { color: var(--muted); font-size: .92em; }
-figure { margin: 1.2rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1.2rem 0; } figure svg { display: block; max-width: 100%; height: auto; }
 code { font-size: .92em; background: #f4f4f4; padding: 0 .2em; word-break: break-all; }
 footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .5rem; }
 ul.notes li { margin: .2rem 0; }
@@ -145,12 +145,15 @@ def _leaderboard_table(rep: Any) -> str:
             else:
                 cells.append(_cell(v))
         body.append("<tr>" + "".join(cells) + "</tr>")
-    caption = (
-        f"Leaderboard: {rep.table.n_systems} systems ranked by {rep.rule} ({rep.settings['score']}); "
-        f"{conf} bootstrap rank interval and P(top 1) over {rep.bootstrap.n_resamples} resamples of the tasks; "
-        "the mean and mean rank for contrast; = marks tied ranks. Click a column header to sort."
+    caption = f"Leaderboard under {rep.rule}: {rep.table.n_systems} systems (click a column header to sort)"
+    explain = (
+        f"Rank and score under {rep.rule} ({rep.settings['score']}); the {conf} bootstrap rank interval and "
+        f"P(top 1) over {rep.bootstrap.n_resamples} resamples of the tasks; the mean score and the mean of the "
+        "per-task ranks for contrast; the raw score on each task (\u2191 higher is better, \u2193 lower). "
+        "= marks tied ranks; a dash, a missing score."
     )
     return (
+        f"<p>{_e(explain)}</p>"
         f'<div class="scroll"><table id="leaderboard-table" class="sortable"><caption>{_e(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table></div>"
     )
