@@ -244,6 +244,13 @@ def report(
             "table: a report ranks task-level scores (one per system and task); summarise the instances first, "
             "e.g. table.task_table('mean'), or read the file with --instance-col ''."
         )
+    from rankagg.battles import PairwiseProfile
+
+    if isinstance(table, PairwiseProfile):
+        raise RankaggError(
+            "table: a report ranks score tables (one score per system and task); for battle logs use "
+            "`rankagg bootstrap` and `rankagg compare`, which read them."
+        )
     table = as_table(table)
     info = get_rule(rule)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
@@ -338,7 +345,8 @@ def _leaderboard(
         mean_score = np.asarray(mean.scores, dtype=float)
     except RankaggError as exc:
         mean_score = np.full(table.n_systems, np.nan)
-        notes.append(f"Mean score not shown: {' '.join(str(exc).split())}")
+        why = " ".join(str(exc).split()).split(";")[0]
+        notes.append(f"Mean score not shown: {why}.")
     df = pd.DataFrame(
         {
             "rank": np.asarray(main.ranks, dtype=int),
