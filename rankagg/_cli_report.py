@@ -120,7 +120,7 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace, seed: An
     words = ["rankagg", "report"]
     for action in parser._actions:
         dest = action.dest
-        if dest in ("help", "func") or not hasattr(args, dest):
+        if dest in ("help", "func", "seed") or not hasattr(args, dest):
             continue
         value = getattr(args, dest)
         if dest == "file":
@@ -138,8 +138,7 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace, seed: An
                 words += [flag, str(v)]
         else:
             words += [flag, str(value)]
-    if args.seed is None:
-        words += ["--seed", str(seed)]
+    words += ["--seed", str(seed)]  # last, given or drawn: the same command gives the same footer
     return shlex.join(words)
 
 

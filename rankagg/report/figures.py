@@ -32,8 +32,20 @@ def svg_of(fig: Any, *, alt: str, key: str) -> str:
     svg = buf.getvalue()
     start = svg.find("<svg")
     svg = svg[start:]
-    # ids of one figure must not clash with another's in the same page
-    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{key}-{m.group(1)}"', svg)
+    # ids of one figure must not clash with another's in the same page; a gid that several artists share (a
+    # system's name on each of its marks) is not an id but a label: it becomes data-gid
+    counts: dict[str, int] = {}
+    for m in re.finditer(r'\sid="([^"]+)"', svg):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    svg = re.sub(
+        r'(\s)id="([^"]+)"',
+        lambda m: (
+            f'{m.group(1)}id="{key}-{m.group(2)}"'
+            if counts[m.group(2)] == 1
+            else f'{m.group(1)}data-gid="{m.group(2)}"'
+        ),
+        svg,
+    )
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{key}-{m.group(1)})", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{key}-{m.group(1)}"', svg)
     label = html.escape(alt, quote=True)
