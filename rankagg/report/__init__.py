@@ -228,11 +228,11 @@ def report(
     >>> import rankagg
     >>> from rankagg.report import report
     >>> rep = report(rankagg.load_example("toy"), rule="borda", n_resamples=200, figures=False, rng=0)
-    >>> rep.to_frame()[["rank", "system", "rank_low", "rank_high", "p_top1", "mean"]].head(3)
-       rank   system  rank_low  rank_high  p_top1  mean
-    0     1   Osprey         1          2   0.925  69.2
-    1     2    Heron         1          2   0.070  68.0
-    2     3  Kestrel         3          4   0.000  61.6
+    >>> rep.to_frame()[["rank", "system", "rank_low", "rank_high", "p_top1", "mean_rank"]].head(3)
+       rank   system  rank_low  rank_high  p_top1  mean_rank
+    0     1   Osprey         1          2   0.925        1.4
+    1     2    Heron         1          2   0.070        2.0
+    2     3  Kestrel         3          4   0.000        3.3
     >>> html = rep.to_html()
     >>> html.startswith("<!DOCTYPE html>") and "http://" not in html and "https://" not in html
     True
