@@ -116,7 +116,7 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
             "prob_above",
             "P(ranked above)",
             f"Heatmap of the share of resamples ranking the row system above the column system{some}.",
-            lambda: plot.prob_above(boot, top=top),
+            lambda: plot.prob_above(_best(boot, shown), top=top),
         )
     # task_ranks orders its rows by solving the rule again, pairwise_margins by solving Kemeny: on boards where
     # that took seconds the report leaves them out rather than double its run time (rankagg plot draws them)
@@ -202,3 +202,22 @@ def _seconds(res: Any) -> float:
     """How long a result's rule took (its own record, for the rules that keep one; 0 otherwise)."""
     t = res.diagnostics.get("time_seconds") if res is not None else None
     return float(t) if t is not None else 0.0
+
+
+def _best(boot: Any, k: int) -> Any:
+    """The bootstrap result of the ``k`` best systems only (their ranks among all systems, unchanged): what a
+    figure of the top ``k`` reads, without the n x n work of the whole board (P(i above j) depends on i and j
+    alone: 1,192 systems, 3.5 s -> 0.01 s)."""
+    import dataclasses
+
+    import numpy as np
+
+    if k >= len(boot.systems):
+        return boot
+    ranks = np.asarray(boot.ranks)
+    best_first = np.lexsort((ranks.mean(axis=0), np.asarray(boot.full_ranks)))  # the figures' order (to_frame)
+    idx = np.sort(best_first[:k])
+    ranks = ranks[:, idx]
+    return dataclasses.replace(
+        boot, systems=tuple(boot.systems[i] for i in idx), full_ranks=np.asarray(boot.full_ranks)[idx], ranks=ranks
+    )

@@ -216,15 +216,14 @@ def _comparison(rep: Any) -> str:
         + "</details>"
     )
     parts.append("</section>")
-    parts.append('<section id="disagreements"><h2>Where the rules disagree with the mean</h2>')
+    parts.append(f'<section id="disagreements"><h2>Where the rules disagree with {_e(cmp.reference)}</h2>')
     lines, more = disagreement_rows(rep)
     if not lines:
         parts.append(f"<p>Every rule agrees with {_e(cmp.reference)} on the order of every pair.</p>")
     else:
         parts.append(
             f"<p>Pairs that {_e(cmp.reference)} orders one way and other rules the other way, with their head-to-head "
-            "record over the tasks: the rules that reverse the pair side with the system that wins more tasks "
-            "against the other, the mean with the one whose average is higher.</p>"
+            "record over the tasks (how many tasks each system of the pair wins against the other).</p>"
         )
         rows = [
             [

@@ -66,7 +66,7 @@ def render_markdown(rep: Any) -> str:
     agree[f"pairs reversed vs {cmp.reference}"] = [int(n_dis.get(r, 0)) for r in agree["rule"]]
     rest += ["", "## Rules side by side", "", "Kendall tau-b between the consensus rankings:", ""]
     rest.append(render_frame(_escape_cells(agree), "markdown").rstrip("\n"))
-    rest += ["", "## Where the rules disagree with the mean", ""]
+    rest += ["", f"## Where the rules disagree with {_md(cmp.reference)}", ""]
     rows, more = disagreement_rows(rep)
     if not rows:
         rest.append(f"Every rule agrees with {_md(cmp.reference)} on the order of every pair.")
