@@ -246,3 +246,15 @@ def test_open_llm_1192_systems_page_under_5_mb(datasets_dir, tmp_path):
     # the mean's winner on the real board, by hand from the file
     df = pd.read_csv(path).pivot(index="system", columns="task", values="score").mean(axis=1)
     assert rep.comparison.results["mean"].winners == (df.idxmax(),)
+
+
+def test_figures_of_the_best_read_the_same_probabilities():
+    """The P(above) figure of the best k reads a bootstrap cut to them: the same P(i above j), the same systems."""
+    from rankagg.report.figures import _best
+
+    boot = rankagg.bootstrap(rankagg.load_example("toy"), "borda", n_resamples=200, rng=2)
+    cut = _best(boot, 3)
+    best = list(boot.to_frame()["system"][:3])
+    assert sorted(cut.systems) == sorted(best)
+    assert np.array_equal(cut.prob_above().to_numpy(), boot.prob_above().loc[cut.systems, cut.systems].to_numpy())
+    assert list(cut.to_frame()["system"]) == best
