@@ -102,8 +102,8 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
         ax.tick_params(axis="y", length=0)
         pct = round(100 * boot.confidence)
         ax.set_xlabel(
-            f"rank under {boot.rule}: {pct}% interval over {boot.n_resamples} resamples\nof the {boot.resample} "
-            "(dot: rank on the full data)"
+            f"rank under {boot.rule} (dot: full data)\n"
+            f"{pct}% interval, {boot.n_resamples} resamples of the {boot.resample}"
         )
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
@@ -209,7 +209,7 @@ def rank_probabilities(
         step = 1 if m <= 12 else 5
         ax.set_xticklabels(
             [
-                c if i == 0 or c.startswith(">") or ((i + 1) % step == 0 and i != m - 2) else ""
+                c if i == 0 or c.startswith(">") or ((i + 1) % step == 0 and (step == 1 or i != m - 2)) else ""
                 for i, c in enumerate(cols)
             ]
         )
