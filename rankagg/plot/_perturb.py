@@ -84,7 +84,8 @@ def _rescale(df: pd.DataFrame, ax: Any, kwargs: dict[str, Any]) -> None:
             for j, r in enumerate(rules):
                 if rate[i, j] > 0:
                     w = short_names([str(winners[t, r])], 14)[0]
-                    ax.text(j, i, w, ha="center", va="center", fontsize=FONT_SIZE - 2, color="black")
+                    colour = "white" if rate[i, j] > 0.6 else "black"
+                    ax.text(j, i, w, ha="center", va="center", fontsize=FONT_SIZE - 2, color=colour)
     ax.set_xticks(np.arange(len(rules)))
     ax.set_xticklabels(rules)
     ax.xaxis.tick_top()

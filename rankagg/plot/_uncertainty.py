@@ -103,7 +103,8 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
         pct = round(100 * boot.confidence)
         ax.set_xlabel(
             f"rank under {boot.rule} (dot: full data)\n"
-            f"{pct}% interval, {boot.n_resamples} resamples of the {boot.resample}"
+            f"{pct}% interval, {boot.n_resamples} resamples of the {boot.resample}",
+            loc="right",
         )
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
@@ -116,7 +117,16 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
                 ax.text(
                     1.02, i, f"{p1[i]:.2f}", transform=trans, va="center", ha="left", fontsize="small", gid="p_top1"
                 )
-        ax.text(1.02, -0.6, "P(top 1)", transform=trans, va="bottom", ha="left", fontsize="small")
+        ax.annotate(
+            "P(top 1)",
+            (1.02, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 2),
+            textcoords="offset points",
+            va="bottom",
+            ha="left",
+            fontsize="small",
+        )
     return finish(ax, created)
 
 
