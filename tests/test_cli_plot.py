@@ -108,3 +108,28 @@ def test_glue_figure_from_the_command_line(capsys, datasets_dir, tmp_path):
     assert code == 0, err
     assert "dropped 3 systems with missing scores" in err  # what was dropped is said, not silent
     assert out.read_bytes()[:4] == b"%PDF"
+
+
+def test_battle_log_draws_pairwise_margins_and_refuses_task_figures(capsys, tmp_path):
+    battles = tmp_path / "battles.csv"
+    rows = ["model_a,model_b,winner"] + ["A,B,model_a"] * 3 + ["B,A,model_b"] + ["B,C,model_a"] * 2 + ["A,C,tie"]
+    battles.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "pm.svg"
+    code, _, err = run_cli(capsys, "plot", "pairwise_margins", battles, "-o", out)
+    assert code == 0, err
+    assert {"A", "B", "C"} <= set(_svg_texts(out))
+    assert "4" in _svg_texts(out)  # A beat B in 4 battles (3 as model_a, 1 as model_b)
+    code, _, err = run_cli(capsys, "plot", "task_ranks", battles, "-o", tmp_path / "tr.pdf")
+    assert code == 2 and err.count("\n") == 1 and "a battle log has pairwise results only" in err
+
+
+def test_instance_level_file_is_bootstrapped_over_its_instances(capsys, datasets_dir, tmp_path):
+    path = datasets_dir / "alpaca_eval" / "instances_alpacaeval2_weighted_gpt4_turbo.csv.gz"
+    out = tmp_path / "ri.svg"
+    argv = ["plot", "rank_intervals", path, "--missing", "drop_instances", "--rule", "mean", "--resample", "instances"]
+    argv += ["-B", "50", "--seed", "0", "--top", "5"]
+    code, _, err = run_cli(capsys, *argv, "-o", out)
+    assert code == 0, err
+    texts = _svg_texts(out)
+    assert any("50 resamples of the instances" in t for t in texts)
+    assert "NullModel" in texts  # the adversarial entry tops the mean of win probabilities (see PROVENANCE.md)

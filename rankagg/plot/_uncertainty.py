@@ -27,6 +27,14 @@ from rankagg.robustness import BootstrapResult
 __all__ = ["prob_above", "rank_intervals", "rank_probabilities"]
 
 _BOOT = "a bootstrap result (rankagg.bootstrap)"
+_UNITS = {
+    "tasks": "the tasks",
+    "instances": "the instances",
+    "both": "tasks and instances",
+    "seeds": "the seeds",
+    "battles": "the battles",
+    "battles_by_pair": "each pair's battles",
+}
 
 
 def _boot(boot: Any, func: str) -> BootstrapResult:
@@ -103,7 +111,7 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
         pct = round(100 * boot.confidence)
         ax.set_xlabel(
             f"rank under {boot.rule} (dot: full data)\n"
-            f"{pct}% interval, {boot.n_resamples} resamples of the {boot.resample}",
+            f"{pct}% interval, {boot.n_resamples} resamples of {_UNITS.get(boot.resample, boot.resample)}",
             loc="right",
         )
         ax.xaxis.get_major_locator().set_params(integer=True)
