@@ -73,7 +73,7 @@ def _rescale(df: pd.DataFrame, ax: Any, kwargs: dict[str, Any]) -> None:
         index="task", columns="rule", values="c", aggfunc="mean"
     )
     rate = changed.reindex(index=tasks, columns=rules).to_numpy(dtype=float)
-    opts = {"cmap": "Oranges", "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+    opts = {"cmap": "Oranges", "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
     opts.update(kwargs)
     im = ax.imshow(np.ma.masked_invalid(rate), **opts)
     im.set_gid("winner-changes")

@@ -198,7 +198,7 @@ def rank_probabilities(
     ax, created = new_axes(ax, width=default_w, height=0.9 + side)
     with styled():
         if style == "heatmap":
-            opts = {"cmap": SEQUENTIAL, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+            opts = {"cmap": SEQUENTIAL, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
             opts.update(kwargs)
             im = ax.imshow(p, **opts)
             im.set_gid("rank-probabilities")
@@ -303,7 +303,7 @@ def prob_above(boot: BootstrapResult, *, ax: Any = None, top: int | None = None,
     default_w = ONE_COLUMN if n <= 18 else TWO_COLUMN
     ax, created = new_axes(ax, width=default_w, height=0.9 + side)
     with styled():
-        opts = {"cmap": DIVERGING, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+        opts = {"cmap": DIVERGING, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
         opts.update(kwargs)
         im = ax.imshow(data, **opts)
         im.set_gid("prob-above")
