@@ -73,7 +73,7 @@ def _rescale(df: pd.DataFrame, ax: Any, kwargs: dict[str, Any]) -> None:
         index="task", columns="rule", values="c", aggfunc="mean"
     )
     rate = changed.reindex(index=tasks, columns=rules).to_numpy(dtype=float)
-    opts = {"cmap": "Oranges", "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+    opts = {"cmap": "Oranges", "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
     opts.update(kwargs)
     im = ax.imshow(np.ma.masked_invalid(rate), **opts)
     im.set_gid("winner-changes")
@@ -84,7 +84,8 @@ def _rescale(df: pd.DataFrame, ax: Any, kwargs: dict[str, Any]) -> None:
             for j, r in enumerate(rules):
                 if rate[i, j] > 0:
                     w = short_names([str(winners[t, r])], 14)[0]
-                    ax.text(j, i, w, ha="center", va="center", fontsize=FONT_SIZE - 2, color="black")
+                    colour = "white" if rate[i, j] > 0.6 else "black"
+                    ax.text(j, i, w, ha="center", va="center", fontsize=FONT_SIZE - 2, color=colour)
     ax.set_xticks(np.arange(len(rules)))
     ax.set_xticklabels(rules)
     ax.xaxis.tick_top()

@@ -323,7 +323,7 @@ def task_ranks(
     width = ONE_COLUMN if m <= 10 else TWO_COLUMN
     ax, created = new_axes(ax, width=width, height=1.1 + ROW_HEIGHT * max(k, 5))
     with styled():
-        opts = {"cmap": "viridis", "aspect": "auto", "interpolation": "nearest", "vmin": 1, "vmax": table.n_systems}
+        opts = {"cmap": "viridis", "aspect": "auto", "interpolation": "none", "vmin": 1, "vmax": table.n_systems}
         opts.update(kwargs)
         im = ax.imshow(data, **opts)
         im.set_gid("task-ranks")
@@ -387,7 +387,7 @@ def agreement(comparison: ComparisonResult, *, ax: Any = None, **kwargs: Any) ->
     m = len(rules)
     ax, created = new_axes(ax, width=ONE_COLUMN, height=max(1.6, 0.9 + 0.3 * m))
     with styled():
-        opts = {"cmap": DIVERGING, "vmin": -1.0, "vmax": 1.0, "interpolation": "nearest"}
+        opts = {"cmap": DIVERGING, "vmin": -1.0, "vmax": 1.0, "interpolation": "none"}
         opts.update(kwargs)
         vals = a.to_numpy(dtype=float)
         im = ax.imshow(vals, **opts)
@@ -474,7 +474,7 @@ def pairwise_margins(table_or_result: Any, *, ax: Any = None, top: int | None = 
     width = ONE_COLUMN if k <= 15 else TWO_COLUMN
     ax, created = new_axes(ax, width=width, height=1.0 + ROW_HEIGHT * max(k, 6))
     with styled():
-        opts = {"cmap": DIVERGING, "vmin": -1.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+        opts = {"cmap": DIVERGING, "vmin": -1.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
         opts.update(kwargs)
         im = ax.imshow(data, **opts)
         im.set_gid("pairwise-margins")

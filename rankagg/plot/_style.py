@@ -130,7 +130,7 @@ def paper_style(width: float | str | None = None) -> Iterator[None]:
     >>> import rankagg.plot as rp
     >>> with rp.paper_style(width="two"):
     ...     ax = rp.rank_intervals(rankagg.bootstrap(rankagg.load_example("toy"), n_resamples=50, rng=0))
-    >>> round(ax.figure.get_figwidth(), 1)
+    >>> float(ax.figure.get_figwidth())
     6.9
     """
     import matplotlib as mpl
@@ -182,7 +182,7 @@ def shorten(name: str, max_chars: int = 28) -> str:
     --------
     >>> from rankagg.plot import shorten
     >>> shorten("sentence-transformers/all-MiniLM-L12-v2", 24)
-    'sentence-tra…iniLM-L12-v2'
+    'sentence-tra…niLM-L12-v2'
     >>> shorten("BERT", 24)
     'BERT'
     """

@@ -27,6 +27,14 @@ from rankagg.robustness import BootstrapResult
 __all__ = ["prob_above", "rank_intervals", "rank_probabilities"]
 
 _BOOT = "a bootstrap result (rankagg.bootstrap)"
+_UNITS = {
+    "tasks": "the tasks",
+    "instances": "the instances",
+    "both": "tasks and instances",
+    "seeds": "the seeds",
+    "battles": "the battles",
+    "battles_by_pair": "each pair's battles",
+}
 
 
 def _boot(boot: Any, func: str) -> BootstrapResult:
@@ -102,8 +110,9 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
         ax.tick_params(axis="y", length=0)
         pct = round(100 * boot.confidence)
         ax.set_xlabel(
-            f"rank under {boot.rule}: {pct}% interval over {boot.n_resamples} resamples\nof the {boot.resample} "
-            "(dot: rank on the full data)"
+            f"rank under {boot.rule} (dot: full data)\n"
+            f"{pct}% interval, {boot.n_resamples} resamples of {_UNITS.get(boot.resample, boot.resample)}",
+            loc="right",
         )
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
@@ -116,7 +125,16 @@ def rank_intervals(boot: BootstrapResult, *, ax: Any = None, top: int | None = N
                 ax.text(
                     1.02, i, f"{p1[i]:.2f}", transform=trans, va="center", ha="left", fontsize="small", gid="p_top1"
                 )
-        ax.text(1.02, -0.6, "P(top 1)", transform=trans, va="bottom", ha="left", fontsize="small")
+        ax.annotate(
+            "P(top 1)",
+            (1.02, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 2),
+            textcoords="offset points",
+            va="bottom",
+            ha="left",
+            fontsize="small",
+        )
     return finish(ax, created)
 
 
@@ -180,7 +198,7 @@ def rank_probabilities(
     ax, created = new_axes(ax, width=default_w, height=0.9 + side)
     with styled():
         if style == "heatmap":
-            opts = {"cmap": SEQUENTIAL, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+            opts = {"cmap": SEQUENTIAL, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
             opts.update(kwargs)
             im = ax.imshow(p, **opts)
             im.set_gid("rank-probabilities")
@@ -209,7 +227,7 @@ def rank_probabilities(
         step = 1 if m <= 12 else 5
         ax.set_xticklabels(
             [
-                c if i == 0 or c.startswith(">") or ((i + 1) % step == 0 and i != m - 2) else ""
+                c if i == 0 or c.startswith(">") or ((i + 1) % step == 0 and (step == 1 or i != m - 2)) else ""
                 for i, c in enumerate(cols)
             ]
         )
@@ -285,7 +303,7 @@ def prob_above(boot: BootstrapResult, *, ax: Any = None, top: int | None = None,
     default_w = ONE_COLUMN if n <= 18 else TWO_COLUMN
     ax, created = new_axes(ax, width=default_w, height=0.9 + side)
     with styled():
-        opts = {"cmap": DIVERGING, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "nearest"}
+        opts = {"cmap": DIVERGING, "vmin": 0.0, "vmax": 1.0, "aspect": "auto", "interpolation": "none"}
         opts.update(kwargs)
         im = ax.imshow(data, **opts)
         im.set_gid("prob-above")
