@@ -120,9 +120,11 @@ def paper_style(width: float | str | None = None) -> Iterator[None]:
     The settings: 7 pt text (the size of a caption at one-column width),
     thin axes, no top/right spines, TrueType fonts in PDF (editable, accepted
     by publishers), text kept as text in SVG, 300 dpi raster output, tight
-    bounding boxes. The plot functions apply them to the figures they create
-    whether or not this context is active; use it to style your own figures
-    the same way, or to choose the width.
+    bounding boxes. The plot functions draw with them whether or not this
+    context is active; the output settings (fonts in PDF, text in SVG, dpi,
+    bounding box) are read by matplotlib when a figure is saved, so call
+    ``savefig`` inside the context to get them (``rankagg plot`` does). Use
+    it also to style your own figures the same way, or to choose the width.
 
     Examples
     --------
