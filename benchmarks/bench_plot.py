@@ -1,13 +1,14 @@
 """Time and memory of every rankagg.plot figure on real boards, against a plain matplotlib figure and scikit-posthocs.
 
-For each table (GLUE 97 systems x 14 task columns, MTEB classic 152 x 56 by default) and each kind, the result
+For each table (GLUE 96 systems x 14 task columns, MTEB classic 152 x 56 by default) and each kind, the result
 the figure draws is computed once (bootstrap B = 1,000 with Borda, compare, Friedman, perturbation draws), then
 the figure is drawn and saved as PDF into memory ``--repeat`` times; the figure is the median CPU time of
 draw + save (matplotlib draws in one thread; CPU time is steadier than wall time on a shared machine), with
-the CPU time of computing its input beside it, and the peak Python memory (tracemalloc) of one draw + save. Side by side in the same run: a plain matplotlib figure of the same board (a horizontal bar chart of
-each system's mean score with its name: what a script draws without rankagg), and, when installed (the ``bench``
-extra), scikit-posthocs' ``critical_difference_diagram`` on the same mean ranks and Nemenyi verdicts. Ratios are
-to the plain figure.
+the CPU time of computing its input beside it, and the peak Python memory (tracemalloc) of one draw + save.
+Side by side in the same run: a plain matplotlib figure of the same board (a horizontal bar chart of each
+system's mean score with its name: what a script draws without rankagg), and, when installed (the ``bench``
+extra), scikit-posthocs' ``critical_difference_diagram`` on the same mean ranks and Nemenyi verdicts.
+Ratios are to the plain figure.
 
     python benchmarks/bench_plot.py --repeat 5
     python benchmarks/bench_plot.py --tables glue mteb open_llm --top 30

@@ -366,6 +366,14 @@ def test_a_result_of_the_wrong_kind_names_the_function_and_what_it_takes(toy, fu
         func(cmp)
 
 
+def test_the_wrong_kind_error_says_which_figures_draw_what_was_given(toy):
+    boot = rankagg.bootstrap(toy, n_resamples=20, rng=0)
+    with pytest.raises(RankaggError, match=pin("got BootstrapResult, which rank_intervals, rank_probabilities")):
+        rp.bump(boot)
+    with pytest.raises(RankaggError, match=pin("got FriedmanResult, which critical_difference draw")):
+        rp.rank_intervals(friedman_nemenyi(toy))
+
+
 def test_bump_and_agreement_take_a_comparison(toy):
     res = rankagg.aggregate(toy, rule="borda")
     for func in (rp.bump, rp.agreement):

@@ -34,7 +34,8 @@ Examples
 >>> import rankagg.plot as rp
 >>> table = rankagg.load_example("toy")
 >>> ax = rp.rank_intervals(rankagg.bootstrap(table, "kemeny", n_resamples=100, rng=0))
->>> ax.figure.savefig(tmp_path / "intervals.pdf")  # doctest: +SKIP
+>>> with rp.paper_style():  # TrueType fonts in PDF, text kept as text in SVG, 300 dpi PNG
+...     ax.figure.savefig("intervals.pdf")  # doctest: +SKIP
 """
 
 from __future__ import annotations

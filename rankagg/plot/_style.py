@@ -120,9 +120,11 @@ def paper_style(width: float | str | None = None) -> Iterator[None]:
     The settings: 7 pt text (the size of a caption at one-column width),
     thin axes, no top/right spines, TrueType fonts in PDF (editable, accepted
     by publishers), text kept as text in SVG, 300 dpi raster output, tight
-    bounding boxes. The plot functions apply them to the figures they create
-    whether or not this context is active; use it to style your own figures
-    the same way, or to choose the width.
+    bounding boxes. The plot functions draw with them whether or not this
+    context is active; the output settings (fonts in PDF, text in SVG, dpi,
+    bounding box) are read by matplotlib when a figure is saved, so call
+    ``savefig`` inside the context to get them (``rankagg plot`` does). Use
+    it also to style your own figures the same way, or to choose the width.
 
     Examples
     --------
@@ -257,9 +259,23 @@ def _label_step(ax: Any, axis: str, n: int) -> int:
     return max(1, int(-(-need // pitch_pt))) if pitch_pt < need else 1
 
 
+# which figures draw a result of each kind (for the error on a result of the wrong kind)
+_DRAWN_BY = {
+    "BootstrapResult": "rank_intervals, rank_probabilities or prob_above",
+    "ComparisonResult": "bump or agreement",
+    "FriedmanResult": "critical_difference",
+    "ScoreTable": "critical_difference, task_ranks, bump_tasks or pairwise_margins",
+    "PairwiseProfile": "pairwise_margins",
+    "DataFrame": "perturbation (the rows of a perturbation study)",
+}
+
+
 def wrong_kind(func: str, wants: str, got: Any) -> RankaggError:
-    """The one-line error for a result of the wrong kind: names the function and what it takes."""
-    return RankaggError(f"{func} takes {wants}; got {type(got).__name__}.")
+    """The one-line error for a result of the wrong kind: names the function, what it takes, and what draws ``got``."""
+    name = type(got).__name__
+    other = _DRAWN_BY.get(name)
+    hint = f", which {other} draw" if other and func not in other else ""
+    return RankaggError(f"{func} takes {wants}; got {name}{hint}.")
 
 
 def check_top(top: Any, n: int, func: str) -> int:
