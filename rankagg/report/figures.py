@@ -178,17 +178,24 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
     ]
     if missing:
         notes.append(f"Figures not drawn (not in this version of rankagg.plot): {', '.join(missing)}.")
+    import warnings
+
     out = []
     for key, title, alt, draw in specs:
         try:
-            ax = draw()
+            with warnings.catch_warnings():
+                # the SVG keeps text as text: the browser draws names in scripts matplotlib's font lacks
+                warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+                ax = draw()
         except RankaggError as exc:
             notes.append(f"Figure {key} not drawn: {' '.join(str(exc).split())}")
             plt.close("all")
             continue
         fig = ax.figure
         try:
-            out.append(Figure(key=key, title=title, alt=alt, svg=svg_of(fig, alt=alt, key=key)))
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+                out.append(Figure(key=key, title=title, alt=alt, svg=svg_of(fig, alt=alt, key=key)))
         finally:
             plt.close(fig)
     return tuple(out)

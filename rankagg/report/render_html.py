@@ -46,7 +46,7 @@ td.na { color: var(--muted); }
 figure { margin: 1.2rem 0; } figure svg { display: block; max-width: 100%; height: auto; }
 code { font-size: .92em; background: #f4f4f4; padding: 0 .2em; word-break: break-all; }
 footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .5rem; }
-ul.notes li { margin: .2rem 0; }
+ul.notes li, ol.pairs li { margin: .25rem 0; }
 """
 
 _JS = """
@@ -222,35 +222,13 @@ def _comparison(rep: Any) -> str:
         parts.append(f"<p>Every rule agrees with {_e(cmp.reference)} on the order of every pair.</p>")
     else:
         parts.append(
-            f"<p>Pairs that {_e(cmp.reference)} orders one way and other rules the other way, with their head-to-head "
-            "record over the tasks (how many tasks each system of the pair wins against the other).</p>"
+            f"<p>Pairs that {_e(cmp.reference)} orders one way and other rules the other way, best pairs first, with "
+            "their head-to-head record over the tasks: how many tasks each system of the pair wins against the "
+            "other.</p>"
         )
-        rows = [
-            [
-                d["above"],
-                d["below"],
-                d["rules"],
-                (d["ranks"], None),
-                (d["record"], d["won_below"]),
-                d["sentence"],
-            ]
-            for d in lines
-        ]
-        parts.append(
-            _simple_table(
-                f"Pairs ordered opposite to {cmp.reference}" + (f" (first {len(lines)}; {more} more)" if more else ""),
-                [
-                    (f"{cmp.reference} puts above", False),
-                    ("below", False),
-                    ("rules that reverse it", False),
-                    ("ranks", True),
-                    ("head-to-head (below's wins / above's wins / ties)", True),
-                    ("in words", False),
-                ],
-                rows,
-                tid="disagreements-table",
-            )
-        )
+        items = "".join(f"<li>{_e(d['sentence'])}</li>" for d in lines)
+        tail = f'<p class="muted">... and {more} more pairs (rankagg compare --format csv lists them all).</p>'
+        parts.append(f'<ol id="disagreements-list" class="pairs">{items}</ol>' + (tail if more else ""))
     parts.append("</section>")
     return "\n".join(parts)
 
