@@ -63,6 +63,19 @@ def add_report_command(
     )
     g.add_argument("--show", type=int, default=20, help="pairs disagreeing with the mean to list (default 20)")
     g.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
+    g = p.add_argument_group("instance-level files")
+    g.add_argument(
+        "--instance-col",
+        default="instance",
+        help="long files: instance column; an instance-level file is summarised into one score per system and task "
+        "(default: instance; '' reads every file as task-level)",
+    )
+    g.add_argument(
+        "--inner",
+        choices=("mean", "median", "sum"),
+        default="mean",
+        help="instance-level files: statistic of each task's instance scores (default: mean, the classic leaderboard)",
+    )
     p.add_argument(
         "--format",
         choices=REPORT_FORMATS,
@@ -160,6 +173,8 @@ def _cmd_report(
         out = str(args.output or "")
         fmt = "markdown" if out.lower().endswith((".md", ".markdown")) else "html"
     table = load(args)
+    if args.inner != "mean" and not _is_instances(table):
+        raise ReportUsageError("--inner summarises the instances of instance-level files; this file is task-level.")
     rules = None
     if args.rules:
         rules = [r.strip() for item in args.rules for r in item.split(",") if r.strip()]
@@ -184,6 +199,7 @@ def _cmd_report(
         progress=None,
         source=source_label(args),
         command=_command(parser, args, seed),
+        inner=args.inner if _is_instances(table) else "mean",
         rng=seed,
     )
     rep = _with_sha(rep, sha)
@@ -195,3 +211,9 @@ def _with_sha(rep: Any, sha: str | None) -> Any:
     import dataclasses
 
     return dataclasses.replace(rep, input_sha256=sha)
+
+
+def _is_instances(table: Any) -> bool:
+    from rankagg.instances import InstanceTable
+
+    return isinstance(table, InstanceTable)

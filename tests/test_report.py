@@ -259,3 +259,26 @@ def test_figures_of_the_best_read_the_same_probabilities():
     assert sorted(cut.systems) == sorted(best)
     assert np.array_equal(cut.prob_above().to_numpy(), boot.prob_above().loc[cut.systems, cut.systems].to_numpy())
     assert list(cut.to_frame()["system"]) == best
+
+
+def test_alpaca_eval_instance_level_is_summarised_by_task_means(capsys, datasets_dir, tmp_path):
+    """An instance-level file: each task's score is the mean of its instances (pandas, from the file)."""
+    path = datasets_dir / "alpaca_eval" / "instances_alpacaeval2_weighted_gpt4_turbo.csv.gz"
+    out = tmp_path / "alpaca.md"
+    argv = ["report", path, "--missing", "drop_systems", "--rule", "borda", "-B", 100, "--seed", 0, "-o", out]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    text = out.read_text()
+    assert "each task column's score is the mean of its instances" in text
+    df = pd.read_csv(path, dtype={"instance": str})
+    n = df.groupby("system")["score"].count()  # a missing score is a missing row or an empty cell
+    df = df[df["system"].isin(n[n == n.max()].index)]  # --missing drop_systems
+    means = df.groupby(["system", "task"])["score"].mean().unstack()
+    board = text.split("## Leaderboard")[1].split("\n## ")[0]
+    rows = [x.split(" | ") for x in board.splitlines() if x.startswith("| ")]
+    head = [h.strip("| ") for h in rows[0]]
+    body = {r[1]: r for r in rows[1:]}  # (the alignment line starts "|:")
+    assert len(body) == len(means) == 52
+    col = head.index("helpful_base \u2191")
+    for system in ("gpt4_1106_preview", "NullModel"):
+        assert float(body[system][col].strip("| ")) == pytest.approx(means.loc[system, "helpful_base"], abs=5e-4)

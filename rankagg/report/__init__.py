@@ -177,14 +177,17 @@ def report(
     source: str | None = None,
     input_file: str | Path | None = None,
     command: str | None = None,
+    inner: str = "mean",
     rng: int | np.random.Generator | None = None,
 ) -> Report:
     """Build a leaderboard report: the rule's ranking with rank intervals, the rules side by side, the figures.
 
     Parameters
     ----------
-    table : ScoreTable or long DataFrame
-        Task-level scores (one per system and task column).
+    table : ScoreTable or InstanceTable
+        Task-level scores (one per system and task column), or
+        instance-level scores, summarised per task by ``inner`` (said in
+        the report's notes).
     rule : str, default "kemeny"
         The rule of the leaderboard; the table's rows are in its order.
     rules : sequence of str, optional
@@ -215,6 +218,8 @@ def report(
         The file the table was read from: its SHA-256 goes in the footer.
     command : str, optional
         The command that made the report, for the footer.
+    inner : {"mean", "median", "sum"}, default "mean"
+        Instance-level tables: the statistic of each task's instance scores.
     rng : int or numpy.random.Generator, optional
         Seed of the bootstrap (and of randomised rules). None draws one and
         records it in the report's footer (``Report.seed``).
@@ -239,11 +244,18 @@ def report(
     """
     from rankagg.instances import InstanceTable
 
-    if isinstance(table, InstanceTable):
-        raise RankaggError(
-            "table: a report ranks task-level scores (one per system and task); summarise the instances first, "
-            "e.g. table.task_table('mean'), or read the file with --instance-col ''."
+    notes: list[str] = []
+    if isinstance(table, InstanceTable):  # the classic leaderboard: one statistic of each task's instance scores
+        if inner not in ("mean", "median", "sum"):
+            raise RankaggError(f"inner={inner!r}: summarise each task's instance scores by 'mean', 'median' or 'sum'.")
+        notes.append(
+            f"Instance-level scores: each task column's score is the {inner} of its instances "
+            f"({table.n_instances_total} instances in all); the rules and the bootstrap read those task scores. "
+            "For uncertainty over the instances use `rankagg bootstrap FILE --resample instances`."
         )
+        table = table.task_table(inner)
+    elif inner != "mean":
+        raise RankaggError("inner: summarises the instances of instance-level scores; this table is task-level.")
     from rankagg.battles import PairwiseProfile
 
     if isinstance(table, PairwiseProfile):
@@ -261,7 +273,6 @@ def report(
     if not isinstance(seed, int):  # a Generator: draw the run's seed from it, and record that (it can be replayed)
         seed = int(gen.integers(0, 2**63 - 1))
     run_seed = seed
-    notes: list[str] = []
 
     defaults, _why = default_compare_rules(table)
     names = [get_rule(r).name for r in (rules if rules is not None else defaults)]
