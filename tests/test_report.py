@@ -275,7 +275,8 @@ def test_alpaca_eval_instance_level_is_summarised_by_task_means(capsys, datasets
     df = df[df["system"].isin(n[n == n.max()].index)]  # --missing drop_systems
     means = df.groupby(["system", "task"])["score"].mean().unstack()
     board = text.split("## Leaderboard")[1].split("\n## ")[0]
-    rows = [x.split(" | ") for x in board.splitlines() if x.startswith("| ")]
+    unescape = lambda x: re.sub(r"\\(.)", r"\1", x)  # Markdown's escapes (helpful\_base)  # noqa: E731
+    rows = [[unescape(c) for c in x.split(" | ")] for x in board.splitlines() if x.startswith("| ")]
     head = [h.strip("| ") for h in rows[0]]
     body = {r[1]: r for r in rows[1:]}  # (the alignment line starts "|:")
     assert len(body) == len(means) == 52
