@@ -15,6 +15,10 @@ from typing import Any
 
 from rankagg._cli_sources import source_label
 from rankagg._errors import RankaggError
+from rankagg.instances import InstanceTable
+from rankagg.report import file_sha256, report
+from rankagg.robustness import check_rng
+from rankagg.rules import get_rule
 
 __all__ = ["add_report_command"]
 
@@ -161,10 +165,6 @@ def _cmd_report(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
-    from rankagg.report import file_sha256, report
-    from rankagg.robustness import check_rng
-    from rankagg.rules import get_rule
-
     _check(args)
     get_rule(args.rule)  # an unknown rule is refused before the file is read
     params = _params(args)
@@ -214,6 +214,4 @@ def _with_sha(rep: Any, sha: str | None) -> Any:
 
 
 def _is_instances(table: Any) -> bool:
-    from rankagg.instances import InstanceTable
-
     return isinstance(table, InstanceTable)

@@ -23,39 +23,21 @@ import pandas as pd
 
 from rankagg._errors import RankaggError
 from rankagg.aggregate import aggregate, compare, default_compare_rules
+from rankagg.battles import PairwiseProfile
+from rankagg.instances import InstanceTable
 from rankagg.ranking import rank_table
+from rankagg.report.figures import Figure, draw_figures
+from rankagg.report.render_html import render_html
+from rankagg.report.render_markdown import render_markdown
 from rankagg.results import ComparisonResult
 from rankagg.robustness import BootstrapResult, bootstrap, check_rng
 from rankagg.rules import get_rule
 from rankagg.table import ScoreTable, as_table
 
-__all__ = ["FORMATS", "Figure", "Report", "report"]
+__all__ = ["FORMATS", "Figure", "Report", "file_sha256", "report"]
 
 #: Output formats of :meth:`Report.render` (and of ``rankagg report --format``).
 FORMATS = ("html", "markdown")
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of a report: an inline SVG and the words that stand for it.
-
-    Attributes
-    ----------
-    key : str
-        The :mod:`rankagg.plot` function that drew it (``"rank_intervals"`` ...).
-    title : str
-        Heading shown above the figure.
-    alt : str
-        Text alternative: what the figure shows, for screen readers and when
-        the image cannot be seen (the SVG's ``aria-label`` and ``<title>``).
-    svg : str
-        The figure as an SVG document (no XML prolog), ready to inline.
-    """
-
-    key: str
-    title: str
-    alt: str
-    svg: str = field(repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,14 +105,10 @@ class Report:
 
     def to_html(self) -> str:
         """The report as one self-contained HTML page (no network access needed to open it)."""
-        from rankagg.report.render_html import render_html
-
         return render_html(self)
 
     def to_markdown(self) -> str:
         """The report as Markdown (the tables and text; figures are in the HTML report)."""
-        from rankagg.report.render_markdown import render_markdown
-
         return render_markdown(self)
 
     def render(self, format: str = "html") -> str:
@@ -242,8 +220,6 @@ def report(
     >>> html.startswith("<!DOCTYPE html>") and "http://" not in html and "https://" not in html
     True
     """
-    from rankagg.instances import InstanceTable
-
     notes: list[str] = []
     if isinstance(table, InstanceTable):  # the classic leaderboard: one statistic of each task's instance scores
         if inner not in ("mean", "median", "sum"):
@@ -256,8 +232,6 @@ def report(
         table = table.task_table(inner)
     elif inner != "mean":
         raise RankaggError("inner: summarises the instances of instance-level scores; this table is task-level.")
-    from rankagg.battles import PairwiseProfile
-
     if isinstance(table, PairwiseProfile):
         raise RankaggError(
             "table: a report ranks score tables (one score per system and task); for battle logs use "
@@ -320,8 +294,6 @@ def report(
     }
     figs: tuple[Figure, ...] = ()
     if figures:
-        from rankagg.report.figures import draw_figures
-
         figs = draw_figures(table, cmp, boot, main, top=top, notes=notes)
     sha = file_sha256(input_file) if input_file is not None else None
     version = getattr(sys.modules.get("rankagg"), "__version__", "")

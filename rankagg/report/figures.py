@@ -9,14 +9,39 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rankagg._errors import RankaggError
+from rankagg.stats import friedman_nemenyi
 
-__all__ = ["SCREEN_SCALE", "draw_figures", "svg_of"]
+__all__ = ["SCREEN_SCALE", "Figure", "draw_figures", "svg_of"]
 
 #: Figures are drawn at paper size and shown this many times larger on the page.
 SCREEN_SCALE = 1.6
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a report: an inline SVG and the words that stand for it.
+
+    Attributes
+    ----------
+    key : str
+        The :mod:`rankagg.plot` function that drew it (``"rank_intervals"`` ...).
+    title : str
+        Heading shown above the figure.
+    alt : str
+        Text alternative: what the figure shows, for screen readers and when
+        the image cannot be seen (the SVG's ``aria-label`` and ``<title>``).
+    svg : str
+        The figure as an SVG document (no XML prolog), ready to inline.
+    """
+
+    key: str
+    title: str
+    alt: str
+    svg: str = field(repr=False)
 
 
 def svg_of(fig: Any, *, alt: str, key: str) -> str:
@@ -61,8 +86,6 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
     """Every figure that :mod:`rankagg.plot` can draw for this report (a note in ``notes`` for each one it
     cannot, and why)."""
     import importlib
-
-    from rankagg.report import Figure
 
     try:
         plot = importlib.import_module("rankagg.plot")
@@ -144,8 +167,6 @@ def draw_figures(table: Any, cmp: Any, boot: Any, main: Any, *, top: int | None,
     if hasattr(plot, "critical_difference"):
 
         def cd() -> Any:
-            from rankagg.stats import friedman_nemenyi
-
             return plot.critical_difference(friedman_nemenyi(table), top=top)
 
         add(
