@@ -167,6 +167,10 @@ def render_latex(
         rows.append([str(v) if c in raw else latex_escape(fmt_value(v, digits)) for c, v in zip(df.columns, row)])
     lines = [f"% {' '.join(str(c).split())}" for c in comments]
     lines.append("% requires \\usepackage{booktabs}")
+    if any(ord(ch) > 0x24F for r in rows for cell in r for ch in cell):  # beyond Latin: pdflatex stops there
+        lines.append(
+            "% some names are in scripts beyond Latin: compile with xelatex or lualatex (and a font that has them)"
+        )
     lines.append("\\begin{tabular}{" + "".join("r" if n else "l" for n in numeric) + "}")
     lines.append("\\toprule")
     lines.append(" & ".join(head) + " \\\\")
