@@ -52,6 +52,16 @@ from rankagg.uncertainty.perturbations import (
 )
 from rankagg.uncertainty.stats import friedman_nemenyi, wilcoxon_holm
 
+
+def __getattr__(name: str) -> object:
+    """``rankagg.plot`` is imported on first use, so ``import rankagg`` does not load matplotlib."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("rankagg.plot")
+    raise AttributeError(f"module 'rankagg' has no attribute {name!r}")
+
+
 __all__ = [
     "MISSING_POLICIES",
     "RULES",

@@ -2,7 +2,8 @@
 
 The stages, in order, and what each may import (its own modules and the stages before it):
 
-    rankings <- data <- rules <- aggregation <- uncertainty <- probes (training-data studies) <- faces (cli)
+    rankings <- data <- rules <- aggregation <- uncertainty <- probes (training-data studies)
+        <- faces (plot <- report <- cli)
     io (readers, the dataset registry) feeds data: it may import data and rankings; only the faces import it.
 
 ``rankagg._errors``, ``rankagg._threads``, ``rankagg._version`` and ``rankagg._format`` (plain-text tables) are
@@ -20,10 +21,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rankagg"
-ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "probes", "cli")
+ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "probes", "plot", "report", "cli")
 IO = ("io", "datasets")
 SHARED = ("_errors", "_threads", "_version", "_format")
 MAX_LINES = 600
+FACES = ("plot", "report", "cli")
 
 
 def stage_of(module: str) -> str:
@@ -48,7 +50,7 @@ def allowed(src: str, dst: str) -> bool:
     if src == "io":
         return dst in ("data", "rankings")
     if dst == "io":
-        return src == "cli"
+        return src in FACES
     if src == "shared":
         return False
     return src in ORDER and dst in ORDER and ORDER.index(dst) < ORDER.index(src)

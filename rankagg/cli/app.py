@@ -17,7 +17,16 @@ from rankagg._version import __version__
 from rankagg.cli import sources as _sources
 from rankagg.cli.commands import _cmd_bootstrap, _cmd_compare, _cmd_rank, _cmd_robustness, _cmd_rules
 from rankagg.cli.demo import _cmd_demo
-from rankagg.cli.options import FORMATS, _add_level_args, _add_output_args, _add_table_args, _emit, _load, _Parser
+from rankagg.cli.options import (
+    FORMATS,
+    PAPER_FORMATS,
+    _add_level_args,
+    _add_output_args,
+    _add_table_args,
+    _emit,
+    _load,
+    _Parser,
+)
 from rankagg.uncertainty.perturbation_base import DEFAULT_RULES, STUDIES
 
 __all__ = ["build_parser", "main"]
@@ -46,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_rank)
 
     p = sub.add_parser("compare", help="rank with several rules and show where they disagree with the mean")
@@ -67,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
     )
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser(
@@ -101,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed (resamples, and randomised rules)")
-    _add_output_args(p)
+    _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_bootstrap)
 
     p = sub.add_parser(
@@ -166,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     from rankagg.cli.stats import add_stats_command
 
     add_stats_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg.cli.report import add_report_command
+
+    add_report_command(sub, _add_table_args, _add_output_args, _load, _emit)
+    from rankagg.cli.plot import add_plot_command
+
+    add_plot_command(sub, _add_table_args, _add_output_args, _load, _emit)
     from rankagg.cli.arena import add_arena_command
 
     add_arena_command(sub, _add_table_args, _add_output_args, _load, _emit)

@@ -20,6 +20,7 @@ from rankagg.rules import get_rule
 __all__ = ["FORMATS"]
 
 FORMATS = ("table", "csv", "json", "markdown")
+PAPER_FORMATS = (*FORMATS, "latex")  # rank, compare and bootstrap also write LaTeX (booktabs) tables for papers
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,8 +154,8 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
     _sources.add_source_args(p)
 
 
-def _add_output_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+def _add_output_args(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    p.add_argument("--format", choices=formats, default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rankagg._format import fmt_value, render_frame
+from rankagg._format import fmt_value, latex_bootstrap, latex_comparison, latex_ranking, render_frame
 from rankagg.aggregation.results import ComparisonResult, RankingResult
 from rankagg.cli import sources as _sources
 from rankagg.cli.options import _DROPPED_SHOWN, _split_list
@@ -204,6 +204,8 @@ def _render_ranking(res: RankingResult, table: ScoreTable, args: argparse.Namesp
     lines += _header(table, _sources.source_label(args))
     lines += _level_line(res.level, res.inner, res.outer, res.instance_weighting, res.pairwise)
     lines += _describe_diag(res)
+    if fmt == "latex":
+        return latex_ranking(res, comments=lines)
     if fmt == "markdown":
         return "\n".join(f"{x}  " for x in lines) + "\n\n" + render_frame(df, "markdown")
     return "\n".join(lines) + "\n\n" + render_frame(df, "table")
@@ -254,6 +256,8 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
     out: list[str] = []
     head = _header(table, _sources.source_label(args))
     head += _level_line(cmp.level, cmp.inner, "each rule", ref.instance_weighting, ref.pairwise)
+    if fmt == "latex":
+        return latex_comparison(cmp, comments=head, show=getattr(args, "show", 10))
     out += [f"{x}  " if md else x for x in head]
     out.append("")
     out.append(("**Ranks** " if md else "Ranks ") + f"(1 = best; tied systems share a rank), by {cmp.reference}:")
@@ -264,7 +268,10 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
     out.append(
         f"Pairs ordered opposite to {cmp.reference}: " + ", ".join(f"{r} {n}" for r, n in cmp.n_disagreements().items())
     )
-    out += _disagreement_lines(cmp, limit=getattr(args, "show", 10))
+    dis_lines = _disagreement_lines(cmp, limit=getattr(args, "show", 10))
+    if md:  # the pairs as a Markdown list, not one run-on paragraph
+        dis_lines = [f"- {x.strip()}" if x.startswith("  ") else x for x in dis_lines]
+    out += dis_lines
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -351,6 +358,8 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
     note = getattr(res, "note", "")
     if note:
         lines.append(f"Note: {note}")
+    if fmt == "latex":
+        return latex_bootstrap(res, top_k=args.top_k, comments=lines)
     out = [f"{x}  " if md else x for x in lines]
     out += ["", render_frame(df, "markdown" if md else "table").rstrip("\n"), ""]
     tied = [g for g in groups if len(g) > 1]
@@ -358,7 +367,7 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
         out.append(
             f"Systems that cannot be told apart at {pct} (neither is ranked above the other in {pct} of resamples):"
         )
-        out += [f"  {' = '.join(g)}" for g in tied]
+        out += [f"{'- ' if md else '  '}{' = '.join(g)}" for g in tied]
     else:
         out.append(
             f"Every pair of consecutive systems is told apart at {pct}" + (" (read the note above)." if note else ".")

@@ -134,8 +134,8 @@ class BattleCounts:
                              "ties": out[2]})  # fmt: skip
 
     def to_profile(self) -> PairwiseProfile:
-        """The :class:`~rankagg.battles.PairwiseProfile` of these battles (for any pairwise rule and
-        :func:`rankagg.battles.bootstrap_battles`)."""
+        """The :class:`~rankagg.data.battles.PairwiseProfile` of these battles (for any pairwise rule and
+        :func:`rankagg.uncertainty.battles.bootstrap_battles`)."""
         cells = np.empty(self.a.size, dtype=CELL_DTYPE)
         cells["a"], cells["b"], cells["outcome"] = self.a, self.b, self.outcome
         cells["weight"], cells["count"] = 1.0, self.count

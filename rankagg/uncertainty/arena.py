@@ -82,7 +82,7 @@ def bootstrap_bt_counts(
     without a win or without a loss: no finite maximum likelihood) are fitted
     with ``degenerate_prior`` virtual games instead (0: raise an error).
     Resamples whose comparison graph falls apart are drawn again (at most
-    :data:`rankagg.battles.MAX_REDRAWN` of them, else an error).
+    :data:`rankagg.data.battles.MAX_REDRAWN` of them, else an error).
 
     Returns
     -------

@@ -51,6 +51,26 @@ from rankagg.uncertainty.resampling import (
 __all__ = ["bootstrap"]
 
 
+def _check_full(full: Any, rule: str, systems: tuple[str, ...], atol: float, rtol: float) -> None:
+    """``bootstrap(full=...)``: the result must be the rule's, on the same systems, with the same tolerances."""
+    got = (getattr(full, "rule", None), tuple(getattr(full, "systems", ())), getattr(full, "atol", None))
+    if got[0] != rule:
+        raise RankaggError(
+            f"full: the result of rule {got[0]!r} was given for a bootstrap of {rule!r}; pass the "
+            f"{rule!r} result of the same table, or leave full out."
+        )
+    if got[1] != tuple(systems):
+        raise RankaggError(
+            "full: the result ranks other systems than the table (or in another order); pass the "
+            "result of aggregate() on this very table, or leave full out."
+        )
+    if (full.atol, full.rtol) != (atol, rtol):
+        raise RankaggError(
+            f"full: the result was ranked with atol={full.atol}, rtol={full.rtol}, the bootstrap "
+            f"with atol={atol}, rtol={rtol}; give the same tolerances, or leave full out."
+        )
+
+
 # ----------------------------------------------------------------------------- entry point
 def bootstrap(
     table: ScoreTable,
@@ -71,6 +91,7 @@ def bootstrap(
     instance_weighting: str | None = None,
     inner_params: Mapping[str, Any] | None = None,
     max_memory: float = DEFAULT_MAX_MEMORY,
+    full: Any = None,
     rng: int | np.random.Generator | None = None,
     **params: Any,
 ) -> BootstrapResult:
@@ -130,6 +151,13 @@ def bootstrap(
         Use these resamples instead of drawing them: how many times each task
         column is drawn in each resample (``result.counts`` of another run:
         several rules on the same resamples, for paired comparisons).
+    full : RankingResult, optional
+        Score tables only: the rule's result on this same table, with the same
+        tolerances and parameters, when the caller already has it (e.g.
+        ``compare(table, [..., "kemeny"]).results["kemeny"]``). It is the
+        full-data ranking of the run instead of solving the rule again, so the
+        intervals refer to the ranking shown next to them and a slow rule is
+        solved once.
     rng : int or numpy.random.Generator, optional
         Source of randomness, for the resamples and for randomised rules
         (each resample gets its own spawned seed, so runs are reproducible
@@ -172,6 +200,8 @@ def bootstrap(
     from rankagg.data.instances import InstanceTable
     from rankagg.uncertainty.battles import bootstrap_battles
 
+    if full is not None and (isinstance(table, (PairwiseProfile, InstanceTable)) or is_battle_frame(table)):
+        raise RankaggError("full: a precomputed full-data result is taken for score tables only; leave it out.")
     if isinstance(table, PairwiseProfile) or is_battle_frame(table):  # battles: uncertainty.battles
         if atol or rtol or level or inner or outer or instance_weighting or inner_params:
             raise RankaggError(
@@ -253,7 +283,10 @@ def bootstrap(
     # randomised rules: one spawned seed for the full data and one per distinct resample
     rule_seeds = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1))) if uses_rng else None
     full_seed = {"rng": int(rule_seeds.spawn(1)[0].generate_state(1)[0])} if rule_seeds is not None else {}
-    full = aggregate(table, rule=info.name, atol=atol, rtol=rtol, **params, **full_seed)
+    if full is None:
+        full = aggregate(table, rule=info.name, atol=atol, rtol=rtol, **params, **full_seed)
+    else:
+        _check_full(full, info.name, table.systems, atol, rtol)
     full_params = dict(full.params)
     inp = RuleInput(table=table, rankings=rank_table(table, atol=atol, rtol=rtol))
     base_params = {k: v for k, v in full_params.items() if k != "rng"}
