@@ -297,7 +297,11 @@ def prob_above(boot: BootstrapResult, *, ax: Any = None, top: int | None = None,
     boot = _boot(boot, "prob_above")
     shown, frame = _order(boot, top, "prob_above")
     n = len(shown)
-    p = boot.prob_above().to_numpy()[np.ix_(shown, shown)]
+    if n < len(boot.systems):  # only the pairs shown: B x top x top comparisons, not B x n x n
+        r = boot.ranks[:, shown]
+        p = np.count_nonzero(r[:, :, None] < r[:, None, :], axis=0) / r.shape[0]
+    else:
+        p = boot.prob_above().to_numpy()[np.ix_(shown, shown)]
     data = np.ma.masked_array(p, mask=np.eye(n, dtype=bool))
     side = max(ROW_HEIGHT * n, 1.4)
     default_w = ONE_COLUMN if n <= 18 else TWO_COLUMN
