@@ -22,6 +22,7 @@ from rankagg.plot._style import (
     finish,
     label_names,
     new_axes,
+    roomy,
     set_row_labels,
     short_names,
     styled,
@@ -332,7 +333,7 @@ def task_ranks(
         cb.set_label("rank on task (1 = best)")
         cb.outline.set_linewidth(0.4)
         cb.ax.invert_yaxis()
-        if k <= 30 and m <= 16:
+        if k <= 30 and m <= 16 and roomy(ax, k, m):
             cmap, norm = im.get_cmap(), im.norm
             for i in range(k):
                 for j in range(m):
@@ -351,7 +352,7 @@ def task_ranks(
         n_missing = int(np.isnan(r).sum())
         note = f"; {n_missing} missing scores blank" if n_missing else ""
         more = f"best {k} of {len(ranking)} " if k < len(ranking) else ""
-        ax.set_title(f"{more}systems in {res.rule} order{note}", loc="left")
+        ax.set_title(f"{more}systems in {res.rule} order{note}", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)
 
 
@@ -481,7 +482,7 @@ def pairwise_margins(table_or_result: Any, *, ax: Any = None, top: int | None = 
         cb = ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.02)
         cb.set_label("margin (row vs column)")
         cb.outline.set_linewidth(0.4)
-        if k <= 12:
+        if k <= 12 and roomy(ax, k, k):
             for i in range(k):
                 for j in range(k):
                     if mask[i, j]:
@@ -498,5 +499,5 @@ def pairwise_margins(table_or_result: Any, *, ax: Any = None, top: int | None = 
         for s in ax.spines.values():
             s.set_visible(False)
         more = f", best {k} of {len(order)}" if k < len(order) else ""
-        ax.set_title(f"pairwise record, Kemeny order{more}", loc="left")
+        ax.set_title(f"Kemeny order{more}", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)
