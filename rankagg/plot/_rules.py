@@ -172,9 +172,7 @@ def bump(
             ax.spines[side].set_visible(False)
         for xx in x:
             ax.axvline(xx, color="#DDDDDD", linewidth=0.5, zorder=0)
-        if created:
-            ax.figure.tight_layout(pad=0.3)
-        ax.figure.canvas.draw_idle()
+        finish(ax, created)  # lay out before placing the end labels: their spacing depends on the axes' height
         first = r[rules[0]].to_numpy(dtype=float)
         last = r[rules[-1]].to_numpy(dtype=float)
         _end_labels(ax, -0.15, first, names, [colours[s] for s in names], side="left")
@@ -272,8 +270,7 @@ def bump_tasks(
         among = f" among the {k} shown" if k < len(ranking) else ""
         ax.set_ylabel(f"rank on task{among} (1 = best)")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        if created:
-            ax.figure.tight_layout(pad=0.3)
+        finish(ax, created)
         _end_labels(ax, m - 1 + 0.25, consensus, list(shown), colours, side="right")
         if k < len(ranking):
             ax.set_title(f"best {k} of {len(ranking)} systems under {res.rule}", loc="left")
