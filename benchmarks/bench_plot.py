@@ -2,7 +2,8 @@
 
 For each table (GLUE 96 systems x 14 task columns, MTEB classic 152 x 56 by default) and each kind, the result
 the figure draws is computed once (bootstrap B = 1,000 with Borda, compare, Friedman, perturbation draws), then
-the figure is drawn and saved as PDF into memory ``--repeat`` times; the figure is the median CPU time of
+the figure is drawn and saved as PDF into memory ``--repeat`` times (inside ``paper_style()``: TrueType fonts
+embedded, as publishers require and as ``rankagg plot`` saves); the figure is the median CPU time of
 draw + save (matplotlib draws in one thread; CPU time is steadier than wall time on a shared machine), with
 the CPU time of computing its input beside it, and the peak Python memory (tracemalloc) of one draw + save.
 Side by side in the same run: a plain matplotlib figure of the same board (a horizontal bar chart of each
@@ -46,8 +47,9 @@ TABLES = {
 
 
 def save(ax) -> int:
+    """Save as PDF in memory with the paper settings (TrueType fonts embedded, as `rankagg plot` does)."""
     buf = io.BytesIO()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), rp.paper_style():
         warnings.simplefilter("ignore", UserWarning)  # glyphs of CJK model names missing from DejaVu Sans
         ax.figure.savefig(buf, format="pdf")
     plt.close(ax.figure)

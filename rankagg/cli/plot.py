@@ -13,7 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import rankagg.plot as rp
 from rankagg._errors import RankaggError, did_you_mean
+from rankagg.aggregation.aggregate import compare, default_compare_rules
+from rankagg.data.battles import PairwiseProfile
+from rankagg.data.instances import InstanceTable
+from rankagg.uncertainty.bootstrap import bootstrap
+from rankagg.uncertainty.perturbations import perturbation_studies
 
 __all__ = ["add_plot_command"]
 
@@ -150,9 +156,6 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 def _score_table(table: Any, kind: str) -> Any:
     """A task-level table for the figures that need one: instance-level data summarised by each task's mean."""
-    from rankagg.data.battles import PairwiseProfile
-    from rankagg.data.instances import InstanceTable
-
     if isinstance(table, InstanceTable):
         sys.stderr.write(
             f"rankagg: note: {kind} draws task-level scores: each task's instance scores are summarised by their mean "
@@ -168,13 +171,8 @@ def _score_table(table: Any, kind: str) -> Any:
 
 
 def _draw(kind: str, table: Any, args: argparse.Namespace) -> Any:
-    import rankagg.plot as rp
-
     top = args.top
     if kind in BOOTSTRAP_KINDS:
-        from rankagg.data.battles import PairwiseProfile
-        from rankagg.uncertainty.bootstrap import bootstrap
-
         rule = args.rule or ("bradley_terry" if isinstance(table, PairwiseProfile) else "borda")
         boot = bootstrap(
             table,
@@ -193,11 +191,12 @@ def _draw(kind: str, table: Any, args: argparse.Namespace) -> Any:
             return rp.rank_probabilities(boot, style=args.style, top=top)
         return rp.prob_above(boot, top=top)
     if kind in ("bump", "agreement"):
-        from rankagg.aggregation.aggregate import compare, default_compare_rules
-
         rules = _split(args.rules)
         if rules is None:
-            rules = list(default_compare_rules(table)[0])
+            defaults, why = default_compare_rules(table)
+            rules = list(defaults)
+            if why:
+                sys.stderr.write(f"rankagg: note: comparing {','.join(rules)} ({why}); choose with --rules\n")
         cmp = compare(table, rules, reference=args.reference or rules[0], atol=args.atol, rtol=args.rtol)
         return rp.bump(cmp, top=top) if kind == "bump" else rp.agreement(cmp)
     table = _score_table(table, kind)
@@ -209,8 +208,6 @@ def _draw(kind: str, table: Any, args: argparse.Namespace) -> Any:
         return rp.task_ranks(table, rule=args.rule or "kemeny", top=top)
     if kind == "pairwise_margins":
         return rp.pairwise_margins(table, top=top)
-    from rankagg.uncertainty.perturbations import perturbation_studies
-
     df = perturbation_studies(table, rules=_split(args.rules), studies=[args.study], n_draws=args.draws, rng=args.seed)
     return rp.perturbation(df)
 
@@ -224,11 +221,9 @@ def _cmd_plot(args: argparse.Namespace, load: Callable[[argparse.Namespace], Any
     fmt = _format(args.output)
     import matplotlib.pyplot as plt
 
-    from rankagg.plot import ONE_COLUMN, TWO_COLUMN, paper_style
-
     table = load(args)
-    width = {"one": ONE_COLUMN, "two": TWO_COLUMN}.get(args.size or "")
-    with paper_style(width=width):
+    width = {"one": rp.ONE_COLUMN, "two": rp.TWO_COLUMN}.get(args.size or "")
+    with rp.paper_style(width=width):
         ax = _draw(kind, table, args)
         fig = ax.figure
         try:

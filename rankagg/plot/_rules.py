@@ -24,6 +24,7 @@ from rankagg.plot._style import (
     finish,
     label_names,
     new_axes,
+    roomy,
     set_row_labels,
     short_names,
     styled,
@@ -172,9 +173,7 @@ def bump(
             ax.spines[side].set_visible(False)
         for xx in x:
             ax.axvline(xx, color="#DDDDDD", linewidth=0.5, zorder=0)
-        if created:
-            ax.figure.tight_layout(pad=0.3)
-        ax.figure.canvas.draw_idle()
+        finish(ax, created)  # lay out before placing the end labels: their spacing depends on the axes' height
         first = r[rules[0]].to_numpy(dtype=float)
         last = r[rules[-1]].to_numpy(dtype=float)
         _end_labels(ax, -0.15, first, names, [colours[s] for s in names], side="left")
@@ -272,8 +271,7 @@ def bump_tasks(
         among = f" among the {k} shown" if k < len(ranking) else ""
         ax.set_ylabel(f"rank on task{among} (1 = best)")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        if created:
-            ax.figure.tight_layout(pad=0.3)
+        finish(ax, created)
         _end_labels(ax, m - 1 + 0.25, consensus, list(shown), colours, side="right")
         if k < len(ranking):
             ax.set_title(f"best {k} of {len(ranking)} systems under {res.rule}", loc="left")
@@ -333,7 +331,7 @@ def task_ranks(
         cb.set_label("rank on task (1 = best)")
         cb.outline.set_linewidth(0.4)
         cb.ax.invert_yaxis()
-        if k <= 30 and m <= 16:
+        if k <= 30 and m <= 16 and roomy(ax, k, m):
             cmap, norm = im.get_cmap(), im.norm
             for i in range(k):
                 for j in range(m):
@@ -352,7 +350,7 @@ def task_ranks(
         n_missing = int(np.isnan(r).sum())
         note = f"; {n_missing} missing scores blank" if n_missing else ""
         more = f"best {k} of {len(ranking)} " if k < len(ranking) else ""
-        ax.set_title(f"{more}systems in {res.rule} order{note}", loc="left")
+        ax.set_title(f"{more}systems in {res.rule} order{note}", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)
 
 
@@ -482,7 +480,7 @@ def pairwise_margins(table_or_result: Any, *, ax: Any = None, top: int | None = 
         cb = ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.02)
         cb.set_label("margin (row vs column)")
         cb.outline.set_linewidth(0.4)
-        if k <= 12:
+        if k <= 12 and roomy(ax, k, k):
             for i in range(k):
                 for j in range(k):
                     if mask[i, j]:
@@ -499,5 +497,5 @@ def pairwise_margins(table_or_result: Any, *, ax: Any = None, top: int | None = 
         for s in ax.spines.values():
             s.set_visible(False)
         more = f", best {k} of {len(order)}" if k < len(order) else ""
-        ax.set_title(f"pairwise record, Kemeny order{more}", loc="left")
+        ax.set_title(f"Kemeny order{more}", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)

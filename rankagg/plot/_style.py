@@ -270,6 +270,14 @@ _DRAWN_BY = {
 }
 
 
+def roomy(ax: Any, n: int, m: int) -> bool:
+    """Whether the cells of an ``n`` x ``m`` matrix on ``ax`` can hold a 5.5 pt number (about 15 x 8 points)."""
+    bbox = ax.get_position()
+    w = bbox.width * ax.figure.get_figwidth() * 72.0 / max(m, 1)
+    h = bbox.height * ax.figure.get_figheight() * 72.0 / max(n, 1)
+    return w >= 15.0 and h >= 8.0
+
+
 def wrong_kind(func: str, wants: str, got: Any) -> RankaggError:
     """The one-line error for a result of the wrong kind: names the function, what it takes, and what draws ``got``."""
     name = type(got).__name__

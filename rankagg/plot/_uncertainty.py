@@ -9,6 +9,7 @@ import numpy as np
 from rankagg._errors import RankaggError, did_you_mean
 from rankagg.plot._style import (
     DIVERGING,
+    FONT_SIZE,
     OKABE_ITO,
     ONE_COLUMN,
     ROW_HEIGHT,
@@ -18,6 +19,7 @@ from rankagg.plot._style import (
     current_width,
     finish,
     new_axes,
+    roomy,
     set_row_labels,
     styled,
     wrong_kind,
@@ -234,7 +236,7 @@ def rank_probabilities(
         set_row_labels(ax, "y", np.arange(n), list(frame["system"]), max_chars=_name_chars(current_width(default_w)))
         ax.tick_params(axis="both", length=0)
         ax.set_xlabel("rank")
-        ax.set_title(f"{boot.rule}: P(rank) over {boot.n_resamples} resamples", loc="left")
+        ax.set_title(f"{boot.rule}, {boot.n_resamples} resamples", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)
 
 
@@ -249,7 +251,7 @@ def _cell_points(ax: Any, n: int, m: int) -> float:
 def _annotate(ax: Any, p: np.ndarray, im: Any, *, fmt: str = "{:.2f}", limit: int = 12) -> None:
     """Write each cell's value in it when the matrix is small enough to read (skips masked / NaN cells)."""
     n, m = p.shape
-    if n > limit or m > limit:
+    if n > limit or m > limit or not roomy(ax, n, m):
         return
     cmap, norm = im.get_cmap(), im.norm
     for i in range(n):
@@ -297,7 +299,11 @@ def prob_above(boot: BootstrapResult, *, ax: Any = None, top: int | None = None,
     boot = _boot(boot, "prob_above")
     shown, frame = _order(boot, top, "prob_above")
     n = len(shown)
-    p = boot.prob_above().to_numpy()[np.ix_(shown, shown)]
+    if n < len(boot.systems):  # only the pairs shown: B x top x top comparisons, not B x n x n
+        r = boot.ranks[:, shown]
+        p = np.count_nonzero(r[:, :, None] < r[:, None, :], axis=0) / r.shape[0]
+    else:
+        p = boot.prob_above().to_numpy()[np.ix_(shown, shown)]
     data = np.ma.masked_array(p, mask=np.eye(n, dtype=bool))
     side = max(ROW_HEIGHT * n, 1.4)
     default_w = ONE_COLUMN if n <= 18 else TWO_COLUMN
@@ -318,5 +324,5 @@ def prob_above(boot: BootstrapResult, *, ax: Any = None, top: int | None = None,
         ax.tick_params(axis="both", length=0)
         for s in ax.spines.values():
             s.set_visible(False)
-        ax.set_title(f"{boot.rule}: P(row above column), {boot.n_resamples} resamples", loc="left")
+        ax.set_title(f"{boot.rule}, {boot.n_resamples} resamples", loc="left", fontsize=FONT_SIZE)
     return finish(ax, created)
