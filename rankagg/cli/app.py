@@ -15,8 +15,6 @@ from typing import Any
 from rankagg._errors import RankaggError
 from rankagg._version import __version__
 from rankagg.cli import sources as _sources
-from rankagg.cli.commands import _cmd_bootstrap, _cmd_compare, _cmd_rank, _cmd_robustness, _cmd_rules
-from rankagg.cli.demo import _cmd_demo
 from rankagg.cli.options import (
     FORMATS,
     PAPER_FORMATS,
@@ -33,6 +31,29 @@ __all__ = ["build_parser", "main"]
 
 
 # ---------------------------------------------------------------------------- entry point
+
+
+def _handler(module: str, name: str) -> Any:
+    """The command function ``name`` of ``rankagg.cli.<module>``, imported when the command runs (so that
+    ``rankagg --help`` and each command load only the stages they use)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(f"rankagg.cli.{module}"), name)(args)
+
+    run.__name__ = name
+    return run
+
+
+_cmd_demo = _handler("demo", "_cmd_demo")
+_cmd_rank = _handler("commands", "_cmd_rank")
+_cmd_compare = _handler("commands", "_cmd_compare")
+_cmd_bootstrap = _handler("commands", "_cmd_bootstrap")
+_cmd_robustness = _handler("commands", "_cmd_robustness")
+_cmd_rules = _handler("commands", "_cmd_rules")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``rankagg`` argument parser."""
     parser = _Parser(

@@ -17,7 +17,7 @@ from typing import Any
 
 from rankagg._errors import RankaggError, did_you_mean
 from rankagg._format import render_frame
-from rankagg.uncertainty.audit import CONDITIONS, MAX_SUBSETS, audit
+from rankagg.uncertainty.audit import CONDITIONS, MAX_SUBSETS
 
 __all__ = ["FAIL_STATUS", "add_audit_command"]
 
@@ -146,6 +146,8 @@ def _cmd_audit(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
+    from rankagg.uncertainty.audit import audit
+
     fail_on = check_conditions(args.fail_on)
     if args.resamples < 1:
         raise RankaggError(f"-B/--resamples: a positive number of resamples, got {args.resamples}.")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 
 from rankagg._format import render_frame
-from rankagg.aggregation.aggregate import aggregate, compare
 from rankagg.cli.options import _emit
 from rankagg.cli.probes import probes_demo_lines
 from rankagg.cli.render import _describe_diag, _disagreement_lines
-from rankagg.data.table import ScoreTable
-from rankagg.uncertainty.bootstrap import bootstrap
 
 __all__ = []
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from rankagg.aggregation.aggregate import aggregate, compare
+    from rankagg.data.table import ScoreTable
     from rankagg.datasets import EXAMPLES, example_frame, load_example
+    from rankagg.uncertainty.bootstrap import bootstrap
 
     table = load_example("toy")
     rules = ["mean", "zscore_mean", "borda", "win_rate", "copeland", "schulze", "kemeny"]

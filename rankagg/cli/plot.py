@@ -13,13 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import rankagg.plot as rp
 from rankagg._errors import RankaggError, did_you_mean
-from rankagg.aggregation.aggregate import compare, default_compare_rules
-from rankagg.data.battles import PairwiseProfile
-from rankagg.data.instances import InstanceTable
-from rankagg.uncertainty.bootstrap import bootstrap
-from rankagg.uncertainty.perturbations import perturbation_studies
 
 __all__ = ["add_plot_command"]
 
@@ -156,6 +150,9 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 def _score_table(table: Any, kind: str) -> Any:
     """A task-level table for the figures that need one: instance-level data summarised by each task's mean."""
+    from rankagg.data.battles import PairwiseProfile
+    from rankagg.data.instances import InstanceTable
+
     if isinstance(table, InstanceTable):
         sys.stderr.write(
             f"rankagg: note: {kind} draws task-level scores: each task's instance scores are summarised by their mean "
@@ -171,6 +168,12 @@ def _score_table(table: Any, kind: str) -> Any:
 
 
 def _draw(kind: str, table: Any, args: argparse.Namespace) -> Any:
+    import rankagg.plot as rp
+    from rankagg.aggregation.aggregate import compare, default_compare_rules
+    from rankagg.data.battles import PairwiseProfile
+    from rankagg.uncertainty.bootstrap import bootstrap
+    from rankagg.uncertainty.perturbations import perturbation_studies
+
     top = args.top
     if kind in BOOTSTRAP_KINDS:
         rule = args.rule or ("bradley_terry" if isinstance(table, PairwiseProfile) else "borda")
@@ -213,6 +216,8 @@ def _draw(kind: str, table: Any, args: argparse.Namespace) -> Any:
 
 
 def _cmd_plot(args: argparse.Namespace, load: Callable[[argparse.Namespace], Any]) -> int:
+    import rankagg.plot as rp
+
     kind = _kind(args.kind)
     _check_numbers(args)
     import matplotlib

@@ -14,20 +14,17 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from rankagg._errors import RankaggError
 from rankagg._format import render_frame
-from rankagg.probes import (
-    DEFAULT_RULES,
-    CandidateStudy,
-    dclm_study,
-    decision_accuracy,
-    generate,
-)
+from rankagg.probes import DEFAULT_RULES
+
+if TYPE_CHECKING:
+    from rankagg.probes import CandidateStudy
 
 __all__ = ["add_probes_command", "probes_demo_lines"]
 
@@ -147,6 +144,8 @@ def _note(text: str) -> None:
 
 
 def _study(args: argparse.Namespace) -> CandidateStudy:
+    from rankagg.probes import CandidateStudy, dclm_study
+
     if args.dataset and args.file:
         raise ProbesCLIError("give a study FILE or --dataset, not both.")
     if args.dataset == "dclm":
@@ -195,6 +194,8 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_generate(args: argparse.Namespace, emit: Callable[[str, argparse.Namespace], None]) -> int:
+    from rankagg.probes import generate
+
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     study = generate(n_seeds=args.seeds, scales=scales, rng=args.seed)
     import io
@@ -267,6 +268,8 @@ def _cmd_rank(args: argparse.Namespace, emit: Callable[[str, argparse.Namespace]
 
 
 def _cmd_decide(args: argparse.Namespace, emit: Callable[[str, argparse.Namespace], None]) -> int:
+    from rankagg.probes import decision_accuracy
+
     study = _study(args)
     rules = _rules(args.rules)
     if args.resamples < 1:
@@ -338,6 +341,8 @@ def _cmd_decide(args: argparse.Namespace, emit: Callable[[str, argparse.Namespac
 # ---------------------------------------------------------------------------- demo
 def probes_demo_lines(*, n_resamples: int = 500, seed: int = 0) -> list[str]:
     """The probes part of ``rankagg demo``: which training data is best, by the mean and by rank rules."""
+    from rankagg.probes import generate
+
     study = generate(rng=seed)
     rows = []
     for rule in ("mean", "borda", "kemeny"):

@@ -15,10 +15,6 @@ from typing import Any
 
 from rankagg._errors import RankaggError
 from rankagg.cli.sources import source_label
-from rankagg.data.instances import InstanceTable
-from rankagg.report import file_sha256, report
-from rankagg.rules import get_rule
-from rankagg.uncertainty.resampling import check_rng
 
 __all__ = ["add_report_command"]
 
@@ -165,6 +161,10 @@ def _cmd_report(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
+    from rankagg.report import file_sha256, report
+    from rankagg.rules import get_rule
+    from rankagg.uncertainty.resampling import check_rng
+
     _check(args)
     get_rule(args.rule)  # an unknown rule is refused before the file is read
     params = _params(args)
@@ -214,4 +214,6 @@ def _with_sha(rep: Any, sha: str | None) -> Any:
 
 
 def _is_instances(table: Any) -> bool:
+    from rankagg.data.instances import InstanceTable
+
     return isinstance(table, InstanceTable)

@@ -19,13 +19,10 @@ import numpy as np
 import pandas as pd
 
 from rankagg._format import render_frame
-from rankagg.aggregation.aggregate import compare, default_compare_rules
-from rankagg.data.table import ScoreTable
-from rankagg.rules import get_rule
-from rankagg.uncertainty.bootstrap import bootstrap
 
 if TYPE_CHECKING:
     from rankagg.cli.spec import LeaderboardSpec
+    from rankagg.data.table import ScoreTable
 
 __all__ = ["add_run_command", "board_frame"]
 
@@ -73,6 +70,7 @@ def _load_table(
     load: Callable[[argparse.Namespace], Any],
 ) -> tuple[ScoreTable, str]:
     from rankagg.cli.spec import SpecError
+    from rankagg.data.table import ScoreTable
 
     paths = spec.input.paths
     if len(paths) <= 1:
@@ -146,7 +144,10 @@ def _cmd_run(
     load: Callable[[argparse.Namespace], Any],
     emit: Callable[[str, argparse.Namespace], None],
 ) -> int:
+    from rankagg.aggregation.aggregate import compare, default_compare_rules
     from rankagg.cli.spec import load_spec  # pydantic is imported by `rankagg run` only, not by `rankagg --help`
+    from rankagg.rules import get_rule
+    from rankagg.uncertainty.bootstrap import bootstrap
 
     spec = load_spec(args.spec)
     table, label = _load_table(spec, add_table_args, load)
