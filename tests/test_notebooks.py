@@ -25,6 +25,8 @@ BOLD = re.compile(r"\*\*(.+?)\*\*")
 CODE = re.compile(r"`[^`]*`")
 LINK_URL = re.compile(r"\]\([^)]*\)")
 YEAR = re.compile(r"\b(19|20)\d\d[a-z]?\b")
+#: Names that contain digits (a benchmark's version, a metric's order), not figures.
+NAME = re.compile(r"AlpacaEval \d\.\d|\b(JS|ROUGE)-\d\b")
 DIGIT = re.compile(r"\d")
 
 
@@ -49,7 +51,7 @@ def stated_in_text(source: str) -> tuple[list[str], list[str]]:
     for cell in markdown_cells(source):
         cell = LINK_URL.sub("]()", CODE.sub("", cell))
         bold += BOLD.findall(cell)
-        rest = YEAR.sub("", BOLD.sub("", cell))
+        rest = NAME.sub("", YEAR.sub("", BOLD.sub("", cell)))
         stray += [line.strip() for line in rest.splitlines() if DIGIT.search(line) and not line.startswith("#")]
     return bold, stray
 
