@@ -26,7 +26,7 @@ CODE = re.compile(r"`[^`]*`")
 LINK_URL = re.compile(r"\]\([^)]*\)")
 YEAR = re.compile(r"\b(19|20)\d\d[a-z]?\b")
 #: Names that contain digits (a benchmark's version, a metric's order), not figures.
-NAME = re.compile(r"AlpacaEval \d\.\d|\b(JS|ROUGE)-\d\b")
+NAME = re.compile(r"AlpacaEval \d\.\d|\b(JS|ROUGE)-\d\b|\bv\d\b")
 DIGIT = re.compile(r"\d")
 
 
