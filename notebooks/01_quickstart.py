@@ -21,8 +21,9 @@
 # that all notebooks together run in under three minutes on two cores.
 
 # %%
-import rankagg
 from _stated import need_data, save, state
+
+import rankagg
 
 path = need_data("glue_superglue_value", "superglue.csv")
 table = rankagg.read_table(path, missing="drop_systems", exclude="*Human Baselines*")

@@ -25,9 +25,9 @@
 
 # %%
 import numpy as np
+from _stated import need_data, save, state
 
 import rankagg
-from _stated import need_data, save, state
 
 RULES = ["mean", "borda", "kemeny"]
 tables = {
@@ -109,9 +109,7 @@ for name, t in tables.items():
 # %%
 for name, t in tables.items():
     s = t.scores
-    tied = sum(
-        int(sum(c * (c - 1) // 2 for c in np.unique(col[~np.isnan(col)], return_counts=True)[1])) for col in s.T
-    )
+    tied = sum(int(sum(c * (c - 1) // 2 for c in np.unique(col[~np.isnan(col)], return_counts=True)[1])) for col in s.T)
     state(f"{name}_tied_pairs", tied)
 kem = {name: cmp.results["kemeny"] for name, cmp in cmps.items()}
 for name, k in kem.items():

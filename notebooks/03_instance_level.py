@@ -25,9 +25,9 @@
 
 # %%
 import pandas as pd
+from _stated import need_data, save, state
 
 import rankagg
-from _stated import need_data, save, state
 
 df = pd.read_csv(need_data("summeval_realsumm", "summeval_instances.csv"), dtype={"instance": str})
 summeval = rankagg.InstanceTable.from_long(df)

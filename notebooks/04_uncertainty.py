@@ -25,8 +25,9 @@
 import math
 import warnings
 
-import rankagg
 from _stated import need_data, save, state
+
+import rankagg
 
 mteb = rankagg.read_table(need_data("mteb", "mteb_eng_classic_56.csv"), missing="drop_systems")
 state("mteb_models", mteb.n_systems)
@@ -53,9 +54,9 @@ for rule in ("mean", "borda"):
     state(f"mteb_{rule}_leader_p1", float(f["p_top1"].iloc[0]), "{:.2f}")
 
 # %% [markdown]
-# Under the mean, the models fall into **64** groups; the first holds **2** models, the median model's rank
-# interval (`confidence=0.95`) spans **11** ranks and only **2** models have a single possible rank; the leader is first in a
-# fraction **0.55** of the resamples. Under Borda: **60** groups, the first of **2** models, median interval
+# Under the mean, the models fall into **64** groups; the first holds **2** models, the median model's
+# rank interval (`confidence=0.95`) spans **11** ranks and only **2** models have a single possible rank; the
+# leader is first in a fraction **0.55** of the resamples. Under Borda: **60** groups, the first of **2** models, median interval
 # width **13** ranks, **0** models with a single rank, and the leader first in **0.75** of the resamples.
 # Consecutive ranks on MTEB are mostly not established by its tasks: a difference of a few ranks is noise.
 #

@@ -25,8 +25,8 @@ BOLD = re.compile(r"\*\*(.+?)\*\*")
 CODE = re.compile(r"`[^`]*`")
 LINK_URL = re.compile(r"\]\([^)]*\)")
 YEAR = re.compile(r"\b(19|20)\d\d[a-z]?\b")
-#: Names that contain digits (a benchmark's version, a metric's order), not figures.
-NAME = re.compile(r"AlpacaEval \d\.\d|\b(JS|ROUGE)-\d\b|\bv\d\b")
+#: Names that contain digits (a benchmark's version, a metric's order, a model scale), not figures.
+NAME = re.compile(r"AlpacaEval \d\.\d|\b(JS|ROUGE)-\d\b|\bv\d\b|\btop-1\b|\b\d+[BM]\b")
 DIGIT = re.compile(r"\d")
 
 
@@ -69,7 +69,12 @@ def test_every_notebook_is_found():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_states_what_it_computes(notebook, datasets_dir, tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg", "RANKAGG_NOTEBOOK_OUT": str(tmp_path), "RANKAGG_DATASETS": str(datasets_dir)}
+    env = {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        "RANKAGG_NOTEBOOK_OUT": str(tmp_path),
+        "RANKAGG_DATASETS": str(datasets_dir),
+    }
     proc = subprocess.run(
         [sys.executable, str(notebook)], cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=300
     )
