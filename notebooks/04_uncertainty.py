@@ -58,7 +58,8 @@ for rule in ("mean", "borda"):
 # rank interval (`confidence=0.95`) spans **11** ranks and only **2** models have a single possible rank; the
 # leader is first in a fraction **0.55** of the resamples. Under Borda: **60** groups, the first of **2**
 # models, median interval width **13** ranks, **0** models with a single rank, and the leader first in
-# **0.75** of the resamples. Consecutive ranks on MTEB are mostly not established by its tasks: a difference of a few ranks is noise.
+# **0.75** of the resamples. Consecutive ranks on MTEB are mostly not established by its tasks: a
+# difference of a few ranks is noise.
 #
 # ## Open LLM Leaderboard v1: many models, four tasks
 
