@@ -31,8 +31,10 @@ YES = {True: "yes", False: "no"}
 def undocumented_public_names() -> list[str]:
     """Names of ``rankagg.__all__`` that are functions or classes without a docstring of their own."""
     missing = []
-    for name in rankagg.__all__:
-        obj = getattr(rankagg, name)
+    plot = _plot_module()
+    names = [(n, getattr(rankagg, n)) for n in rankagg.__all__]
+    names += [(f"plot.{n}", getattr(plot, n)) for n in (plot.__all__ if plot is not None else ())]
+    for name, obj in names:
         if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj)):
             continue
         doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
@@ -119,7 +121,25 @@ def api_page() -> str:
         value = getattr(rankagg, name)
         desc = f"``{value!r}``" if isinstance(value, (str, tuple)) else "the rule registry (name -> :class:`RuleInfo`)"
         lines += [f".. py:data:: {name}", "", f"   {desc}", ""]
+    plot = _plot_module()
+    if plot is not None:
+        lines += ["Figures: ``rankagg.plot``", "-------------------------", "", ".. automodule:: rankagg.plot", ""]
+        lines += ["   :no-members:", "", ".. currentmodule:: rankagg.plot", ""]
+        for name in sorted(plot.__all__, key=str.lower):
+            if callable(getattr(plot, name)):
+                lines += [f".. autofunction:: {name}", ""]
     return "\n".join(lines)
+
+
+def _plot_module():
+    """``rankagg.plot`` when this tree has it (it imports matplotlib only when a figure is drawn), else None."""
+    import importlib.util
+
+    if importlib.util.find_spec("rankagg.plot") is None:
+        return None
+    import rankagg.plot
+
+    return rankagg.plot
 
 
 def rules_page() -> str:
@@ -195,7 +215,7 @@ def notebook_page(path: Path) -> str:
 def generate(app) -> None:
     """``builder-inited``: check, then write every generated page."""
     for name in undocumented_public_names():
-        logger.warning(f"rankagg.{name} is public (in rankagg.__all__) and has no docstring")
+        logger.warning(f"rankagg.{name} is public (in __all__) and has no docstring")
     for problem in rule_table_disagreements((ROOT / "README.md").read_text()):
         logger.warning(f"README.md, section 'Rules': {problem}")
     gen = HERE / "generated"
