@@ -92,10 +92,18 @@ def cli_page() -> str:
     parser = build_parser()
     parts = ["# Command-line reference", "", "Generated from `rankagg.cli.build_parser()` at every docs build.", ""]
     parts += ["```text", parser.format_help().rstrip(), "```", ""]
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name, p in sub.choices.items():
-        parts += [f"## `rankagg {name}`", "", "```text", p.format_help().rstrip(), "```", ""]
+    for prog, p, depth in _subcommands(parser, "rankagg", 2):
+        parts += [f"{'#' * depth} `{prog}`", "", "```text", p.format_help().rstrip(), "```", ""]
     return "\n".join(parts)
+
+
+def _subcommands(parser: argparse.ArgumentParser, prog: str, depth: int):
+    """(command line, parser, heading depth) of every subcommand, nested ones (``rankagg probes rank``) included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, p in action.choices.items():
+                yield f"{prog} {name}", p, depth
+                yield from _subcommands(p, f"{prog} {name}", depth + 1)
 
 
 def api_page() -> str:

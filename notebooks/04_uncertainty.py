@@ -19,7 +19,9 @@
 # replacement, ranks every resample with the rule, and reports each system's rank interval, its probability of
 # being first, and the groups of systems that the resamples do not separate. Data: the classic English MTEB
 # board and the Open LLM Leaderboard v1 snapshot of `2023-09-04`, from `../shared/datasets`. Quick settings:
-# `n_resamples=200`. Every bold number is checked by `tests/test_notebooks.py`.
+# `n_resamples=200`.
+# (All notebooks together run in under three minutes on two cores with these settings.)
+# Every bold number is checked by `tests/test_notebooks.py`.
 
 # %%
 import math

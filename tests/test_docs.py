@@ -6,6 +6,7 @@ undocumented public function or register a temporary rule and see the build fail
 
 from __future__ import annotations
 
+import argparse
 import html as html_lib
 import importlib
 import importlib.util
@@ -52,9 +53,21 @@ def test_docs_build_with_warnings_as_errors_and_hold_every_generated_page(tmp_pa
     cli = (html / "cli.html").read_text()
     from rankagg.cli import build_parser
 
-    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and a.choices)
-    for command in sub.choices:
-        assert f"rankagg {command}" in cli
+    def commands(parser, prog):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, p in action.choices.items():
+                    yield f"{prog} {name}", p
+                    yield from commands(p, f"{prog} {name}")
+
+    found = list(commands(build_parser(), "rankagg"))
+    assert {"rankagg rank", "rankagg probes decide"} <= {c for c, _ in found}
+    for command, p in found:
+        assert f'id="{command.replace(" ", "-")}"' in cli, f"{command} has no section in the CLI reference"
+        # every option of the command is in its section
+        for action in p._actions:
+            for flag in action.option_strings:
+                assert html_lib.escape(flag) in cli, f"{command} {flag}"
     rules = (html / "rules.html").read_text()
     for name, info in rankagg.RULES.items():
         assert (html / f"rule_{name}.html").is_file()
