@@ -5,7 +5,7 @@ Every function takes a result rankagg returns (or a table), draws on ``ax``
 and passes ``**kwargs`` to the main artist. ``top=N`` keeps the best ``N``
 systems, so a 1,000-system leaderboard stays readable.
 
-=========================  ================================================================
+===========================  ================================================================
 :func:`critical_difference`  Demšar's CD diagram (Friedman / Nemenyi, or Wilcoxon-Holm cliques)
 :func:`rank_intervals`       bootstrap rank intervals and P(top 1)
 :func:`rank_probabilities`   systems x rank positions (heatmap, or challengeR's blob plot)
@@ -16,7 +16,7 @@ systems, so a 1,000-system leaderboard stays readable.
 :func:`agreement`            Kendall tau between the rules of a comparison
 :func:`pairwise_margins`     the pairwise record in Kemeny order
 :func:`perturbation`         perturbation studies: tau against k tasks removed; the x1000 attack
-=========================  ================================================================
+===========================  ================================================================
 
 matplotlib is imported when the first figure is drawn, never by ``import
 rankagg``; ``rankagg.plot`` is itself imported on first use of the attribute
