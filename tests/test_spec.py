@@ -198,3 +198,24 @@ def test_readme_example_spec_runs(capsys, tmp_path):
     # the toy example's mean with qa weighted twice puts Wren first; Borda, Copeland and Kemeny put Osprey first
     assert rows[0].startswith("| Wren | 1 |")
     assert re.match(r"\| Osprey \| 2 \| [\d.]+ \| 1 \| 1 \| 1 \|", rows[1])
+
+
+def test_run_builds_the_leaderboard_page_in_the_spec_order(capsys, tmp_path):
+    # format = "html": the page of `rankagg report`, rows in the order of the spec's reference (here borda), its
+    # intervals those of the same bootstrap, the spec named in the footer; without a path it is a one-line error
+    example_frame("toy").to_csv(tmp_path / "toy.csv", index=False)
+    body = (
+        'rules = ["mean", "borda"]\nreference = "borda"\n[input]\npath = "toy.csv"\n'
+        '[bootstrap]\nresamples = 200\nseed = 3\n[output]\nformat = "html"\n'
+    )
+    spec = _write(tmp_path, "board.toml", body + 'path = "board.html"\n')
+    code, out, err = run_cli(capsys, "run", spec)
+    assert code == 0 and out == "" and "wrote the leaderboard page" in err
+    page = (tmp_path / "board.html").read_text()
+    t = rankagg.read_table(tmp_path / "toy.csv")
+    order = rankagg.aggregate(t, rule="borda").ranking
+    rows = re.findall(r'<tr[^>]*>\s*<td[^>]*>[^<]*</td>\s*<t[hd][^>]*>([^<]+)</t[hd]>', page)
+    assert rows[: len(order)] == order
+    assert f"rankagg run {spec}" in page
+    code, _, err = run_cli(capsys, "run", _write(tmp_path, "nopath.toml", body))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "-o board.html" in err

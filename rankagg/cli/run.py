@@ -44,7 +44,11 @@ def add_run_command(
         "--format and --output override the spec's [output].",
     )
     p.add_argument("spec", help="the spec file: .toml, .json, or .yaml/.yml (needs pyyaml)")
-    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), help="output format (default: the spec's)")
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "markdown", "html"),
+        help="output format (default: the spec's); html: the leaderboard page of `rankagg report`, written to -o",
+    )
     p.add_argument("-o", "--output", help="write to this file (default: the spec's output.path, else standard output)")
     p.set_defaults(func=lambda args: _cmd_run(args, add_table_args, load, emit))
 
@@ -151,6 +155,10 @@ def _cmd_run(
 
     spec = load_spec(args.spec)
     table, label = _load_table(spec, add_table_args, load)
+    fmt = args.format or spec.output.format
+    out_path = args.output or (spec.resolve(spec.output.path) if spec.output.path else None)
+    if fmt == "html":
+        return _page(spec, table, label, out_path, args)
     rules = list(spec.rules) if spec.rules else list(default_compare_rules(table)[0])
     reference = spec.reference or rules[0]
     cmp = compare(table, rules, reference=reference, params=spec.params, atol=spec.atol, rtol=spec.rtol)
@@ -170,8 +178,6 @@ def _cmd_run(
             **rule_params,
         )
     df = board_frame(cmp, boot)
-    fmt = args.format or spec.output.format
-    out_path = args.output or (spec.resolve(spec.output.path) if spec.output.path else None)
     emit_args = argparse.Namespace(output=out_path)
     if fmt == "csv":
         emit(render_frame(df, "csv"), emit_args)
@@ -227,4 +233,38 @@ def _cmd_run(
     lines += [f"{x}  " if md else x for x in head]
     text = "\n".join(lines) + "\n\n" + render_frame(df, "markdown" if md else "table")
     emit(text, emit_args)
+    return 0
+
+
+def _page(spec: Any, table: Any, label: str, out_path: Any, args: argparse.Namespace) -> int:
+    """``format = "html"``: the board as the self-contained page of ``rankagg report`` (rankagg.report): ranked by
+    the spec's ``reference`` (the board's order; default the bootstrap's rule), with that rule's bootstrap intervals,
+    the spec's rules compared, and the spec file named in the footer."""
+    from rankagg.cli.sources import CLIError
+    from rankagg.report import report
+    from rankagg.rules import get_rule
+
+    if out_path is None:
+        raise CLIError(
+            "output: format 'html' writes a page to a file; give [output] path = \"board.html\" in the spec, or -o "
+            "board.html."
+        )
+    bs = spec.bootstrap
+    rule = get_rule(spec.reference or bs.rule or (spec.rules[0] if spec.rules else "kemeny")).name
+    page = report(
+        table,
+        rule=rule,
+        rules=list(spec.rules) if spec.rules else None,
+        n_resamples=max(int(bs.resamples), 1),
+        confidence=bs.confidence,
+        atol=spec.atol,
+        rtol=spec.rtol,
+        params=dict((spec.params or {}).get(rule, {})),
+        source=spec.title or label,
+        input_file=args.spec,
+        command=f"rankagg run {args.spec}",
+        rng=bs.seed,
+    )
+    path = page.save(out_path, format="html")
+    sys.stderr.write(f"rankagg: wrote the leaderboard page {path}\n")
     return 0

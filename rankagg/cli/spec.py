@@ -148,8 +148,10 @@ class OutputSpec(BaseModel):
 
     model_config = _STRICT
 
-    format: Literal["table", "csv", "json", "markdown"] = "table"
-    path: str | None = Field(None, description="file to write, relative to the spec's folder (default: stdout)")
+    format: Literal["table", "csv", "json", "markdown", "html"] = "table"
+    path: str | None = Field(
+        None, description="file to write, relative to the spec's folder (default: stdout; html needs a path)"
+    )
 
 
 class LeaderboardSpec(BaseModel):
