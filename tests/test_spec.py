@@ -214,7 +214,7 @@ def test_run_builds_the_leaderboard_page_in_the_spec_order(capsys, tmp_path):
     page = (tmp_path / "board.html").read_text()
     t = rankagg.read_table(tmp_path / "toy.csv")
     order = rankagg.aggregate(t, rule="borda").ranking
-    rows = re.findall(r'<tr[^>]*>\s*<td[^>]*>[^<]*</td>\s*<t[hd][^>]*>([^<]+)</t[hd]>', page)
+    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*>[^<]*</td>\s*<t[hd][^>]*>([^<]+)</t[hd]>", page)
     assert rows[: len(order)] == order
     assert f"rankagg run {spec}" in page
     code, _, err = run_cli(capsys, "run", _write(tmp_path, "nopath.toml", body))
