@@ -139,3 +139,11 @@ def test_demo_has_the_probes_part(capsys):
     assert lines["borda"][1] == "clean" and lines["kemeny"][1] == "clean"
     assert lines["mean"][1] != "clean"
     assert "log-perplexity" in part
+
+
+def test_the_probe_commands_default_rules_are_the_librarys():
+    # rankagg.cli.probes writes them out so that `rankagg --help` does not import rankagg.probes
+    from rankagg.cli.probes import PROBE_RULES
+    from rankagg.probes import DEFAULT_RULES
+
+    assert PROBE_RULES == DEFAULT_RULES

@@ -25,7 +25,7 @@ from rankagg.cli.options import (
     _load,
     _Parser,
 )
-from rankagg.uncertainty.perturbation_base import DEFAULT_RULES, STUDIES
+from rankagg.uncertainty.names import DEFAULT_RULES, STUDIES
 
 __all__ = ["build_parser", "main"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from rankagg._errors import RankaggError, did_you_mean
 from rankagg._format import render_frame
-from rankagg.uncertainty.audit import CONDITIONS, MAX_SUBSETS
+from rankagg.uncertainty.names import CONDITIONS, MAX_SUBSETS
 
 __all__ = ["FAIL_STATUS", "add_audit_command"]
 

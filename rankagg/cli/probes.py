@@ -21,10 +21,12 @@ import pandas as pd
 
 from rankagg._errors import RankaggError
 from rankagg._format import render_frame
-from rankagg.probes import DEFAULT_RULES
 
 if TYPE_CHECKING:
     from rankagg.probes import CandidateStudy
+
+# rankagg.probes.DEFAULT_RULES, written out so that `rankagg --help` does not import the probes (a test checks it)
+PROBE_RULES = ("mean", "borda", "kemeny", "bradley_terry")
 
 __all__ = ["add_probes_command", "probes_demo_lines"]
 
@@ -100,7 +102,7 @@ def add_probes_command(
     d.add_argument("--small", required=True, help="the scale whose ranking predicts")
     d.add_argument("--target", required=True, help="the scale to predict")
     d.add_argument(
-        "--rules", default=",".join(DEFAULT_RULES), help=f"comma-separated rules (default {','.join(DEFAULT_RULES)})"
+        "--rules", default=",".join(PROBE_RULES), help=f"comma-separated rules (default {','.join(PROBE_RULES)})"
     )
     d.add_argument(
         "--target-mode",

@@ -42,24 +42,11 @@ from rankagg.data.table import MISSING_POLICIES, ScoreTable
 from rankagg.rules import get_rule
 from rankagg.uncertainty.bootstrap import bootstrap
 from rankagg.uncertainty.bootstrap_result import BootstrapResult
+from rankagg.uncertainty.names import CONDITIONS, MAX_SUBSETS
 from rankagg.uncertainty.perturbations import rescale_task
 from rankagg.uncertainty.withholding import _ranks_of, _rebuilt, _withholding
 
 __all__ = ["CONDITIONS", "AuditResult", "audit"]
-
-#: Conditions ``rankagg audit --fail-on`` can test, and what each means when it holds.
-CONDITIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "leader-not-separable": "the leader is not told apart from #2 at the confidence level (bootstrap of the tasks)",
-        "leader-not-condorcet": "the leader is not the Condorcet winner (or there is none, or the top is tied)",
-        "rules-disagree-on-winner": "the compared rules do not all name the same winner(s)",
-        "rescaling-changes-winner": "reporting one task x1000 changes the audited rule's winner",
-        "withholding-changes-winner": "some other system takes (or shares) the lead by withholding up to k tasks",
-    }
-)
-
-#: Default bound on the withholding subsets tried per system before the greedy search is used.
-MAX_SUBSETS = 256
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,21 +21,10 @@ from rankagg.data.columns import match_patterns
 from rankagg.data.table import MISSING_POLICIES, ScoreTable, as_table, rank_table
 from rankagg.rankings.orders import competition_ranks, levels_from_scores
 from rankagg.rules import RuleInfo, RuleInput, get_rule
+from rankagg.uncertainty.names import DEFAULT_RULES, STUDIES
 from rankagg.uncertainty.resampling import _Progress, check_rng
 
 __all__ = ["COLUMNS", "DEFAULT_RULES", "MASK_POLICIES", "RNG", "STUDIES", "Params", "RuleSpec", "default_rules"]
-
-DEFAULT_RULES: tuple[str, ...] = ("mean", "borda", "kemeny")
-
-
-STUDIES: tuple[str, ...] = (
-    "rescale_task",
-    "add_noise",
-    "remove_tasks",
-    "remove_systems",
-    "add_systems",
-    "mask_cells",
-)
 
 
 MASK_POLICIES: tuple[str, ...] = tuple(p for p in MISSING_POLICIES if p != "raise")
