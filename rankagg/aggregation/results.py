@@ -198,3 +198,46 @@ class ComparisonResult:
         """Number of pairs each rule orders opposite to the reference."""
         counts = self.disagreements.groupby("rule").size() if len(self.disagreements) else pd.Series(dtype=int)
         return pd.Series({r: int(counts.get(r, 0)) for r in self.rules if r != self.reference}, name="pairs_reversed")
+
+    def disagreeing_pairs(self) -> list[dict[str, Any]]:
+        """The pairs some rule orders opposite to the reference, best pairs first (by the reference's ranks).
+
+        Each pair once: ``above`` and ``below`` (its order under the reference), ``rules`` (the rules that
+        reverse it), the head-to-head record over the tasks (``won_above``, ``won_below``, ``tied``), and the
+        ``sentence`` that ``rankagg compare`` and ``rankagg report`` print.
+
+        Examples
+        --------
+        >>> import rankagg
+        >>> cmp = rankagg.compare(rankagg.load_example("toy"), ["mean", "borda"])
+        >>> cmp.disagreeing_pairs()[0]["sentence"]
+        'mean puts Wren above Osprey; borda put Osprey above: Osprey wins 4 of 5 tasks against Wren'
+        """
+        from rankagg._format import fmt_value
+
+        dis = self.disagreements
+        if not len(dis):
+            return []
+        ref = self.results[self.reference]
+        rank = {s: int(r) for s, r in zip(ref.systems, ref.ranks, strict=True)}
+        grouped = dis.groupby(["above_in_reference", "below_in_reference"], sort=False)
+        out = []
+        for a, b in sorted(grouped.groups, key=lambda ab: (rank[ab[0]], rank[ab[1]])):
+            g = grouped.get_group((a, b))
+            row = g.iloc[0]
+            won_a, won_b, tied = row["tasks_won_by_reference_top"], row["tasks_won_by_rule_top"], row["tasks_tied"]
+            rules = ", ".join(g["rule"])
+            tie_txt = f", {fmt_value(tied)} tied" if tied else ""
+            out.append(
+                {
+                    "above": a,
+                    "below": b,
+                    "rules": rules,
+                    "won_above": won_a,
+                    "won_below": won_b,
+                    "tied": tied,
+                    "sentence": f"{self.reference} puts {a} above {b}; {rules} put {b} above: {b} wins "
+                    f"{fmt_value(won_b)} of {fmt_value(won_a + won_b + tied)} tasks against {a}{tie_txt}",
+                }
+            )
+        return out

@@ -276,26 +276,13 @@ def _render_comparison(cmp: ComparisonResult, table: ScoreTable, args: argparse.
 
 
 def _disagreement_lines(cmp: ComparisonResult, *, limit: int) -> list[str]:
-    dis = cmp.disagreements
-    if not len(dis):
+    pairs = cmp.disagreeing_pairs()
+    if not pairs:
         return [f"Every rule agrees with {cmp.reference} on the order of every pair."]
-    grouped = dis.groupby(["above_in_reference", "below_in_reference"], sort=False)
     lines = [f"Where the rules disagree with {cmp.reference} (the pair, and its head-to-head record over tasks):"]
-    ref = cmp.results[cmp.reference]
-    rank = {s: int(r) for s, r in zip(ref.systems, ref.ranks, strict=True)}
-    pairs = sorted(grouped, key=lambda kv: (rank[kv[0][0]], rank[kv[0][1]]))
-    for shown, ((a, b), g) in enumerate(pairs):
-        if shown >= limit:
-            lines.append(f"  ... and {len(pairs) - shown} more pairs (--format csv/json has them all)")
-            break
-        row = g.iloc[0]
-        won_a, won_b, tied = row["tasks_won_by_reference_top"], row["tasks_won_by_rule_top"], row["tasks_tied"]
-        total = won_a + won_b + tied
-        tie_txt = f", {fmt_value(tied)} tied" if tied else ""
-        lines.append(
-            f"  {cmp.reference} puts {a} above {b}; {', '.join(g['rule'])} put {b} above: "
-            f"{b} wins {fmt_value(won_b)} of {fmt_value(total)} tasks against {a}{tie_txt}"
-        )
+    lines += [f"  {p['sentence']}" for p in pairs[:limit]]
+    if len(pairs) > limit:
+        lines.append(f"  ... and {len(pairs) - limit} more pairs (--format csv/json has them all)")
     return lines
 
 

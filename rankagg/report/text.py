@@ -132,32 +132,20 @@ def disagreement_rows(rep: Any) -> tuple[list[dict[str, Any]], int]:
     """The first ``settings["show"]`` pairs that some rule orders opposite to the reference, best pairs first
     (by the reference's ranks), with their head-to-head record; and how many more pairs there are."""
     cmp = rep.comparison
-    dis = cmp.disagreements
-    if not len(dis):
-        return [], 0
+    pairs = cmp.disagreeing_pairs()
     ref = cmp.results[cmp.reference]
     rank = {s: int(r) for s, r in zip(ref.systems, ref.ranks)}
-    grouped = dis.groupby(["above_in_reference", "below_in_reference"], sort=False)
-    keys = sorted(grouped.groups, key=lambda ab: (rank[ab[0]], rank[ab[1]]))
     limit = int(rep.settings.get("show", 20))
-    out = []
-    for a, b in keys[:limit]:
-        g = grouped.get_group((a, b))
-        row = g.iloc[0]
-        won_a, won_b, tied = row["tasks_won_by_reference_top"], row["tasks_won_by_rule_top"], row["tasks_tied"]
-        total = won_a + won_b + tied
-        tie_txt = f", {fmt_value(tied)} tied" if tied else ""
-        rules = ", ".join(g["rule"])
-        out.append(
-            {
-                "above": a,
-                "below": b,
-                "rules": rules,
-                "ranks": f"{cmp.reference} {rank[a]} / {rank[b]}",
-                "record": f"{fmt_value(won_b)} / {fmt_value(won_a)} / {fmt_value(tied)}",
-                "won_below": float(won_b),
-                "sentence": f"{cmp.reference} puts {a} above {b}; {rules} put {b} above: {b} wins "
-                f"{fmt_value(won_b)} of {fmt_value(total)} tasks against {a}{tie_txt}",
-            }
-        )
-    return out, max(0, len(keys) - limit)
+    out = [
+        {
+            "above": p["above"],
+            "below": p["below"],
+            "rules": p["rules"],
+            "ranks": f"{cmp.reference} {rank[p['above']]} / {rank[p['below']]}",
+            "record": f"{fmt_value(p['won_below'])} / {fmt_value(p['won_above'])} / {fmt_value(p['tied'])}",
+            "won_below": float(p["won_below"]),
+            "sentence": p["sentence"],
+        }
+        for p in pairs[:limit]
+    ]
+    return out, max(0, len(pairs) - limit)
