@@ -9,45 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from rankagg._errors import RankaggError, did_you_mean
+from rankagg._errors import RankaggError
 from rankagg.data.battle_counts import BattleCounter, BattleCounts, battle_columns, register_counts_reader
-from rankagg.io.files import compression_of
+from rankagg.io.files import compression_of, format_of
 
 __all__ = ["CHUNK_ROWS", "read_battle_counts"]
 
 
 #: Rows read at a time from a file.
 CHUNK_ROWS = 1 << 20
-
-
-_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
-
-
-def _format(path: Path, fmt: str | None) -> str:
-    if fmt is not None:
-        if fmt not in set(_FORMATS.values()):
-            choices = sorted(set(_FORMATS.values()))
-            raise RankaggError(f"format={fmt!r}: use one of {', '.join(choices)}.{did_you_mean(fmt, choices)}")
-        return fmt
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zip", ".zst"):
-        suffixes = suffixes[:-1]
-    ext = suffixes[-1] if suffixes else ""
-    if ext not in _FORMATS:
-        raise RankaggError(
-            f"{path}: cannot tell the format of a battle log from its extension {ext or '(none)'!r}; pass format= "
-            f"one of {', '.join(sorted(set(_FORMATS.values())))}."
-        )
-    return _FORMATS[ext]
 
 
 def read_battle_counts(
@@ -104,7 +74,7 @@ def read_battle_counts(
     path = Path(source)
     if not path.is_file():
         raise RankaggError(f"{path}: no such file.")
-    fmt = _format(path, format)
+    fmt = format_of(path, format)
     comp = compression_of(path)
     if fmt == "parquet":
         import pyarrow.parquet as pq
