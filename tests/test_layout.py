@@ -2,7 +2,7 @@
 
 The stages, in order, and what each may import (its own modules and the stages before it):
 
-    rankings <- data <- rules <- aggregation <- uncertainty <- probes (training-data studies)
+    rankings <- data <- rules <- aggregation <- uncertainty <- distributed (Dask) <- probes (training-data studies)
         <- faces (plot <- report <- cli)
     io (readers, the dataset registry) feeds data: it may import data and rankings; only the faces import it.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rankagg"
-ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "probes", "plot", "report", "cli")
+ORDER = ("rankings", "data", "rules", "aggregation", "uncertainty", "distributed", "probes", "plot", "report", "cli")
 IO = ("io", "datasets")
 SHARED = ("_errors", "_threads", "_version", "_format")
 MAX_LINES = 600
