@@ -334,14 +334,6 @@ def strength_differences(result: Any) -> StrengthDifferences:
 
 
 # ----------------------------------------------------------------------------- Bradley-Terry
-def _bt_loglik(theta: np.ndarray, a: np.ndarray, prior: float) -> float:
-    d = theta[:, None] - theta[None, :]
-    ll = -float((a * np.logaddexp(0.0, -d)).sum())
-    if prior:
-        ll += prior / 2.0 * float(theta.sum()) - prior * float(np.logaddexp(0.0, theta).sum())
-    return ll
-
-
 def _bt_information(theta: np.ndarray, games: np.ndarray, prior: float) -> np.ndarray:
     """Minus the Hessian of the Bradley-Terry log-likelihood (plus the prior) at ``theta``."""
     from scipy.special import expit
@@ -357,39 +349,16 @@ def _bt_information(theta: np.ndarray, games: np.ndarray, prior: float) -> np.nd
 
 
 def _fit_bt(a: np.ndarray, prior: float, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
-    """Newton's method on the half-win log-likelihood ``a`` (diagonal 0); log-strengths relative to the reference."""
-    from scipy.special import expit
+    """Newton's method on the half-win log-likelihood ``a`` (diagonal 0); log-strengths relative to the reference.
+
+    The pairs that met are handed to the one Bradley-Terry fitter of the package,
+    :func:`rankagg.rules.bt_counts.newton_fit` (which also fits Arena battle counts).
+    """
+    from rankagg.rules.bt_counts import newton_fit
 
     games = a + a.T
-    n = a.shape[0]
-    theta = np.zeros(n)
-    won = a.sum(axis=1) + prior / 2.0
-    ll = _bt_loglik(theta, a, prior)
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007
-        p = expit(theta[:, None] - theta[None, :])
-        g = won - (games * p).sum(axis=1)
-        if prior:
-            g -= prior * expit(theta)
-        step = _newton_step(_bt_information(theta, games, prior), g, prior)
-        scale = 1.0
-        for _ in range(40):
-            cand = theta + scale * step
-            ll_new = _bt_loglik(cand, a, prior)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
-                break
-            scale /= 2.0
-        else:  # no step up the likelihood: at the optimum, up to rounding
-            converged = float(np.max(np.abs(g))) < 1e-6 * max(1.0, float(games.max()))
-            break
-        theta, ll = cand, ll_new
-        if not prior:
-            theta = theta - theta.mean()
-        if float(np.max(np.abs(scale * step))) < tol:
-            converged = True
-            break
-    return theta, it, converged
+    i, j = np.nonzero(np.triu(games > 0, 1))
+    return newton_fit(i, j, a[i, j], a[j, i], a.shape[0], prior, None, tol, max_iter)
 
 
 def _half_wins(wins: Any, ties: Any) -> np.ndarray:
