@@ -362,22 +362,30 @@ def pairwise_from_battles(
     if len(df) == 0:
         raise BattleError("battles: the log has no battle.")
     rows = np.asarray(df.index, dtype=object)
-    a = df["system_a"].astype("string").str.strip()
-    b = df["system_b"].astype("string").str.strip()
-    for side, names in (("system_a", a), ("system_b", b)):
-        empty = (names.isna() | (names == "")).to_numpy(dtype=bool)
+    # names and winners are cleaned once per distinct value, not once per battle (a log has millions of rows
+    # and a few hundred names): factorize both name columns together, strip the distinct names, re-factorize
+    m = len(df)
+    raw_codes, raw_names = pd.factorize(pd.concat([df["system_a"], df["system_b"]], ignore_index=True))
+    clean = pd.Series(raw_names, dtype=object).astype("string").str.strip()
+    name_codes, names = pd.factorize(clean.mask((clean == "").fillna(False).to_numpy(dtype=bool)))
+    joint = np.where(raw_codes >= 0, name_codes[np.maximum(raw_codes, 0)] if raw_names.size else -1, -1)
+    ca, cb = joint[:m], joint[m:]
+    for side, c in (("system_a", ca), ("system_b", cb)):
+        empty = c < 0
         if empty.any():
             raise BattleError(f"battles: empty {side} in row(s) {preview(list(rows[empty]))}; every battle names both.")
-    a_np = a.to_numpy(dtype=object)
-    b_np = b.to_numpy(dtype=object)
-    same = a_np == b_np
+    names = np.asarray(names, dtype=object)
+    same = ca == cb
     if same.any():
         raise BattleError(
-            f"battles: row(s) {preview(list(rows[same]))} pit a system against itself ({a_np[same][0]!r}); remove them."
+            f"battles: row(s) {preview(list(rows[same]))} pit a system against itself ({names[ca[same][0]]!r}); "
+            "remove them."
         )
-    raw = df["winner"].astype("string").str.strip().str.lower()
-    mapped = raw.map(BATTLE_WINNERS)
-    bad = mapped.isna().to_numpy(dtype=bool)
+    win_codes, win_values = pd.factorize(df["winner"])
+    win_map = pd.Series(win_values, dtype=object).astype("string").str.strip().str.lower().map(BATTLE_WINNERS)
+    win_map = win_map.to_numpy(dtype=object)
+    outcome_all = np.where(win_codes >= 0, win_map[np.maximum(win_codes, 0)] if win_values.size else None, None)
+    bad = pd.isna(outcome_all)
     if bad.any():
         where = [f"(row {r}: {v!r})" for r, v in zip(rows[bad][:5], df["winner"].to_numpy()[bad][:5], strict=True)]
         raise BattleError(
@@ -399,7 +407,8 @@ def pairwise_from_battles(
         ok = _task_mask(df, tasks)
         kept = list(dict.fromkeys(df["task"].astype("string").str.strip().to_numpy(dtype=object)[ok]))
         notes.append(f"tasks: {int((~ok).sum())} of {len(df)} battles dropped (kept the tasks {preview(kept, 6)}).")
-    systems = list(pd.unique(np.column_stack([a_np[ok], b_np[ok]]).ravel()))
+    first = pd.unique(np.column_stack([ca[ok], cb[ok]]).ravel())  # name codes in order of first appearance
+    systems = [str(x) for x in names[first]]
     keep_sys = np.ones(len(systems), dtype=bool)
     if include is not None:
         keep_sys &= match_patterns(include, systems, "include")
@@ -409,17 +418,17 @@ def pairwise_from_battles(
     systems = [s for s, k in zip(systems, keep_sys, strict=True) if k]
     if len(systems) < 2:
         raise BattleError(f"battles: {len(systems)} system(s) left; ranking needs at least two.")
-    index = {s: i for i, s in enumerate(systems)}
-    ia = pd.Series(a_np).map(index).to_numpy(dtype=np.float64)
-    ib = pd.Series(b_np).map(index).to_numpy(dtype=np.float64)
+    index = np.full(len(names), -1, dtype=np.intp)  # name code -> system index (-1: left out or unused)
+    index[first[keep_sys]] = np.arange(len(systems))
+    ia, ib = index[ca], index[cb]
     before = int(ok.sum())
-    ok &= ~(np.isnan(ia) | np.isnan(ib))
+    ok &= (ia >= 0) & (ib >= 0)
     if left_out:
         notes.append(
             f"include/exclude: {before - int(ok.sum())} of {before} battles dropped: they involve the systems left "
             f"out ({preview(left_out, 6)})."
         )
-    ia, ib, w, outcome = ia[ok].astype(np.intp), ib[ok].astype(np.intp), w[ok], mapped.to_numpy(dtype=object)[ok]
+    ia, ib, w, outcome = ia[ok], ib[ok], w[ok], outcome_all[ok]
     lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
     code = np.where(outcome == "tie", 2, np.where((outcome == "a") == (ia == lo), 0, 1))
     grouped = pd.DataFrame({"a": lo, "b": hi, "outcome": code, "weight": w}).groupby(
