@@ -368,3 +368,26 @@ def test_condorcet_winner_without_the_pairwise_matrix_equals_the_matrix_one(n, m
     assert "pairwise" not in fresh.__dict__
     assert condorcet_winner_of(fresh) == condorcet_winner(margins(RuleInput(table=t, rankings=rank_table(t))))
     assert "pairwise" not in fresh.__dict__  # the matrix was not built
+
+
+@pytest.mark.parametrize("pairwise_rule", [False, True], ids=["score_rules_only", "with_a_pairwise_rule"])
+@given(arrays=score_arrays(min_n=3, max_n=9, max_m=6, missing=True))
+@settings(max_examples=40)
+def test_disagreement_records_are_the_pairs_head_to_head(pairwise_rule, arrays):
+    """Each reversed pair's record (tasks won by either side, tied) is the pair's weighted count over the task
+    rankings, as rankagg.pairwise_counts gives it, whether or not a compared rule counted every pair (with and
+    without missing scores)."""
+    scores, _, weights = arrays
+    hib = [True] * scores.shape[1]  # the mean family needs one direction
+    t = make_table(scores, hib, weights, missing="partial" if np.isnan(scores).any() else "raise")
+    rules = ["mean_available", "partial_borda"] if t.has_missing else ["minmax_mean", "borda"]
+    rules += ["copeland"] if pairwise_rule else []
+    cmp = compare(t, rules, reference=rules[0])
+    r = t.rank()
+    wins, ties = rankagg.pairwise_counts(r.ranks, weights=r.weights)
+    index = {s: k for k, s in enumerate(t.systems)}
+    for row in cmp.disagreements.itertuples(index=False):
+        i, j = index[row.above_in_reference], index[row.below_in_reference]
+        assert row.tasks_won_by_reference_top == pytest.approx(wins[i, j], abs=1e-12)
+        assert row.tasks_won_by_rule_top == pytest.approx(wins[j, i], abs=1e-12)
+        assert row.tasks_tied == pytest.approx(ties[i, j], abs=1e-12)

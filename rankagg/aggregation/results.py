@@ -219,14 +219,23 @@ class ComparisonResult:
         if not len(dis):
             return []
         ref = self.results[self.reference]
-        rank = {s: int(r) for s, r in zip(ref.systems, ref.ranks, strict=True)}
-        grouped = dis.groupby(["above_in_reference", "below_in_reference"], sort=False)
+        rank = pd.Series(np.asarray(ref.ranks, dtype=np.int64), index=list(ref.systems))
+        keys = ["above_in_reference", "below_in_reference"]
+        # one pass over the rows (not one lookup per pair: a board of thousands has tens of thousands of pairs)
+        pairs = dis.groupby(keys, sort=False).agg(
+            rules=("rule", ", ".join),
+            won_above=("tasks_won_by_reference_top", "first"),
+            won_below=("tasks_won_by_rule_top", "first"),
+            tied=("tasks_tied", "first"),
+        )
+        above = pairs.index.get_level_values(0)
+        below = pairs.index.get_level_values(1)
+        order = np.lexsort((rank.loc[below].to_numpy(), rank.loc[above].to_numpy()))
+        cols = [pairs[c].tolist() for c in ("rules", "won_above", "won_below", "tied")]
         out = []
-        for a, b in sorted(grouped.groups, key=lambda ab: (rank[ab[0]], rank[ab[1]])):
-            g = grouped.get_group((a, b))
-            row = g.iloc[0]
-            won_a, won_b, tied = row["tasks_won_by_reference_top"], row["tasks_won_by_rule_top"], row["tasks_tied"]
-            rules = ", ".join(g["rule"])
+        for k in order.tolist():
+            a, b = above[k], below[k]
+            rules, won_a, won_b, tied = (c[k] for c in cols)
             tie_txt = f", {fmt_value(tied)} tied" if tied else ""
             out.append(
                 {

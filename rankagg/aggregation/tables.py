@@ -6,7 +6,7 @@ and :mod:`rankagg.aggregation.levels` does for the task-level table of a two-lev
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 from types import MappingProxyType
 from typing import Any
@@ -144,12 +144,43 @@ def _comparison_plan(
     return names, ref, per_rule
 
 
+#: ``records(i, j)`` -> the weight of the voters ranking ``i[k]`` above ``j[k]``, below it, and tying them
+PairRecords = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _from_matrices(wins: np.ndarray, ties: np.ndarray) -> PairRecords:
+    return lambda i, j: (wins[i, j], wins[j, i], ties[i, j])
+
+
+def _table_records(inp: RuleInput) -> PairRecords:
+    """The records of a score table's pairs: from the pairwise matrices when a rule counted them, else counted
+    for the requested pairs only, voter by voter in the order :func:`rankagg.pairwise_counts` adds them."""
+    if "pairwise" in inp.__dict__ or isinstance(inp, ExpectedRuleInput):
+        return _from_matrices(*inp.pairwise)
+
+    def records(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ranks, weights = inp.rankings.ranks, inp.rankings.weights
+        if i.size * 4 > ranks.shape[0] ** 2:  # most pairs: the matrices cost no more
+            return _from_matrices(*inp.pairwise)(i, j)
+        above = np.zeros(i.size)
+        below = np.zeros(i.size)
+        tied = np.zeros(i.size)
+        for t in range(ranks.shape[1]):
+            ri, rj = ranks[i, t], ranks[j, t]
+            above += weights[t] * (ri < rj)
+            below += weights[t] * (ri > rj)
+            tied += weights[t] * (ri == rj)
+        return above, below, tied
+
+    return records
+
+
 def _assemble_comparison(
     systems_in: Sequence[str],
     names: list[str],
     ref: RuleInfo,
     results: Mapping[str, RankingResult],
-    counts: tuple[np.ndarray, np.ndarray],
+    counts: tuple[np.ndarray, np.ndarray] | PairRecords,
     top_k: int | None,
     missing_policy: str,
     *,
@@ -170,27 +201,42 @@ def _assemble_comparison(
         agree.loc[a, b] = agree.loc[b, a] = kendall_tau_b(ra, rb)
         topk.loc[a, b] = topk.loc[b, a] = top_k_overlap(ra, rb, k)
 
-    wins, ties = counts
-    rows = []
+    records = counts if callable(counts) else _from_matrices(*counts)
+    parts = []
     rr = results[ref.name].ranks
     for n in names:
         if n == ref.name:
             continue
         r = results[n].ranks
-        above = (rr[:, None] < rr[None, :]) & (r[:, None] > r[None, :])
-        for i, j in zip(*np.nonzero(above), strict=True):
-            rows.append(
+        i, j = np.nonzero((rr[:, None] < rr[None, :]) & (r[:, None] > r[None, :]))
+        parts.append((n, i, j, r))
+    # the head-to-head records are needed for the reversed pairs only: counted for those (not an n x n matrix)
+    # unless the rules already counted every pair
+    all_i = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.intp)
+    all_j = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=np.intp)
+    won_ref, won_rule, tied = records(all_i, all_j)
+    sys_arr = np.asarray(systems, dtype=object)
+    frames = []
+    start = 0
+    for n, i, j, r in parts:
+        sl = slice(start, start + i.size)
+        start += i.size
+        if not i.size:
+            continue
+        frames.append(
+            pd.DataFrame(
                 {
                     "rule": n,
-                    "above_in_reference": systems[i],
-                    "below_in_reference": systems[j],
-                    "reference_ranks": f"{int(rr[i])} > {int(rr[j])}",
-                    "rule_ranks": f"{int(r[i])} < {int(r[j])}",
-                    "tasks_won_by_reference_top": float(wins[i, j]),
-                    "tasks_won_by_rule_top": float(wins[j, i]),
-                    "tasks_tied": float(ties[i, j]),
+                    "above_in_reference": sys_arr[i],
+                    "below_in_reference": sys_arr[j],
+                    "reference_ranks": [f"{a} > {b}" for a, b in zip(rr[i].tolist(), rr[j].tolist(), strict=True)],
+                    "rule_ranks": [f"{a} < {b}" for a, b in zip(r[i].tolist(), r[j].tolist(), strict=True)],
+                    "tasks_won_by_reference_top": won_ref[sl].astype(np.float64),
+                    "tasks_won_by_rule_top": won_rule[sl].astype(np.float64),
+                    "tasks_tied": tied[sl].astype(np.float64),
                 }
             )
+        )
     cols = [
         "rule",
         "above_in_reference",
@@ -201,7 +247,7 @@ def _assemble_comparison(
         "tasks_won_by_rule_top",
         "tasks_tied",
     ]
-    dis = pd.DataFrame(rows, columns=cols)
+    dis = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     if len(dis):
         order_key = {s: int(rr[i]) for i, s in enumerate(systems)}
         dis = dis.assign(_k=dis["above_in_reference"].map(order_key), _k2=dis["below_in_reference"].map(order_key))
@@ -275,4 +321,5 @@ def compare_table(
         check_pairwise(pairwise, RULES[n])
     inp = _rule_input(table, atol, rtol, pairwise)
     results = {n: _run(table, inp, RULES[n], per_rule.get(n, {})) for n in names}
-    return _assemble_comparison(table.systems, names, ref, results, inp.pairwise, top_k, table.missing_policy)
+    records = _table_records(inp)
+    return _assemble_comparison(table.systems, names, ref, results, records, top_k, table.missing_policy)
