@@ -219,23 +219,28 @@ class ComparisonResult:
         if not len(dis):
             return []
         ref = self.results[self.reference]
-        rank = pd.Series(np.asarray(ref.ranks, dtype=np.int64), index=list(ref.systems))
-        keys = ["above_in_reference", "below_in_reference"]
-        # one pass over the rows (not one lookup per pair: a board of thousands has tens of thousands of pairs)
-        pairs = dis.groupby(keys, sort=False).agg(
-            rules=("rule", ", ".join),
-            won_above=("tasks_won_by_reference_top", "first"),
-            won_below=("tasks_won_by_rule_top", "first"),
-            tied=("tasks_tied", "first"),
-        )
-        above = pairs.index.get_level_values(0)
-        below = pairs.index.get_level_values(1)
-        order = np.lexsort((rank.loc[below].to_numpy(), rank.loc[above].to_numpy()))
-        cols = [pairs[c].tolist() for c in ("rules", "won_above", "won_below", "tied")]
+        rank = dict(zip(ref.systems, np.asarray(ref.ranks).tolist(), strict=True))
+        # one pass over plain lists (a board of thousands has tens of thousands of reversed pairs)
+        cols = [
+            dis[c].tolist()
+            for c in (
+                "above_in_reference",
+                "below_in_reference",
+                "rule",
+                "tasks_won_by_reference_top",
+                "tasks_won_by_rule_top",
+                "tasks_tied",
+            )
+        ]
+        groups: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        for k, (a, b, rule) in enumerate(zip(cols[0], cols[1], cols[2], strict=True)):
+            if (a, b) in groups:
+                groups[(a, b)][1].append(rule)
+            else:
+                groups[(a, b)] = (k, [rule])
         out = []
-        for k in order.tolist():
-            a, b = above[k], below[k]
-            rules, won_a, won_b, tied = (c[k] for c in cols)
+        for (a, b), (k, rule_list) in sorted(groups.items(), key=lambda kv: (rank[kv[0][0]], rank[kv[0][1]])):
+            rules, won_a, won_b, tied = ", ".join(rule_list), cols[3][k], cols[4][k], cols[5][k]
             tie_txt = f", {fmt_value(tied)} tied" if tied else ""
             out.append(
                 {
