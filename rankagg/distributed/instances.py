@@ -29,7 +29,7 @@ from rankagg.data.table import Column
 from rankagg.distributed.cluster import require_dask, using_client
 from rankagg.distributed.frames import DistributedInstances, PartitionBlocks, tree_reduce
 
-__all__ = ["LAYOUTS", "read_instances"]
+__all__ = ["LAYOUTS", "partitions_of", "read_instances"]
 
 LAYOUTS: tuple[str, ...] = ("long", "wide")
 _MISSING_TEXT = frozenset({"", "nan", "na", "n/a", "null", "none", "-"})
@@ -59,7 +59,7 @@ def _rows(labels: Any) -> str:
     return preview([str(x) for x in labels])
 
 
-def _as_partitions(source: Any, *, format: str | None, npartitions: int | None) -> tuple[list[Any], list[str] | None]:
+def partitions_of(source: Any, *, format: str | None, npartitions: int | None) -> tuple[list[Any], list[str] | None]:
     """The input as one ``dask.delayed`` pandas frame per partition, and the file of each (files only)."""
     import dask
     import dask.dataframe as dd
@@ -517,7 +517,7 @@ def read_instances(
             f"{', '.join(repr(p) for p in INSTANCE_MISSING_POLICIES)}."
             f"{did_you_mean(str(missing), INSTANCE_MISSING_POLICIES)}"
         )
-    raw, files = _as_partitions(source, format=format, npartitions=npartitions)
+    raw, files = partitions_of(source, format=format, npartitions=npartitions)
     source_name = "data" if files is None else (files[0] if len(files) == 1 else f"{len(files)} files")
     spec = _Spec("long", system, task, instance, score, metric, direction, weight)
     with using_client(scheduler) as client:
