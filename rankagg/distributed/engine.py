@@ -21,6 +21,7 @@ from rankagg._errors import RuleError, ScoreTableError, preview
 from rankagg.aggregation.aggregate import aggregate, compare, default_compare_rules
 from rankagg.aggregation.levels import FAST_RULES, aggregate_pass, compare_pass
 from rankagg.aggregation.results import ComparisonResult, RankingResult
+from rankagg.data.battles import PairwiseProfile
 from rankagg.data.instances import InstanceTable
 from rankagg.distributed.battles import DistributedBattles, is_battle_collection, read_battles
 from rankagg.distributed.frames import DistributedInstances
@@ -93,8 +94,8 @@ def _check_design(run: ReducedPass) -> None:
         )
 
 
-def _as_distributed(data: Any, scheduler: Any) -> DistributedInstances | DistributedBattles:
-    if isinstance(data, (DistributedInstances, DistributedBattles)):
+def _as_distributed(data: Any, scheduler: Any) -> DistributedInstances | DistributedBattles | PairwiseProfile:
+    if isinstance(data, (DistributedInstances, DistributedBattles, PairwiseProfile)):
         return data
     if is_battle_collection(data):
         return read_battles(data, scheduler=scheduler)
@@ -141,8 +142,8 @@ def aggregate_dask(
 ) -> RankingResult:
     """:func:`rankagg.aggregate` with ``backend="dask"``."""
     data = _as_distributed(data, scheduler)
-    if isinstance(data, DistributedBattles):
-        profile = data.counts(scheduler=scheduler).to_profile()
+    if isinstance(data, (DistributedBattles, PairwiseProfile)):  # a profile: battles already counted on the cluster
+        profile = data if isinstance(data, PairwiseProfile) else data.counts(scheduler=scheduler).to_profile()
         return aggregate(
             profile,
             rule,
@@ -200,8 +201,8 @@ def compare_dask(
 ) -> ComparisonResult:
     """:func:`rankagg.compare` with ``backend="dask"`` (one distributed pass serves every rule)."""
     data = _as_distributed(data, scheduler)
-    if isinstance(data, DistributedBattles):
-        profile = data.counts(scheduler=scheduler).to_profile()
+    if isinstance(data, (DistributedBattles, PairwiseProfile)):
+        profile = data if isinstance(data, PairwiseProfile) else data.counts(scheduler=scheduler).to_profile()
         return compare(
             profile,
             rules,
