@@ -194,7 +194,11 @@ class DistributedInstances:
             return tuple(client.compute(list(values), sync=True))
 
     def to_instance_table(self, *, scheduler: Any = None) -> InstanceTable:
-        """Gather every score into one process's memory: the local :class:`~rankagg.InstanceTable` (small data)."""
+        """Gather every score into one process's memory: a local :class:`~rankagg.InstanceTable` (small data only).
+
+        Each task column becomes a task named by its label (``"task:metric"`` when the task has several metrics),
+        with its direction and weight; instances keep their ids.
+        """
         (parts,) = self.compute(self.map_partitions(_identity), scheduler=scheduler)
         data: dict[str, list[np.ndarray]] = {c.label: [] for c in self.columns}
         ids: dict[str, list[np.ndarray]] = {c.label: [] for c in self.columns}

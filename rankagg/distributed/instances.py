@@ -494,13 +494,18 @@ def read_instances(
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> import pandas as pd, rankagg
+    >>> from distributed import Client
     >>> from rankagg.distributed import read_instances
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None)
     >>> df = pd.DataFrame({"system": ["A", "B", "A", "B"], "task": "qa", "instance": [1, 1, 2, 2],
     ...                    "score": [1.0, 0.0, 1.0, 1.0]})
-    >>> data = read_instances(df, higher_is_better=True, npartitions=2)  # doctest: +SKIP
-    >>> data.systems, dict(data.n_instances)  # doctest: +SKIP
+    >>> data = read_instances(df, higher_is_better=True, npartitions=2, scheduler=client)
+    >>> data.systems, dict(data.n_instances)
     (('A', 'B'), {'qa': 2})
+    >>> rankagg.aggregate(data, "borda").ranking
+    ['A', 'B']
+    >>> client.close()
     """
     require_dask("read_instances")
     import dask
