@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("dask.dataframe", reason="the Dask backend needs the optional extra rankagg[dask]")
 distributed = pytest.importorskip("distributed", reason="the Dask backend needs the optional extra rankagg[dask]")
@@ -83,6 +85,39 @@ def test_column_statistics_equal_the_local_pass_exactly_with_instances_straddlin
         np.testing.assert_allclose(ties, lt, rtol=1e-12)
     wins, ties = pairwise(run, instance_weighting="uniform")
     assert np.array_equal(wins, local.pairwise(instance_weighting="uniform")[0])  # whole numbers: exact
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    systems=st.integers(2, 6),
+    npartitions=st.integers(1, 5),
+    holes=st.sampled_from([0.0, 0.2]),
+    levels=st.integers(1, 4),
+)
+def test_property_counts_equal_the_local_ones_whatever_the_partitions(
+    client, seed, systems, npartitions, holes, levels
+):
+    rng = np.random.default_rng(seed)
+    rows = [
+        (f"S{s}", task, f"i{k}", float(rng.integers(0, levels)))
+        for task, n in (("a", int(rng.integers(1, 30))), ("b", int(rng.integers(1, 30))))
+        for k in range(n)
+        for s in range(systems)
+        if rng.random() >= holes
+    ]
+    df = pd.DataFrame(rows, columns=["system", "task", "instance", "score"]).sample(frac=1.0, random_state=seed)
+    try:
+        local = InstanceTable.from_long(df, higher_is_better=False, missing="partial")
+    except ScoreTableError as exc:  # too few systems or instances left: the distributed reader refuses as well
+        with pytest.raises(ScoreTableError, match=str(exc).split(" ")[0]):
+            read_instances(df, higher_is_better=False, missing="partial", npartitions=npartitions, scheduler=client)
+        return
+    data = read_instances(df, higher_is_better=False, missing="partial", npartitions=npartitions, scheduler=client)
+    assert data.systems == local.systems and dict(data.n_instances) == dict(local.n_instances)
+    wins, ties = pairwise(data, instance_weighting="uniform", scheduler=client)
+    lw, lt = local.pairwise(instance_weighting="uniform")
+    assert np.array_equal(wins, lw) and np.array_equal(ties, lt)
 
 
 def test_tolerances_reach_the_workers(client):
@@ -360,6 +395,9 @@ def test_cli_rank_and_compare_with_a_scheduler_address(client, capsys, tmp_path)
     assert code == 0, err
     code, ref, _ = run_cli(capsys, "compare", str(tmp_path / "all.csv"), "--rules", "copeland,kemeny", *base)
     assert out == ref
+    # the default rules on partial data: win_rate cannot run there, and the note says so
+    code, out, err = run_cli(capsys, "compare", glob, "--scheduler", address, *base)
+    assert code == 0 and "win_rate cannot run on the Dask backend" in err and "partial_borda" in out, err
     battle_log(2000).to_parquet(tmp_path / "battles.parquet")
     code, out, err = run_cli(capsys, "rank", str(tmp_path / "battles.parquet"), "--scheduler", address)
     assert code == 0 and "bradley_terry" in out, err

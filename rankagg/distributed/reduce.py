@@ -47,8 +47,8 @@ def partition_stats(
     expected: bool,
     chunk_size: int | None = None,
     max_memory: int | None = None,
-) -> list[ColumnStats]:
-    """The statistics of every task column over one partition's instances (zero for the columns it lacks)."""
+) -> dict[int, ColumnStats]:
+    """The statistics of each task column with instances in one partition (``{column index: ColumnStats}``)."""
     m = len(columns)
     widths = [part.blocks[j].shape[1] if j in part.blocks else 0 for j in range(m)]
     scores = np.empty((n_systems, int(sum(widths))))
@@ -60,14 +60,15 @@ def partition_stats(
     offsets = np.concatenate([[0], np.cumsum(np.asarray(widths, dtype=np.int64))])
     block = _Block(n_systems, scores, offsets, np.ones(m), columns)
     run = InstancePass(block, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
-    return [run.stats(j, expected=expected) for j in range(m)]
+    return {j: run.stats(j, expected=expected) for j in range(m) if widths[j]}
 
 
-def add_stats(items: list[list[ColumnStats]]) -> list[ColumnStats]:
-    """Sum lists of per-column statistics (one list per partition or partial sum)."""
-    out = items[0]
+def add_stats(items: list[dict[int, ColumnStats]]) -> dict[int, ColumnStats]:
+    """Sum per-column statistics (one mapping per partition or partial sum; a column absent from one counts 0)."""
+    out = dict(items[0])
     for other in items[1:]:
-        out = [_add(a, b) for a, b in zip(out, other, strict=True)]
+        for j, st in other.items():
+            out[j] = _add(out[j], st) if j in out else st
     return out
 
 
@@ -169,7 +170,10 @@ def instance_stats(
         split_every=split_every,
     )
     (stats,) = data.compute(total, scheduler=scheduler)
-    return ReducedPass(data, stats, atol=atol, rtol=rtol, expected=expected)
+    absent = [data.labels[j] for j in range(data.n_columns) if j not in stats]
+    if absent:  # read_instances refuses empty task columns, so the blocks lost instances on the way
+        raise RankaggError(f"instance_stats: no instance of task column(s) {absent} reached the workers' counts.")
+    return ReducedPass(data, [stats[j] for j in range(data.n_columns)], atol=atol, rtol=rtol, expected=expected)
 
 
 def pairwise(
