@@ -252,6 +252,10 @@ def test_rules_that_read_every_instance_are_refused_naming_those_that_run(client
     local = InstanceTable.from_long(generated(seed=6), higher_is_better=True)
     with pytest.raises(RankaggError, match=pin("scheduler: only used with backend='dask'")):
         aggregate(local, "borda", scheduler="tcp://127.0.0.1:1")
+    # an in-memory instance table sent to the cluster: the same result; a score table is refused, not guessed at
+    same_result(aggregate(local, "borda", backend="dask", scheduler=client), aggregate(local, "borda"))
+    with pytest.raises(RuleError, match=pin("backend='dask' reads instance-level scores or battle logs", "ScoreTable")):
+        aggregate(local.task_table(), "borda", backend="dask", scheduler=client)
 
 
 # ---------------------------------------------------------------------------- battles
