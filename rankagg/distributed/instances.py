@@ -546,8 +546,8 @@ def read_instances(
         scans = client.compute(
             [dask.delayed(_scan, pure=True)(d, spec, k, files) for k, d in enumerate(raw)], sync=True
         )
-        system_order, col_order, meta = _merge_scans(scans)
-        skeleton = _skeleton(system_order, col_order, meta, spec, higher_is_better, metrics, weights, include, exclude)
+        col_order, meta = _merge_scans(scans)
+        skeleton = _skeleton(col_order, meta, higher_is_better, metrics, weights, include, exclude)
         sys_index = {s: i for i, s in enumerate(skeleton.systems)}
         col_keys = [(c.task, c.metric) for c in skeleton.columns]
         col_index = {ck: j for j, ck in enumerate(col_keys)}
@@ -595,7 +595,8 @@ def read_instances(
     )
 
 
-def _merge_scans(scans: list[dict[str, Any]]) -> tuple[list[str], list[Any], dict[str, Any]]:
+def _merge_scans(scans: list[dict[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
+    """The partitions' scans in partition order: task columns and (system, column) pairs by first appearance."""
     pairs = list(dict.fromkeys(pr for s in scans for pr in s["pairs"]))
     cols = list(dict.fromkeys(c for s in scans for c in s["columns"]))
     directions: dict[Any, dict[int, str]] = {}
@@ -619,14 +620,12 @@ def _merge_scans(scans: list[dict[str, Any]]) -> tuple[list[str], list[Any], dic
             raise ScoreTableError(
                 f"weight: task {name!r} has several weights ({preview(sorted(w))}); a task column has one weight."
             )
-    return [], cols, {"pairs": pairs, "directions": directions, "weights": weights}
+    return cols, {"pairs": pairs, "directions": directions, "weights": weights}
 
 
 def _skeleton(
-    _systems: list[str],
     cols: list[Any],
     meta: dict[str, Any],
-    spec: _Spec,
     higher_is_better: Any,
     metrics: Any,
     weights: Any,
