@@ -176,6 +176,16 @@ def test_missing_policies_as_the_local_reader(client, missing):
         assert data.notes and f"missing={missing!r}: dropped" in data.notes[0]
 
 
+def test_persisted_blocks_give_the_same_results(client):
+    df = generated(seed=10, holes=0.05)
+    local = InstanceTable.from_long(df, higher_is_better=True, missing="partial")
+    data = read_instances(df, higher_is_better=True, missing="partial", npartitions=3, scheduler=client, persist=True)
+    for rule in ("copeland", "partial_borda"):
+        same_result(aggregate(data, rule), aggregate(local, rule))
+    with pytest.raises(ScoreTableError, match=pin("persist=True", "scheduler=distributed.Client(...)")):
+        read_instances(df, higher_is_better=True, scheduler=client.scheduler.address, persist=True)
+
+
 def test_wide_partitions_and_files_give_the_same_counts(client, tmp_path):
     df = generated(seed=4, shuffle=False)
     local = InstanceTable.from_long(df, higher_is_better=True)

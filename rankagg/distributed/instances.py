@@ -450,6 +450,7 @@ def read_instances(
     npartitions: int | None = None,
     scheduler: Any = None,
     max_listed: int = 100_000,
+    persist: bool = False,
 ) -> DistributedInstances:
     """Read instance-level scores lazily as a validated Dask collection (the scores stay on the cluster).
 
@@ -480,6 +481,10 @@ def read_instances(
     max_listed : int, default 100000
         ``missing="drop_instances"``: at most this many dropped instances are listed in ``dropped_instances``
         (their number is always in ``notes``).
+    persist : bool, default False
+        Keep the validated blocks in the cluster's memory (``Client.persist``), so that later computations do not
+        read and group the data again; needs a client that outlives this call (``scheduler=`` a
+        ``distributed.Client``, or the current client), and cluster memory for every score.
 
     Returns
     -------
@@ -525,6 +530,11 @@ def read_instances(
     raw, files = partitions_of(source, format=format, npartitions=npartitions)
     source_name = "data" if files is None else (files[0] if len(files) == 1 else f"{len(files)} files")
     spec = _Spec("long", system, task, instance, score, metric, direction, weight)
+    if persist and not _held_client(scheduler):  # persisted blocks live as long as the client holding them
+        raise ScoreTableError(
+            "persist=True keeps the blocks in the memory of a cluster that outlives this call: pass "
+            "scheduler=distributed.Client(...) (or make one current), or leave persist out."
+        )
     with using_client(scheduler) as client:
         if layout == "wide":
             (head,) = client.compute([raw[0]], sync=True)
@@ -567,6 +577,8 @@ def read_instances(
             spec = _Spec("wide", system, task, instance, score, metric, direction, weight,
                          tuple(spec.system_columns[i] for i in order))  # fmt: skip
             full = [dask.delayed(_blocks_wide, pure=True)(d, spec, k, files, col_index) for k, d in enumerate(raw)]
+        if persist:
+            full = client.persist(full)
         summary = client.compute(
             tree_reduce(
                 [dask.delayed(_summary, pure=True)(p, n_sys, n_cols, max_listed) for p in full], _merge_summaries
@@ -593,6 +605,21 @@ def read_instances(
         scheduler=scheduler,
         parts=parts,
     )
+
+
+def _held_client(scheduler: Any) -> bool:
+    """Whether ``scheduler`` names a client the caller holds (given, or current), rather than one made for a call."""
+    import distributed
+
+    if isinstance(scheduler, distributed.Client):
+        return True
+    if scheduler is not None:
+        return False
+    try:
+        distributed.get_client()
+    except ValueError:
+        return False
+    return True
 
 
 def _merge_scans(scans: list[dict[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
