@@ -198,6 +198,12 @@ def test_wide_partitions_and_files_give_the_same_counts(client, tmp_path):
     ww, wt = pairwise(w, instance_weighting="uniform", scheduler=client)
     lw, lt = local.pairwise(instance_weighting="uniform")
     assert np.array_equal(ww[np.ix_(order, order)], lw) and np.array_equal(wt[np.ix_(order, order)], lt)
+    # an instance given twice, in two partitions: named, never counted twice
+    twice = pd.concat([wide, wide.iloc[[3]]], ignore_index=True)
+    inst = twice.loc[3, "instance"]
+    named = pin("duplicate rows for task column", f"instance {inst!r}", "partition 0 row 3", "partition 3 row")
+    with pytest.raises(ScoreTableError, match=named):
+        read_instances(twice, layout="wide", higher_is_better=True, npartitions=4, scheduler=client)
     # partitioned Parquet files (a glob), each file one partition, and a CSV directory
     for k in range(3):
         df.iloc[k::3].to_parquet(tmp_path / f"part-{k}.parquet")

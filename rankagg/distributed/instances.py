@@ -378,8 +378,14 @@ def _restrict(part: PartitionBlocks, rows: np.ndarray | None, drop_incomplete: b
     return PartitionBlocks(part.index, blocks, ids)
 
 
-def _summary(part: PartitionBlocks, n_sys: int, n_cols: int, limit: int) -> dict[str, Any]:
-    """What the missing policy needs from a partition (sums and a few examples)."""
+def _key_hashes(j: int, instances: Any) -> np.ndarray:
+    """64-bit hashes of (task column, instance) keys: what finds an instance given twice in wide data."""
+    keys = np.array([f"{j}\x1f{i}" for i in instances], dtype=object)
+    return pd.util.hash_array(keys) if keys.size else np.empty(0, dtype=np.uint64)
+
+
+def _summary(part: PartitionBlocks, n_sys: int, n_cols: int, limit: int, keys: bool = False) -> dict[str, Any]:
+    """What the missing policy needs from a partition (sums and a few examples); with ``keys``, its keys' hashes."""
     scored = np.zeros((n_sys, n_cols), dtype=np.int64)
     sizes = np.zeros(n_cols, dtype=np.int64)
     complete = np.zeros(n_cols, dtype=np.int64)
@@ -413,6 +419,9 @@ def _summary(part: PartitionBlocks, n_sys: int, n_cols: int, limit: int) -> dict
         "n_unscored": n_unscored,
         "missing_cells": missing_cells[:5],
         "incomplete": incomplete,
+        "keys": np.concatenate([_key_hashes(j, part.instances[j]) for j in part.blocks] or [np.empty(0, np.uint64)])
+        if keys
+        else None,
     }
 
 
@@ -425,7 +434,52 @@ def _merge_summaries(items: list[dict[str, Any]]) -> dict[str, Any]:
         out["unscored"] = (out["unscored"] + it["unscored"])[:5]
         out["missing_cells"] = (out["missing_cells"] + it["missing_cells"])[:5]
         out["incomplete"] = out["incomplete"] + it["incomplete"]
+        if out["keys"] is not None:
+            out["keys"] = np.concatenate([out["keys"], it["keys"]])
     return out
+
+
+def _rows_with_keys(
+    df: pd.DataFrame, spec: _Spec, k: int, files: Sequence[str] | None, cols: Mapping[Any, int], wanted: np.ndarray
+) -> list[tuple[int, str, str, str]]:
+    """Wide data: the rows of a raw partition whose (task column, instance) hash is in ``wanted``."""
+    p = _parsed(df, spec, k, files)
+    key = list(zip(p["task"], p["metric"], strict=True))
+    c = [cols.get(x, -1) for x in key]
+    out = []
+    for r, (j, inst) in enumerate(zip(c, p["instance"], strict=True)):
+        if j >= 0 and _key_hashes(j, [str(inst)])[0] in wanted:
+            out.append((j, str(inst), _where(k, files), str(p["rows"][r])))
+    return out
+
+
+def _check_wide_duplicates(
+    hashes: np.ndarray, raw: Sequence[Any], spec: _Spec, files: Sequence[str] | None, cols: Mapping[Any, int],
+    labels: Sequence[str], client: Any,
+) -> None:  # fmt: skip
+    """An instance given in two rows of wide data (in one partition or two) is an error naming the rows."""
+    import dask
+
+    s = np.sort(hashes)
+    dup = np.unique(s[1:][s[1:] == s[:-1]])
+    if dup.size == 0:
+        return
+    wanted = dup[:20]
+    found = client.compute(
+        [dask.delayed(_rows_with_keys, pure=True)(d, spec, k, files, cols, wanted) for k, d in enumerate(raw)],
+        sync=True,
+    )
+    seen: dict[tuple[int, str], list[str]] = {}
+    for part in found:
+        for j, inst, where, row in part:
+            seen.setdefault((j, inst), []).append(f"{where} row {row}")
+    for (j, inst), where in seen.items():
+        if len(where) > 1:  # (a hash shared by two different keys is no duplicate)
+            raise ScoreTableError(
+                f"data: duplicate rows for task column {labels[j]!r}, instance {inst!r} at {preview(where)}"
+                f"{f' ({dup.size} duplicated instances)' if dup.size > 1 else ''}; keep one row per (task, metric, "
+                "instance)."
+            )
 
 
 def read_instances(
@@ -581,10 +635,14 @@ def read_instances(
             full = client.persist(full)
         summary = client.compute(
             tree_reduce(
-                [dask.delayed(_summary, pure=True)(p, n_sys, n_cols, max_listed) for p in full], _merge_summaries
+                [dask.delayed(_summary, pure=True)(p, n_sys, n_cols, max_listed, layout == "wide") for p in full],
+                _merge_summaries,
             ),
             sync=True,
         )
+        if layout == "wide":  # long data met every row of an instance in one block, where duplicates were refused
+            labels = [c.label for c in skeleton.columns]
+            _check_wide_duplicates(summary["keys"], raw, spec, files, col_index, labels, client)
     rows, drop, sizes, dropped_systems, dropped_inst, notes, has_missing = _apply_policy(
         summary, skeleton.systems, skeleton.columns, missing, max_listed
     )
