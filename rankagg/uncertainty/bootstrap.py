@@ -36,6 +36,7 @@ from rankagg.uncertainty.resampling import (
     _check_memory,
     _check_run,
     _init_worker,
+    _n_distinct_rows,
     _one_blas_thread,
     _Progress,
     _ranks_from_scores,
@@ -313,7 +314,7 @@ def bootstrap(
         kw = {k: v for k, v in run_params.items()}
         scores, hib = info.batch(inp, w, **kw)
         ranks = _ranks_from_scores(scores, higher_is_better=hib)
-        n_distinct = int(np.unique(counts, axis=0).shape[0])
+        n_distinct = _n_distinct_rows(counts)
     else:
         uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
