@@ -109,6 +109,11 @@ def _redrawn(k: int, b: int, sparsest: str = "") -> None:
     )
 
 
+def _row_hash_multipliers(m: int) -> np.ndarray:
+    """Fixed odd 64-bit multipliers of the row hash of :func:`_n_distinct_rows` (never the caller's generator)."""
+    return np.random.default_rng(0x5EED).integers(1, 2**63 - 1, size=m, dtype=np.int64) | 1
+
+
 def _n_distinct_rows(counts: np.ndarray) -> int:
     """``np.unique(counts, axis=0).shape[0]`` without sorting the rows themselves.
 
@@ -120,7 +125,7 @@ def _n_distinct_rows(counts: np.ndarray) -> int:
     b, m = c.shape
     if b < 2 or m == 0:
         return int(np.unique(c, axis=0).shape[0])
-    mult = np.random.default_rng(0x5EED).integers(1, 2**63 - 1, size=m, dtype=np.int64) | 1
+    mult = _row_hash_multipliers(m)
     with np.errstate(over="ignore"):
         h = c.view(np.uint64) @ mult.view(np.uint64)  # wraps around modulo 2**64
     order = np.argsort(h)
