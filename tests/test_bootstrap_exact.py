@@ -96,7 +96,9 @@ def test_ranking_of_a_hand_computed_case():
 
 # ------------------------------------------------------------------------------------------- distinct resamples
 @given(
-    c=hnp.arrays(np.int64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12), elements=st.integers(0, 3))
+    c=hnp.arrays(
+        np.int64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12), elements=st.integers(0, 3)
+    )
 )
 def test_distinct_rows_counted_by_hash_equal_np_unique(c):
     assert _n_distinct_rows(c) == np.unique(c, axis=0).shape[0]

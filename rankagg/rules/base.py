@@ -208,9 +208,9 @@ def batch_sums(points: np.ndarray, w: np.ndarray) -> np.ndarray:
     if w.ndim == 2 and w.shape[0] * p.shape[0] >= 4096 and p.size and w.size:
         p2 = 2.0 * p
         bound = float(np.abs(p2).max()) if np.isfinite(p2).all() else np.inf
-        if bound < np.inf and np.array_equal(p2, np.rint(p2)) and np.array_equal(w, np.rint(w)):
-            if float(np.abs(w).sum(axis=1).max()) * bound < _F32_EXACT:
-                return np.asarray(w, dtype=np.float32) @ p.T.astype(np.float32)
+        exact = bound < np.inf and np.array_equal(p2, np.rint(p2)) and np.array_equal(w, np.rint(w))
+        if exact and float(np.abs(w).sum(axis=1).max()) * bound < _F32_EXACT:
+            return np.asarray(w, dtype=np.float32) @ p.T.astype(np.float32)
     return w @ p.T
 
 
