@@ -64,9 +64,15 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return min(times), out
 
 
-def spread(xs: list[float], scale: float = 1.0, fmt: str = "{:.3g}", unit: str = " s") -> str:
+def nice(x: float) -> str:
+    """Three significant digits without exponents: 0.0159, 1.45, 75.8, 1,302."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def spread(xs: list[float], scale: float = 1.0, fmt: str | None = None, unit: str = " s") -> str:
     """``min / median / max`` over the instances."""
-    return " / ".join(fmt.format(scale * x) for x in (min(xs), statistics.median(xs), max(xs))) + unit
+    vals = (scale * x for x in (min(xs), statistics.median(xs), max(xs)))
+    return " / ".join(nice(v) if fmt is None else fmt.format(v) for v in vals) + unit
 
 
 def ratio(a: list[float], b: list[float]) -> str:
@@ -95,7 +101,7 @@ def part_aggregate(ns: list[int], seeds: list[int], repeat: int) -> list[str]:
     lines = [
         "### aggregate, score-based rules, random n x 20",
         "",
-        "| n | rule | rankagg.aggregate | ten-line numpy | aggregate / numpy | ranks equal |",
+        "| n | rule | rankagg.aggregate | ten-line numpy | aggregate / numpy (> 1: numpy faster) | ranks equal |",
         "|---|---|---|---|---|---|",
     ]
     numpy_ranking(np.random.default_rng(0).random((5, 3)), "borda")  # warm-up (scipy.stats import)
@@ -141,7 +147,8 @@ def part_pairwise(ns: list[int], seeds: list[int], repeat: int) -> list[str]:
     lines = [
         "### pairwise_counts, n x 20 rank tables (ties, 10% unranked)",
         "",
-        "| n | weights | rankagg.pairwise_counts (wins and ties) | plain loop (wins) | rankagg / loop | wins equal |",
+        "| n | weights | rankagg.pairwise_counts (wins and ties) | plain loop (wins) | rankagg / loop (< 1: rankagg "
+        "faster) | wins equal |",
         "|---|---|---|---|---|---|",
     ]
     for n in ns:
@@ -158,7 +165,7 @@ def part_pairwise(ns: list[int], seeds: list[int], repeat: int) -> list[str]:
                 ok = np.array_equal(wins, ref) if kind == "unit" else np.allclose(wins, ref, rtol=1e-12, atol=1e-12)
                 same += bool(ok)
             lines.append(
-                f"| {n:,} | {kind} | {spread(tr, 1e3, '{:.3g}', ' ms')} | {spread(tl, 1e3, '{:.3g}', ' ms')} | "
+                f"| {n:,} | {kind} | {spread(tr, 1e3, unit=' ms')} | {spread(tl, 1e3, unit=' ms')} | "
                 f"{ratio(tr, tl)} | {same} of {len(seeds)} |"
             )
             print(lines[-1], flush=True)
