@@ -60,8 +60,13 @@ def peer_times(table: rankagg.ScoreTable, repeat: int) -> dict[str, float]:
     }
 
 
-def spread(xs: list[float], fmt: str = "{:.3g}", unit: str = " s") -> str:
-    return " / ".join(fmt.format(x) for x in (min(xs), statistics.median(xs), max(xs))) + unit
+def nice(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def spread(xs: list[float], scale: float = 1e3, unit: str = " ms") -> str:
+    """min / median / max (times in ms by default; ratios with ``scale=1, unit="x"``)."""
+    return " / ".join(nice(scale * x) for x in (min(xs), statistics.median(xs), max(xs))) + unit
 
 
 def main() -> None:
@@ -105,7 +110,7 @@ def main() -> None:
         for k in ("schulze", "ranked_pairs"):
             p = got[f"p_{k}"]
             ratios = [a / b for a, b in zip(p, got[k], strict=False)]
-            cell[k] = f"{spread(p)} ({spread(ratios, '{:.2g}', 'x')})" if p else ""
+            cell[k] = f"{spread(p)} ({spread(ratios, 1.0, 'x')})" if p else ""
         print(
             f"| {name} | {tables[0].n_systems} | {spread(got['schulze'])} | {spread(got['ranked_pairs'])} | "
             f"{cell['schulze']} | {cell['ranked_pairs']} |"
