@@ -28,6 +28,7 @@ import rankagg.uncertainty.resampling as resampling
 from rankagg import RULES, ScoreTable, bootstrap
 from rankagg.rankings.orders import competition_ranks, levels_from_scores
 from rankagg.rules.base import batch_sums
+from rankagg.uncertainty.bootstrap_result import BootstrapResult
 from rankagg.uncertainty.resampling import (
     _n_distinct_rows,
     _ranks_from_scores,
@@ -136,6 +137,40 @@ def test_float32_is_used_only_where_exact():
     for w, p in ((counts * 0.1, ranks), (counts, ranks + 0.3), (counts * 2.0**20, ranks)):  # not exact in float32
         got = batch_sums(p, w)
         assert got.dtype == np.float64 and np.array_equal(got, w @ p.T)
+
+
+# ------------------------------------------------------------------------------------------- summaries
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    b=st.integers(1, 300),
+    n=st.integers(1, 9),
+    confidence=st.floats(0.01, 0.99),
+    k=st.integers(1, 12),
+)
+def test_summaries_from_the_rank_counts_equal_their_numpy_definitions(seed, b, n, confidence, k):
+    """Intervals, P(top k) and mean ranks are read from one histogram of the ranks: the same numbers as np.quantile
+    (methods "lower" / "higher") and the means over the resamples, bit for bit."""
+    rng = np.random.default_rng(seed)
+    ranks = np.sort(rng.integers(1, n + 1, size=(b, n)), axis=1)  # competition-like ranks, ties included
+    ranks = ranks[:, rng.permutation(n)]
+    res = BootstrapResult("borda", {}, "tasks", tuple(f"s{i}" for i in range(n)), np.arange(1, n + 1), ranks,
+                          np.ones((b, 2), int), confidence, "raise")  # fmt: skip
+    lo, hi = res.rank_interval()
+    q = (1.0 - confidence) / 2.0
+    assert np.array_equal(lo, np.quantile(ranks, q, axis=0, method="lower").astype(np.int64))
+    assert np.array_equal(hi, np.quantile(ranks, 1.0 - q, axis=0, method="higher").astype(np.int64))
+    assert np.array_equal(res.p_top(k), (ranks <= k).mean(axis=0))
+    assert np.array_equal(res._mean_rank(), ranks.mean(axis=0))
+    dist = (np.arange(1, n + 1)[None, :, None] == ranks[:, None, :]).mean(axis=0).T  # systems x ranks
+    assert np.array_equal(res.rank_distribution().to_numpy(), dist)
+
+
+def test_summaries_of_ranks_outside_one_to_n_use_numpy():
+    ranks = np.array([[0, 2], [5, 1]])  # not ranks of 2 systems: no histogram, np.quantile and means as before
+    res = BootstrapResult("borda", {}, "tasks", ("A", "B"), np.array([1, 2]), ranks, np.ones((2, 2), int), 0.5, "raise")
+    assert res._rank_counts is None
+    assert np.array_equal(res.p_top(1), (ranks <= 1).mean(axis=0))
+    assert np.array_equal(res.rank_interval()[0], np.quantile(ranks, 0.25, axis=0, method="lower").astype(np.int64))
 
 
 # ------------------------------------------------------------------------------------------- whole results
