@@ -178,11 +178,12 @@ def _ranks_from_scores(scores: np.ndarray, *, higher_is_better: bool, rtol: floa
     How: each score's lowest ``log2(n_systems)`` mantissa bits are replaced by the system's index (its sign
     flipped first when higher is better) and the rows are sorted as floats (``ndarray.sort``, 3-4x faster than
     ``np.argsort``); the sorted keys carry the order in those bits. Dropping the bits is monotone, so it can
-    only leave scores that agree in all their other bits in an arbitrary order; a row whose scores come out of
-    the sort out of order (two such scores that differ), or that holds a NaN or an infinity that the key turned
-    into a NaN, is ranked again by :func:`_ranks_from_scores_argsort`. Every other row is sorted exactly by its
-    scores, and the ranks depend only on the sorted scores (the order within a tier does not change them), so
-    the result is identical to the argsort's. Rows are ranked in blocks of about :data:`_RANK_BLOCK` scores whose
+    only leave scores that agree in all their other bits in an arbitrary order: neighbours found out of order
+    (scores computed alike that differ in their last bits, e.g. sums of decimals) are swapped until none is left.
+    A row that holds a NaN, or an infinity that the key turned into a NaN, is ranked again by
+    :func:`_ranks_from_scores_argsort`. Every row is then sorted exactly by its scores, and the ranks depend only
+    on the sorted scores (the order within a tier does not change them), so the result is identical to the
+    argsort's. Rows are ranked in blocks of about :data:`_RANK_BLOCK` scores whose
     temporaries are reused and stay in the cache: the scores are read once and the ranks written once; a
     system's rank is its sorted position plus one, except in tiers of several systems (usually few), whose
     members are given the position of the tier's first one afterwards.
