@@ -148,32 +148,162 @@ def fmt_times(ts: list[float]) -> str:
     return f"best {min(ts):.3f} s, median {statistics.median(ts):.3f} s (n={len(ts)})"
 
 
-def case_a(n_resamples: int, n_loop: int, repeats: int) -> list[str]:
-    rng = np.random.default_rng(0)
-    n, m = 200, 50
-    scores = rng.normal(size=(n, m)) + rng.normal(size=(n, 1))  # system effect + noise
-    scores = np.round(scores, 2)  # some ties
-    table = ScoreTable(scores, systems=[f"sys{i:03d}" for i in range(n)], tasks=[f"task{j:02d}" for j in range(m)],
-                       higher_is_better=True)  # fmt: skip
-    lines = [f"### (a) {n_resamples:,} task-resamples, {n} systems x {m} tasks (random scores, rounded: ties)", ""]
-    lines += ["| rule | rankagg.bootstrap (vectorised) | plain loop, per resample | loop, extrapolated to "
-              f"{n_resamples:,} | speed-up | peak memory (tracemalloc / ru_maxrss) |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
-    for rule in ("borda", "mean"):
-        ts, res = timed(lambda rule=rule: bootstrap(table, rule, n_resamples=n_resamples, rng=1), repeats)
-        sub = res.counts[:n_loop]
-        loop_ranks(table, rule, sub[:2])  # warm-up: first-call costs are not the loop's
-        tl, ranks = timed(lambda rule=rule, sub=sub: loop_ranks(table, rule, sub), repeats)
-        assert np.array_equal(ranks, res.ranks[:n_loop]), f"{rule}: loop and bootstrap disagree"
-        per = min(tl) / n_loop
-        extrap = per * n_resamples
-        tm, rss, _ = peak_memory(lambda rule=rule: bootstrap(table, rule, n_resamples=n_resamples, rng=1))
+def spread(xs: list[float], fmt: str = "{:.3f}", unit: str = " s") -> str:
+    """``min / median / max`` of a figure over the instances."""
+    return " / ".join(fmt.format(x) for x in (min(xs), statistics.median(xs), max(xs))) + unit
+
+
+def best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    ts, out = timed(fn, repeats)
+    return min(ts), out
+
+
+def numpy_loop(points: np.ndarray, counts: np.ndarray, lower_is_better: bool) -> np.ndarray:
+    """The plain-numpy loop of the issue: each resample's mean points, ranked with ties at their best rank."""
+    from scipy.stats import rankdata
+
+    out = np.empty((counts.shape[0], points.shape[0]), dtype=np.int64)
+    for r, c in enumerate(counts):
+        s = points @ c / c.sum()
+        out[r] = rankdata(s if lower_is_better else -s, method="min")
+    return out
+
+
+def numpy_vectorised(points: np.ndarray, counts: np.ndarray, lower_is_better: bool) -> np.ndarray:
+    """The same in one product and one ``rankdata`` over the rows (what a numpy user would write next)."""
+    from scipy.stats import rankdata
+
+    s = (counts @ points.T) / counts.sum(axis=1, keepdims=True)
+    return rankdata(s if lower_is_better else -s, method="min", axis=1).astype(np.int64)
+
+
+def random_table(seed: int, n: int = 200, m: int = 50) -> ScoreTable:
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.normal(size=(n, m)) + rng.normal(size=(n, 1)), 2)  # system effect + noise, ties
+    return ScoreTable(scores, systems=[f"sys{i:03d}" for i in range(n)], tasks=[f"task{j:02d}" for j in range(m)],
+                      higher_is_better=True)  # fmt: skip
+
+
+def a_instances(quick: bool) -> dict[str, ScoreTable]:
+    out = {f"random 200 x 50, seed {s}": random_table(s) for s in (0, 1, 2)}
+    if quick:
+        return out
+    real = {
+        "GLUE (drop_systems)": (GLUE, "drop_systems"),
+        "SuperGLUE (drop_systems)": (DATA / "glue_superglue_value" / "superglue.csv", "drop_systems"),
+        "MTEB classic (drop_systems)": (DATA / "mteb" / "mteb_eng_classic_56.csv", "drop_systems"),
+        "Open LLM v1 2023-09-04": (DATA / "open_llm_leaderboard_v1" / "snapshot_20230904.csv", "raise"),
+    }
+    for name, (path, missing) in real.items():
+        if path.is_file():
+            out[name] = rankagg.read_table(path, missing=missing)
+    return out
+
+
+def case_a(n_resamples: int, n_loop: int, repeats: int, quick: bool = False) -> list[str]:
+    """Vectorised Borda / mean bootstrap against its bounds, the previous ranking step, two plain-numpy
+    baselines and the per-resample loop over ``aggregate``, on every instance; min / median / max over them."""
+    import warnings
+
+    from rankagg.uncertainty.resampling import (
+        _n_distinct_rows,
+        _one_blas_thread,
+        _ranks_from_scores,
+        _ranks_from_scores_argsort,
+    )
+
+    lines = [
+        f"### (a) {n_resamples:,} task-resamples of Borda and of the mean, vectorised, on several tables",
+        "",
+        "Per instance (best of the repeats): `rankagg.bootstrap`; the bound pieces measured in the same run, the "
+        "float64 product of the count matrix and the per-task points (`counts @ points.T`, the faster of one and two "
+        "BLAS threads) and one `np.sort` / "
+        "`np.argsort` of each resample's scores; the ranking step before (argsort path) and now; a ten-line numpy "
+        "loop over the resamples and its vectorised form (`scipy.stats.rankdata(..., method='min', axis=1)`), on "
+        "the bootstrap's own counts; and the per-resample loop over `rankagg.aggregate`, timed on "
+        f"{n_loop} resamples and extrapolated.",
+        "",
+        "| table | rule | bootstrap | product | + np.sort | + np.argsort | bootstrap / product | bootstrap / "
+        "(product + sort) | ranking step before / now | distinct: np.unique / hash | numpy loop | numpy "
+        "vectorised | aggregate loop (extrap.) | x numpy loop | x numpy vect. | x aggregate loop | ranks equal "
+        "(numpy; aggregate loop) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows: dict[str, list[dict[str, float]]] = {"borda": [], "mean": []}
+    for name, table in a_instances(quick).items():
+        for rule in ("borda", "mean"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Open LLM: 4 task columns (BootstrapWarning)
+                bootstrap(table, rule, n_resamples=100, rng=1)  # warm-up
+                tb, res = best(lambda t=table, r=rule: bootstrap(t, r, n_resamples=n_resamples, rng=1), repeats)
+            counts = res.counts
+            points = rank_table(table).ranks if rule == "borda" else table.scores
+            lower = rule == "borda"
+            w = counts * table.weights[None, :]
+            tp2, prod = best(lambda w=w, p=points: w @ p.T, repeats)
+            with _one_blas_thread():
+                tp1, _ = best(lambda w=w, p=points: w @ p.T, repeats)
+            tp = min(tp1, tp2)  # the product with one BLAS thread (as the bootstrap runs it) or two, the faster
+            scores = prod / w.sum(axis=1, keepdims=True)
+            ts, _ = best(lambda s=scores: np.sort(s, axis=1), repeats)
+            tas, _ = best(lambda s=scores: np.argsort(s, axis=1), repeats)
+            t_old, r_old = best(
+                lambda s=scores, h=not lower: _ranks_from_scores_argsort(s, higher_is_better=h), repeats
+            )
+            t_new, r_new = best(lambda s=scores, h=not lower: _ranks_from_scores(s, higher_is_better=h), repeats)
+            assert np.array_equal(r_old, r_new) and np.array_equal(r_new, res.ranks), f"{name} {rule}: ranks differ"
+            tu, nu = best(lambda c=counts: np.unique(c, axis=0).shape[0], repeats)
+            th, nh = best(lambda c=counts: _n_distinct_rows(c), repeats)
+            assert nu == nh == res.n_distinct
+            numpy_loop(points, counts[:2], lower)  # warm-up (scipy.stats import)
+            tnl, rl = best(lambda p=points, c=counts[: n_loop * 5], lo=lower: numpy_loop(p, c, lo), 1)
+            tnl = tnl / min(n_loop * 5, n_resamples) * n_resamples
+            tnv, rv = best(lambda p=points, c=counts, lo=lower: numpy_vectorised(p, c, lo), repeats)
+            sub = counts[:n_loop]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                loop_ranks(table, rule, sub[:2])  # warm-up: first-call costs are not the loop's
+                tl, lr = best(lambda t=table, r=rule, c=sub: loop_ranks(t, r, c), 1)
+            loop_equal = np.array_equal(lr, res.ranks[:n_loop])
+            eq_loop = int((rl == res.ranks[: rl.shape[0]]).all(axis=1).sum())
+            eq_vec = int((rv == res.ranks).all(axis=1).sum())
+            tal = tl / n_loop * n_resamples
+            d = {"boot": tb, "prod": tp, "sort": ts, "argsort": tas, "old": t_old, "new": t_new, "unique": tu,
+                 "hash": th, "nloop": tnl, "nvec": tnv, "aloop": tal}  # fmt: skip
+            rows[rule].append(d)
+            lines.append(
+                f"| {name} ({table.n_systems} x {table.n_columns}) | {rule} | {tb:.3f} s | {1e3 * tp:.1f} ms | "
+                f"{1e3 * ts:.1f} ms | {1e3 * tas:.1f} ms | {tb / tp:.1f}x | {tb / (tp + ts):.1f}x | "
+                f"{1e3 * t_old:.1f} / {1e3 * t_new:.1f} ms | {1e3 * tu:.1f} / {1e3 * th:.2f} ms | {tnl:.2f} s | "
+                f"{tnv:.3f} s | {tal:.1f} s | {tnl / tb:.0f}x | {tnv / tb:.1f}x | {tal / tb:.0f}x | "
+                f"{eq_loop:,} of {rl.shape[0]:,}, {eq_vec:,} of {n_resamples:,}; "
+                f"{'all' if loop_equal else 'NOT all'} {n_loop} |"
+            )
+            print(lines[-1], flush=True)
+    lines += [
+        "",
+        "Over the instances, min / median / max:",
+        "",
+        "| rule | bootstrap | product | bootstrap / product | bootstrap / (product + np.sort) | bootstrap / "
+        "(product + np.argsort) | ranking step before / now | x numpy loop | x numpy vectorised | x aggregate loop |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rule, ds in rows.items():
+        if not ds:
+            continue
+        col = {k: [d[k] for d in ds] for k in ds[0]}
         lines.append(
-            f"| {rule} | {fmt_times(ts)} | {1000 * per:.2f} ms (timed on {n_loop} resamples, {fmt_times(tl)}; "
-            f"ranks equal) | {extrap:.1f} s | {extrap / min(ts):.0f}x | {tm:.0f} MiB / {rss:.0f} MiB |"
+            f"| {rule} | {spread(col['boot'])} | {spread([1e3 * x for x in col['prod']], '{:.1f}', ' ms')} | "
+            f"{spread([d['boot'] / d['prod'] for d in ds], '{:.1f}', 'x')} | "
+            f"{spread([d['boot'] / (d['prod'] + d['sort']) for d in ds], '{:.1f}', 'x')} | "
+            f"{spread([d['boot'] / (d['prod'] + d['argsort']) for d in ds], '{:.1f}', 'x')} | "
+            f"{spread([d['old'] / d['new'] for d in ds], '{:.1f}', 'x')} | "
+            f"{spread([d['nloop'] / d['boot'] for d in ds], '{:.0f}', 'x')} | "
+            f"{spread([d['nvec'] / d['boot'] for d in ds], '{:.1f}', 'x')} | "
+            f"{spread([d['aloop'] / d['boot'] for d in ds], '{:.0f}', 'x')} |"
         )
         print(lines[-1], flush=True)
-    return lines
+    return [*lines, ""]
 
 
 def case_b(n_resamples: int, n_loop: int, repeats: int, jobs: int) -> list[str]:
@@ -276,30 +406,43 @@ def case_c(n_resamples: int, repeats: int) -> list[str]:
     lines = [
         f"### (c) {n_resamples:,} task-resamples of exact Kemeny (n_jobs=1) on several GLUE-size tables",
         "",
+        "Kemeny has no ten-line numpy form (its plain baseline is the loop of (b)). Unproven: distinct resamples whose "
+        "warm-started exact solve, rerun alone with its status, did not prove its order optimal.",
+        "",
         "| table | systems x columns | bootstrap | per distinct resample: median / p90 / max | largest strongly "
-        "connected component: median / max |",
-        "|---|---|---|---|---|",
+        "connected component: median / max | unproven resamples |",
+        "|---|---|---|---|---|---|",
     ]
+    boot, per = [], []
     for name, table in tables.items():
         ts, res = timed(lambda t=table: bootstrap(t, "kemeny", n_resamples=n_resamples, rng=1, method="exact"),
                         repeats)  # fmt: skip
         full = aggregate(table, "kemeny", method="exact")
         init = np.argsort(np.asarray(full.ranks), kind="stable")
         task_wins, n = _task_wins(rank_table(table).ranks), table.n_systems
-        times, comps = [], []
+        times, comps, unproven = [], [], 0
         with _one_blas_thread():
             for c in np.unique(res.counts, axis=0):
                 wins = (task_wins @ (table.weights * c)).reshape(n, n)
                 t0 = time.perf_counter()
-                warm_order(wins, init, method="exact")
+                _, proven = warm_order(wins, init, method="exact", with_status=True)
                 times.append(time.perf_counter() - t0)
+                unproven += not proven
                 comps.append(max(len(x) for x in strict_components(wins - wins.T)))
         tm = 1000 * np.array(times)
+        boot.append(min(ts))
+        per.append(float(np.median(tm)))
         lines.append(
             f"| {name} | {n} x {table.n_columns} | {fmt_times(ts)} | {np.median(tm):.1f} / "
-            f"{np.quantile(tm, 0.9):.1f} / {tm.max():.0f} ms | {np.median(comps):.0f} / {max(comps)} |"
+            f"{np.quantile(tm, 0.9):.1f} / {tm.max():.0f} ms | {np.median(comps):.0f} / {max(comps)} | "
+            f"{unproven} of {len(times)} |"
         )
         print(lines[-1], flush=True)
+    lines.append(
+        f"| min / median / max over the {len(boot)} tables | | {spread(boot)} (best of each) | "
+        f"{spread(per, '{:.1f}', ' ms')} (medians) | | |"
+    )
+    print(lines[-1], flush=True)
     return [*lines, ""]
 
 
@@ -346,6 +489,7 @@ def case_d(n_resamples: int, n_loop: int, repeats: int) -> list[str]:
         "speed-up | ranks equal |",
         "|---|---|---|---|---|---|---|",
     ]
+    summary: dict[str, list[tuple[float, float]]] = {}
     for name, (table, rules) in instance_tables().items():
         for rule, kw in rules:
             label = rule + (f" ({kw['inner']} inside)" if "inner" in kw else "")
@@ -361,6 +505,19 @@ def case_d(n_resamples: int, n_loop: int, repeats: int) -> list[str]:
                 f"{extrap / min(ts):.1f}x | {'yes' if same else 'NO'} |"
             )
             print(lines[-1], flush=True)
+            family = "kemeny" if rule == "kemeny" else ("copeland" if rule == "copeland" else "scores")
+            summary.setdefault(family, []).append((min(ts), extrap / min(ts)))
+    lines += [
+        "",
+        "Over the tables (min / median / max; Borda, partial Borda and the mean together as score-based):",
+        "",
+        "| rules | tables x rules | vectorised | speed-up over the per-resample loop |",
+        "|---|---|---|---|",
+    ]
+    for family, vals in summary.items():
+        lines.append(f"| {family} | {len(vals)} | {spread([v[0] for v in vals])} | "
+                     f"{spread([v[1] for v in vals], '{:.1f}', 'x')} |")  # fmt: skip
+        print(lines[-1], flush=True)
     return [*lines, ""]
 
 
@@ -372,7 +529,7 @@ def main() -> None:
     ap.add_argument("--loop-a", type=int, default=None, help="resamples the loop runs in (a) (default 200)")
     ap.add_argument("--loop-b", type=int, default=None, help="resamples the loop runs in (b) (default 200)")
     ap.add_argument("--loop-d", type=int, default=None, help="resamples the loop runs in (d) (default 100)")
-    ap.add_argument("--only", choices=("a", "b", "c", "d"), help="run one case")
+    ap.add_argument("--only", choices=("a", "b", "c", "d"), nargs="+", help="run these cases only")
     ap.add_argument("--write", metavar="PATH", help="also write the markdown report here")
     args = ap.parse_args()
     na, nb = (1000, 100) if args.quick else (10_000, 1000)
@@ -391,13 +548,13 @@ def main() -> None:
     ]
     print("\n".join(head), flush=True)
     body: list[str] = []
-    if args.only in (None, "a"):
-        body += [*case_a(na, la, args.repeats), ""]
-    if args.only in (None, "b"):
+    if args.only is None or "a" in args.only:
+        body += [*case_a(na, la, args.repeats, args.quick), ""]
+    if args.only is None or "b" in args.only:
         body += case_b(nb, lb, args.repeats, args.jobs)
-    if args.only in (None, "c"):
+    if args.only is None or "c" in args.only:
         body += case_c(nb, args.repeats)
-    if args.only in (None, "d"):
+    if args.only is None or "d" in args.only:
         body += case_d(100 if args.quick else 1000, ld, args.repeats)
     tail = [f"Load after: `{uptime()}`", ""]
     print(tail[0])

@@ -1,9 +1,10 @@
 """Cold start of the command line, against importing pandas and numpy, in one run.
 
 Every CLI call pays for its imports: `rankagg --help`, and a 10-system x 5-task `rankagg rank` as a
-leaderboard's CI loop would run it. Each command runs `--runs` times in a fresh process; the figure is
-the median CPU time (user + system, from the child's resource usage), side by side with
-`python -c "import pandas, numpy"` measured in the same loop, and the ratio.
+leaderboard's CI loop would run it. Each command runs `--runs` times in a fresh process; the figures are
+the min / median / max CPU time over the runs (user + system, from the child's resource usage), side by side
+with `python -c "import pandas, numpy"` measured in the same loop (the plain baseline), and the ratio: of the
+medians, and min / median / max of the per-round ratios (each round runs every command once, in turn).
 
     python benchmarks/bench_cold_start.py --runs 9
 """
@@ -47,13 +48,18 @@ def main() -> None:
     for _ in range(args.runs):  # interleaved, so that a slow phase of the machine hits every command alike
         for name, cmd in commands.items():
             times[name].append(cpu_of(cmd))
-    base = statistics.median(times["python -c 'import pandas, numpy'"])
-    print(f"load average {os.getloadavg()[0]:.1f}; median CPU time of {args.runs} runs (user + system)")
-    print("| command | CPU time | ratio to import pandas, numpy |")
-    print("|---|---|---|")
+    base_runs = times["python -c 'import pandas, numpy'"]
+    base = statistics.median(base_runs)
+    print(f"load average {os.getloadavg()[0]:.1f}; CPU time (user + system) of {args.runs} runs: min / median / max")
+    print("| command | CPU time | ratio of medians to import pandas, numpy | per-round ratio |")
+    print("|---|---|---|---|")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"| {name} | {med:.3f} s | {med / base:.2f}x |")
+        r = [t / b for t, b in zip(ts, base_runs, strict=True)]
+        print(
+            f"| {name} | {min(ts):.3f} / {med:.3f} / {max(ts):.3f} s | {med / base:.2f}x | "
+            f"{min(r):.2f} / {statistics.median(r):.2f} / {max(r):.2f}x |"
+        )
 
 
 if __name__ == "__main__":

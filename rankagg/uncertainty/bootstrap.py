@@ -36,6 +36,7 @@ from rankagg.uncertainty.resampling import (
     _check_memory,
     _check_run,
     _init_worker,
+    _n_distinct_rows,
     _one_blas_thread,
     _Progress,
     _ranks_from_scores,
@@ -311,9 +312,10 @@ def bootstrap(
     if fast and info.batch is not None and not (table.has_missing and not info.partial_ok):
         w = counts * table.weights[None, :]
         kw = {k: v for k, v in run_params.items()}
-        scores, hib = info.batch(inp, w, **kw)
+        with _one_blas_thread():  # one product: BLAS threads gain little here and, on a busy machine, wait a lot
+            scores, hib = info.batch(inp, w, **kw)
         ranks = _ranks_from_scores(scores, higher_is_better=hib)
-        n_distinct = int(np.unique(counts, axis=0).shape[0])
+        n_distinct = _n_distinct_rows(counts)
     else:
         uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -75,11 +76,37 @@ class BootstrapResult:
         """Number of resamples."""
         return int(self.ranks.shape[0])
 
+    @cached_property
+    def _rank_counts(self) -> np.ndarray | None:
+        """``counts[i, r - 1]``: how many resamples give system ``i`` rank ``r`` (one ``bincount`` of the ranks), or
+        None when the ranks are not whole numbers between 1 and the number of systems."""
+        r = self.ranks
+        if r.ndim != 2 or r.size == 0 or not np.issubdtype(r.dtype, np.integer):
+            return None
+        n = r.shape[1]
+        if int(r.min()) < 1 or int(r.max()) > n:
+            return None
+        idx = r.astype(np.int64) - 1
+        idx += (np.arange(n, dtype=np.int64) * n)[None, :]
+        return np.bincount(idx.ravel(), minlength=n * n).reshape(n, n)
+
     def rank_interval(self, confidence: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Percentile interval of each system's rank (lower, upper), at ``confidence``."""
         c = self.confidence if confidence is None else _check_confidence(confidence)
-        lo = np.quantile(self.ranks, (1.0 - c) / 2.0, axis=0, method="lower")
-        hi = np.quantile(self.ranks, 1.0 - (1.0 - c) / 2.0, axis=0, method="higher")
+        qlo, qhi = (1.0 - c) / 2.0, 1.0 - (1.0 - c) / 2.0
+        counts = self._rank_counts
+        if counts is None:
+            lo = np.quantile(self.ranks, qlo, axis=0, method="lower")
+            hi = np.quantile(self.ranks, qhi, axis=0, method="higher")
+            return lo.astype(np.int64), hi.astype(np.int64)
+        # the order statistics np.quantile picks ("lower" / "higher": the sorted position numpy computes from the
+        # number of resamples alone), read from the cumulative rank counts: the smallest rank whose count exceeds it
+        b = self.ranks.shape[0]
+        k_lo = int(np.quantile(np.arange(b), qlo, method="lower"))
+        k_hi = int(np.quantile(np.arange(b), qhi, method="higher"))
+        cum = np.cumsum(counts, axis=1)
+        lo = np.argmax(cum > k_lo, axis=1) + 1
+        hi = np.argmax(cum > k_hi, axis=1) + 1
         return lo.astype(np.int64), hi.astype(np.int64)
 
     def p_top(self, k: int = 1, *, ties: str = "count") -> np.ndarray:
@@ -109,7 +136,10 @@ class BootstrapResult:
         """
         _check_k(k, "k")
         if ties == "count":
-            return (self.ranks <= k).mean(axis=0)
+            counts = self._rank_counts
+            if counts is None:
+                return (self.ranks <= k).mean(axis=0)
+            return counts[:, : min(k, counts.shape[1])].sum(axis=1) / self.ranks.shape[0]
         if ties != "share":
             raise RankaggError(
                 f"ties={ties!r}: 'count' (a tie at the top counts fully for each tied system) or 'share' "
@@ -126,8 +156,11 @@ class BootstrapResult:
     def rank_distribution(self) -> pd.DataFrame:
         """Systems x ranks: share of resamples giving each system each rank (rows sum to 1)."""
         b, n = self.ranks.shape
-        idx = (np.arange(n, dtype=np.int64)[None, :] * n + (self.ranks - 1)).ravel()
-        dist = np.bincount(idx, minlength=n * n).reshape(n, n) / b
+        counts = self._rank_counts
+        if counts is None:
+            idx = (np.arange(n, dtype=np.int64)[None, :] * n + (self.ranks - 1)).ravel()
+            counts = np.bincount(idx, minlength=n * n).reshape(n, n)
+        dist = counts / b
         return pd.DataFrame(dist, index=pd.Index(self.systems, name="system"), columns=range(1, n + 1))
 
     def prob_above(self) -> pd.DataFrame:
@@ -188,6 +221,13 @@ class BootstrapResult:
                 out.append(tuple(self.systems[i] for i in order[s : ends[s] + 1]))
         return tuple(out)
 
+    def _mean_rank(self) -> np.ndarray:
+        counts = self._rank_counts
+        if counts is None:
+            return self.ranks.mean(axis=0)
+        # the exact integer sum of each system's ranks over the resamples, divided once, as ranks.mean does
+        return (counts @ np.arange(1, counts.shape[1] + 1, dtype=np.int64)) / self.ranks.shape[0]
+
     def to_frame(self, *, top_k: int = 3) -> pd.DataFrame:
         """One row per system, by full-data rank: ``system, rank, rank_low, rank_high, p_top1, p_top<k>, mean_rank``.
 
@@ -206,7 +246,7 @@ class BootstrapResult:
                 "rank_high": hi,
                 "p_top1": self.p_top(1),
                 f"p_top{top_k}": self.p_top(top_k),
-                "mean_rank": self.ranks.mean(axis=0),
+                "mean_rank": self._mean_rank(),
             }
         )
         return df.sort_values(["rank", "mean_rank"], kind="stable").reset_index(drop=True)
