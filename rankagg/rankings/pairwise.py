@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from rankagg._errors import RankaggError
+from rankagg._threads import one_blas_thread
 
 __all__ = ["pairwise_counts"]
 
 
-_PER_COLUMN_N = 256  # from this many systems, pairwise_counts compares one voter at a time (no 3-D blocks)
+_PER_COLUMN_N = 48  # from this many systems, pairwise_counts compares one voter at a time (no 3-D blocks)
+# (measured: 3-D blocks are 2-3x faster at n = 10, equal near 30-40, 3x slower at n = 100; benchmarks/bench_large.py)
 
 
 def pairwise_counts(
@@ -80,10 +82,13 @@ def pairwise_counts(
             for j in range(m):
                 col = r[:, j]
                 wins += (col[:, None] < col[None, :]) * w[j]
-        ties[:] = (present * w) @ present.T - wins - wins.T
+        with one_blas_thread():  # a spinning second BLAS thread slowed the comparisons around it 2-4x
+            both = (present * w) @ present.T
+        np.subtract(both, wins, out=ties)
+        ties -= wins.T
         np.fill_diagonal(ties, 0.0)
-        if not unit:  # float weights: what cancels in the subtraction up to rounding is 0
-            ties[np.abs(ties) <= 1e-12 * max(float(w.sum()), 1.0)] = 0.0
+        if not unit:  # float weights: what cancels in the subtraction up to rounding is 0 (ties are >= 0 exactly)
+            ties[ties <= 1e-12 * max(float(w.sum()), 1.0)] = 0.0
         return wins, ties
     step = max(1, int(chunk_size // max(1, n * n)))
     for start in range(0, m, step):
