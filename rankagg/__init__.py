@@ -69,6 +69,8 @@ _PUBLIC: dict[str, str] = {
     "battle_perturbations": "rankagg.uncertainty.battles",
     "bootstrap_battles": "rankagg.uncertainty.battles",
     "bootstrap": "rankagg.uncertainty.bootstrap",
+    "distributed_bootstrap": "rankagg.distributed.bootstrap",
+    "poisson_bootstrap": "rankagg.distributed.poisson",
     "BootstrapResult": "rankagg.uncertainty.bootstrap_result",
     "add_systems": "rankagg.uncertainty.membership",
     "remove_systems": "rankagg.uncertainty.membership",
@@ -101,6 +103,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from rankagg.uncertainty.arena import ArenaLeaderboard, arena_leaderboard, bootstrap_bt_counts
     from rankagg.uncertainty.audit import AuditResult, audit
     from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
+    from rankagg.distributed.bootstrap import distributed_bootstrap
+    from rankagg.distributed.poisson import poisson_bootstrap
     from rankagg.uncertainty.bootstrap import bootstrap
     from rankagg.uncertainty.bootstrap_result import BootstrapResult
     from rankagg.uncertainty.membership import add_systems, remove_systems, remove_tasks
@@ -169,6 +173,7 @@ __all__ = [
     "compare",
     "comparison_groups",
     "default_compare_rules",
+    "distributed_bootstrap",
     "fit_bt_counts",
     "friedman_nemenyi",
     "get_rule",
@@ -180,6 +185,7 @@ __all__ = [
     "pairwise_counts",
     "pairwise_from_battles",
     "perturbation_studies",
+    "poisson_bootstrap",
     "rank_scores",
     "rank_table",
     "read_battle_counts",
