@@ -93,6 +93,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from rankagg.data.instances import InstanceTable
     from rankagg.data.table import MISSING_POLICIES, Column, ScoreTable, rank_table
     from rankagg.datasets import load_example
+    from rankagg.distributed.bootstrap import distributed_bootstrap
+    from rankagg.distributed.poisson import poisson_bootstrap
     from rankagg.io import read_table
     from rankagg.io.battle_counts import read_battle_counts
     from rankagg.rankings.distances import kendall_distance, kendall_tau_b, spearman, top_k_overlap
@@ -103,8 +105,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from rankagg.uncertainty.arena import ArenaLeaderboard, arena_leaderboard, bootstrap_bt_counts
     from rankagg.uncertainty.audit import AuditResult, audit
     from rankagg.uncertainty.battles import battle_perturbations, bootstrap_battles
-    from rankagg.distributed.bootstrap import distributed_bootstrap
-    from rankagg.distributed.poisson import poisson_bootstrap
     from rankagg.uncertainty.bootstrap import bootstrap
     from rankagg.uncertainty.bootstrap_result import BootstrapResult
     from rankagg.uncertainty.membership import add_systems, remove_systems, remove_tasks

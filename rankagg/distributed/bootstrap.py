@@ -147,10 +147,11 @@ def distributed_bootstrap(
     --------
     >>> import rankagg
     >>> import distributed
-    >>> with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
+    >>> table = rankagg.load_example("toy")
+    >>> with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=":0") as cluster:
     ...     with distributed.Client(cluster) as client:
-    ...         res = rankagg.distributed_bootstrap(rankagg.load_example("toy"), "kemeny", n_resamples=100, rng=0, scheduler=client)
-    >>> local = rankagg.bootstrap(rankagg.load_example("toy"), "kemeny", n_resamples=100, rng=0)
+    ...         res = rankagg.distributed_bootstrap(table, "kemeny", n_resamples=100, rng=0, scheduler=client)
+    >>> local = rankagg.bootstrap(table, "kemeny", n_resamples=100, rng=0)
     >>> bool((res.ranks == local.ranks).all())
     True
     """

@@ -334,7 +334,7 @@ def poisson_bootstrap(
     >>> g = np.random.default_rng(0)
     >>> frame = pd.DataFrame({"task": ["t"] * 300, "instance": np.arange(300),
     ...                       "a": g.normal(0.6, 1, 300), "b": g.normal(0.5, 1, 300), "c": g.normal(0, 1, 300)})
-    >>> with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
+    >>> with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=":0") as cluster:
     ...     with distributed.Client(cluster) as client:
     ...         res = rankagg.poisson_bootstrap(dd.from_pandas(frame, npartitions=3), "borda",
     ...                                         higher_is_better=True, n_resamples=100, rng=1, scheduler=client)

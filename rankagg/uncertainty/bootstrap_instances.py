@@ -411,26 +411,20 @@ def _fast_instances(
     # resamples per block: the (block, n, n) counts of every column (int64, wins and both) within ~256 MiB
     step = int(max(1, min(b, (256 * 2**20) // (16 * n * n * m + 8 * int(sizes.sum())))))
     shared = (table, info, kw, params, resample, parts)
-    mapper = resample_mapper()
-    if mapper is None:
-        for a in range(0, b, step):
-            e = min(a + step, b)
-            ranks[a:e] = _fast_block(shared, (task_counts[a:e], seeds[a:e], gen))
-            bar.update(e)
-        return
-    jobs = []
+    mapper, jobs = resample_mapper(), []
     for a in range(0, b, step):
         e = min(a + step, b)
+        if mapper is None:
+            ranks[a:e] = _fast_block(shared, (task_counts[a:e], seeds[a:e], gen))
+            bar.update(e)
+            continue
         jobs.append((task_counts[a:e], seeds[a:e], gen.bit_generator.state))
-        for r in range(a, e):  # the draws of _draw_instances, without sorting them
-            if resample != "tasks":
-                for j in np.nonzero(task_counts[r])[0]:
-                    gen.integers(0, sizes[j], size=sizes[j])
-    a = 0
-    for blk in mapper(_fast_block, shared, jobs):
+        for r in range(a, e) if resample != "tasks" else ():  # the draws of _draw_instances, not sorted
+            for j in np.nonzero(task_counts[r])[0]:
+                gen.integers(0, sizes[j], size=sizes[j])
+    for a, blk in zip(range(0, b, step), mapper(_fast_block, shared, jobs), strict=True) if jobs else ():
         ranks[a : a + len(blk)] = blk
-        a += len(blk)
-        bar.update(a)
+        bar.update(a + len(blk))
 
 
 def _fast_block(shared: tuple[Any, ...], job: tuple[np.ndarray, list[int | None], Any]) -> np.ndarray:
