@@ -174,15 +174,10 @@ def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _S
         if drawn.any():
             w[drawn] = poisson_weights(keys[idx], spec.seed, resamples[drawn])
         sums.size[:, j] += w.sum(axis=1)
-        r2 = (2 * n + 2) - codes.astype(np.int64)  # doubled ranks
-        sums.rank2[:, j] += w @ r2.T
-        sums.score[:, j] += w.astype(np.float64) @ scores[:, idx].T
-        for a in range(0, idx.size, _CHUNK):
-            g = codes[:, a : a + _CHUNK]
-            wt = w[:, a : a + _CHUNK].astype(np.float32).T  # (c, nb)
-            for i in range(n):
-                above = (g[i][None, :] > g).astype(np.float32)  # (n, c): i above j on each instance
-                sums.wins[:, j, i, :] += np.rint(above @ wt).astype(np.int64).T
+        wf = w.astype(np.float64)  # exact: the sums stay far below 2**53
+        sums.rank2[:, j] += np.rint(wf @ ((2 * n + 2) - codes.astype(np.float64)).T).astype(np.int64)  # doubled ranks
+        sums.score[:, j] += wf @ scores[:, idx].T
+        _count_weighted(codes, w, resamples, sums.wins[:, j])
     return sums
 
 
@@ -192,6 +187,40 @@ def _tasks_of(column: Any) -> set[str]:
 
 def _add(a: _Sums, b: _Sums) -> _Sums:
     return a + b
+
+
+def _count_weighted(codes: np.ndarray, w: np.ndarray, resamples: np.ndarray, out: np.ndarray) -> None:
+    """Add to ``out[k]`` (n, n) the weight of the instances where i ranks above j, for each row ``k`` of ``w``.
+
+    The data itself (resample -1, every weight 1): the pairwise kernel once. A few resamples: each instance
+    repeated as often as it is drawn, then the same kernel (exact integers). Many: per system, a float32 product
+    of its "above" indicators with the block of weights, in chunks whose sums stay far below 2**24 (exact).
+    """
+    from rankagg.rankings.kernels import count_codes
+
+    n = codes.shape[0]
+    both = np.zeros((n, n), np.int64)
+    full = np.flatnonzero(resamples < 0)
+    if full.size:
+        once = np.zeros((n, n), np.int64)
+        count_codes(codes, once, both)
+        out[full] += once
+    drawn = np.flatnonzero(resamples >= 0)
+    if drawn.size < _GEMM_FROM:
+        for k in drawn:
+            count_codes(np.repeat(codes, w[k], axis=1), out[k], both)
+        return
+    acc = np.zeros((n, n, drawn.size), np.int64)
+    for a in range(0, codes.shape[1], _CHUNK):
+        g = codes[:, a : a + _CHUNK]
+        wt = w[drawn, a : a + _CHUNK].astype(np.float32).T  # (c, resamples)
+        for i in range(n):
+            acc[i] += np.rint((g[i][None, :] > g).astype(np.float32) @ wt).astype(np.int64)
+    out[drawn] += acc.transpose(2, 0, 1)
+
+
+_GEMM_FROM = 16  # resamples per block from which the product beats repeating and counting (measured: 0.45 s per
+# resample for 200 systems x 50,000 instances repeated and counted, against 3.5 s + 0.06 s per resample)
 
 
 def _tree_sum(items: list[Any]) -> Any:
