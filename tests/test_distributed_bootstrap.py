@@ -241,3 +241,13 @@ def test_poisson_bootstrap_refuses_a_rule_without_counted_form_and_an_unknown_di
         poisson_bootstrap(ddf, "median", higher_is_better=True, scheduler=two)
     with pytest.raises(rankagg.RankaggError, match=r"higher_is_better: no direction for task\(s\) 't1'"):
         poisson_bootstrap(ddf, "borda", higher_is_better={"t0": True}, scheduler=two)
+
+
+def test_several_poisson_rankings_from_one_pass_are_the_single_ones(two):
+    ddf = dd.from_pandas(wide(generated_instances(n=6, sizes=(60, 40))), npartitions=3)
+    kw = {"higher_is_better": True, "n_resamples": 30, "rng": 4, "scheduler": two}
+    both = poisson_bootstrap(ddf, rankings=["kemeny", {"rule": "borda", "level": "two", "outer": "kemeny"}], **kw)
+    assert list(both) == ["kemeny", "borda -> kemeny"]
+    np.testing.assert_array_equal(both["kemeny"].ranks, poisson_bootstrap(ddf, "kemeny", **kw).ranks)
+    two_level = poisson_bootstrap(ddf, "borda", level="two", outer="kemeny", **kw)
+    np.testing.assert_array_equal(both["borda -> kemeny"].ranks, two_level.ranks)

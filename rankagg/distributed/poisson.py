@@ -299,6 +299,7 @@ def poisson_bootstrap(
     rtol: float = 0.0,
     block_memory: int = 64 * 2**20,
     scheduler: Any = None,
+    rankings: Sequence[str | Mapping[str, Any]] | None = None,
     **params: Any,
 ) -> Any:
     """Bootstrap the ranking of instance-level scores that do not fit in memory: a streaming Poisson bootstrap.
@@ -343,12 +344,17 @@ def poisson_bootstrap(
         block, so a larger block means fewer reads.
     scheduler : str, distributed.Client or None
         Where to run (see :func:`rankagg.distributed.cluster.using_client`).
+    rankings : sequence of str or mapping, optional
+        Several rankings from the same pass over the data and the same resamples, instead of ``rule``, ``level``
+        and ``outer``: each a rule name (one level) or a mapping such as ``{"rule": "borda", "level": "two",
+        "outer": "kemeny"}``. The result is then a dict ``{label: BootstrapResult}`` (label: the rule, or
+        ``"inner -> outer"`` for two levels).
     **params
         Parameters of the (outer) rule.
 
     Returns
     -------
-    BootstrapResult
+    BootstrapResult, or dict of them when ``rankings`` is given
 
     Raises
     ------
@@ -378,20 +384,10 @@ def poisson_bootstrap(
     from rankagg.uncertainty.resampling import check_rng
 
     t0 = time.perf_counter()
-    info = get_rule(rule)
-    if level not in ("one", "two"):
-        raise RankaggError(f"level={level!r}: use 'one' (instances pooled) or 'two' (per task, then across tasks).")
-    if level == "one" and not (info.pairwise_ok or info.name in POISSON_RULES):
-        raise RankaggError(
-            f"rule={info.name!r}: the Poisson bootstrap ranks from counted sums, which {info.name!r} does not read; "
-            f"use {', '.join(map(repr, POISSON_RULES))} or a pairwise rule (Kemeny, Copeland, Schulze, ...), or "
-            "level='two'."
-        )
-    if level == "two" and info.name not in POISSON_RULES:
-        raise RankaggError(
-            f"rule={info.name!r}: with level='two' the inner rule is 'mean' or 'borda'; give the outer one as outer=."
-        )
-    outer_name = get_rule(outer if outer is not None else info.name).name if level == "two" else None
+    asked = [{"rule": rule, "level": level, "outer": outer}] if rankings is None else list(rankings)
+    variants = [_variant(v) for v in asked]
+    if not variants:
+        raise RankaggError("rankings: give at least one ranking, e.g. ['borda', {'rule': 'borda', 'level': 'two'}].")
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise RankaggError(f"n_resamples={n_resamples!r}: must be a positive integer.")
     if rng is not None and (isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0):
@@ -433,7 +429,7 @@ def poisson_bootstrap(
                 f"higher_is_better={higher_is_better!r}: give True, False, or a mapping of task to True/False; "
                 "rankagg never guesses a metric's direction."
             )
-        if level == "one" and info.name == "mean" and len(set(directions)) > 1:
+        if any(v[1] == "one" and v[0].name == "mean" for v in variants) and len(set(directions)) > 1:
             raise RankaggError("rule='mean': the tasks' directions differ; use 'borda' or a pairwise rule.")
         spec = _Spec(systems, tasks, directions, task, instance, int(seed), float(atol), float(rtol))
         n, m = len(systems), len(tasks)
@@ -441,16 +437,19 @@ def poisson_bootstrap(
         order = np.arange(-1, int(n_resamples))
         per_block = max(1, int(block_memory // (8 * m * n * (n + 2) + 8 * m)))
         parts = data[[task, instance, *systems]].to_delayed()
-        ranks = np.empty((order.size, n), dtype=np.int64)
+        ranks = np.empty((len(variants), order.size, n), dtype=np.int64)
         sizes = np.empty((order.size, m), dtype=np.int64)
         from rankagg.distributed.bootstrap import DaskMapper
 
         mapper = DaskMapper(client)
-        p_info = get_rule(outer_name) if level == "two" else info
-        run = {k: v for k, v in params.items() if k != "rng"}
-        if "rng" in p_info.params:
-            run["rng"] = int(np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0] >> np.uint64(1))
-        p_info.check_params(run)
+        runs = []
+        for info, level, outer_name in variants:
+            p_info = get_rule(outer_name) if level == "two" else info
+            run = {k: v for k, v in params.items() if k != "rng"}
+            if "rng" in p_info.params:
+                run["rng"] = int(np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0] >> np.uint64(1))
+            p_info.check_params(run)
+            runs.append(run)
         for a in range(0, order.size, per_block):
             blk = order[a : a + per_block]
             total = _tree_sum([dask.delayed(_partition_sums)(d, p, spec, blk) for p, d in enumerate(parts)])
@@ -458,35 +457,65 @@ def poisson_bootstrap(
             sizes[a : a + blk.size] = sums.size
             step = max(1, blk.size // (4 * max(1, sum(client.nthreads().values()))))
             jobs = [(_slice(sums, k, k + step), np.arange(min(step, blk.size - k))) for k in range(0, blk.size, step)]
-            ranks[a : a + blk.size] = np.concatenate(mapper(_rank_block, (spec, info, level, outer_name, run), jobs))
+            for v, ((info, level, outer_name), run) in enumerate(zip(variants, runs, strict=True)):
+                shared = (spec, info, level, outer_name, run)
+                ranks[v, a : a + blk.size] = np.concatenate(mapper(_rank_block, shared, jobs))
     note = (
         "Poisson bootstrap: each instance weighted by an independent Poisson(1) draw in each resample (a task's "
         "resample holds a random number of instances around its size); counts are the drawn instances per task"
     )
-    res_params: dict[str, Any] = {k: v for k, v in params.items() if k != "rng"}
-    res_params["level"] = level
-    if level == "two":
-        res_params["outer"] = outer_name
-    full, boot = ranks[0], ranks[1:]
-    boot.setflags(write=False)
     counts = sizes[1:]
     counts.setflags(write=False)
-    return BootstrapResult(
-        rule=info.name,
-        params=MappingProxyType(res_params),
-        resample="instances (Poisson)",
-        systems=systems,
-        full_ranks=full,
-        ranks=boot,
-        counts=counts,
-        confidence=float(confidence),
-        missing_policy="raise",
-        seed=seed,
-        n_distinct=int(boot.shape[0]),
-        time_seconds=time.perf_counter() - t0,
-        n_units=int(sizes[0].max()),
-        note=note,
-    )
+    out = {}
+    for v, (info, level, outer_name) in enumerate(variants):
+        res_params: dict[str, Any] = {k: val for k, val in params.items() if k != "rng"}
+        res_params["level"] = level
+        if level == "two":
+            res_params["outer"] = outer_name
+        full, boot = ranks[v, 0], ranks[v, 1:]
+        boot.setflags(write=False)
+        label = info.name if level == "one" else f"{info.name} -> {outer_name}"
+        out[label] = BootstrapResult(
+            rule=info.name,
+            params=MappingProxyType(res_params),
+            resample="instances (Poisson)",
+            systems=systems,
+            full_ranks=full,
+            ranks=boot,
+            counts=counts,
+            confidence=float(confidence),
+            missing_policy="raise",
+            seed=seed,
+            n_distinct=int(boot.shape[0]),
+            time_seconds=time.perf_counter() - t0,
+            n_units=int(sizes[0].max()),
+            note=note,
+        )
+    return out if rankings is not None else next(iter(out.values()))
+
+
+def _variant(v: Any) -> tuple[Any, str, str | None]:
+    """``(rule info, level, outer rule name)`` of a ranking given as a rule name or a mapping; refuses what the
+    counted sums cannot rank."""
+    from rankagg.rules import get_rule
+
+    spec = {"rule": v} if isinstance(v, str) else dict(v)
+    info = get_rule(spec.get("rule", "borda"))
+    level = spec.get("level", "one") or "one"
+    if level not in ("one", "two"):
+        raise RankaggError(f"level={level!r}: use 'one' (instances pooled) or 'two' (per task, then across tasks).")
+    if level == "one" and not (info.pairwise_ok or info.name in POISSON_RULES):
+        raise RankaggError(
+            f"rule={info.name!r}: the Poisson bootstrap ranks from counted sums, which {info.name!r} does not read; "
+            f"use {', '.join(map(repr, POISSON_RULES))} or a pairwise rule (Kemeny, Copeland, Schulze, ...), or "
+            "level='two'."
+        )
+    if level == "two" and info.name not in POISSON_RULES:
+        raise RankaggError(
+            f"rule={info.name!r}: with level='two' the inner rule is 'mean' or 'borda'; give the outer one as outer=."
+        )
+    outer = spec.get("outer")
+    return info, level, (get_rule(outer if outer is not None else info.name).name if level == "two" else None)
 
 
 def _slice(s: _Sums, a: int, b: int) -> _Sums:
