@@ -251,3 +251,12 @@ def test_several_poisson_rankings_from_one_pass_are_the_single_ones(two):
     np.testing.assert_array_equal(both["kemeny"].ranks, poisson_bootstrap(ddf, "kemeny", **kw).ranks)
     two_level = poisson_bootstrap(ddf, "borda", level="two", outer="kemeny", **kw)
     np.testing.assert_array_equal(both["borda -> kemeny"].ranks, two_level.ranks)
+
+
+def test_given_counts_are_all_farmed_out(two):
+    # several rules on the same resamples (counts=): every row is ranked, in blocks of 2,048 on the workers
+    t = generated_table(n=6, m=8)
+    first = rankagg.bootstrap(t, "borda", n_resamples=5000, rng=1)
+    res = distributed_bootstrap(t, "copeland", counts=first.counts, scheduler=two)
+    np.testing.assert_array_equal(res.ranks, rankagg.bootstrap(t, "copeland", counts=first.counts).ranks)
+    assert res.ranks.shape == (5000, 6)

@@ -18,9 +18,11 @@ other files, does not change any weight.
 
 What each partition computes: every instance ranked once (:func:`rankagg.rankings.kernels.rank_codes`), then for
 a block of resamples at once, per task: the weighted pairwise win counts (``sum of weights where i ranks above
-j``, integer counts summed exactly in float32 chunks far below 2**24), the weighted sums of doubled ranks
-(integers) and of scores, and the weighted size. These are summed over partitions by a tree reduction; the
-rule then runs on each resample's sums, as the one- and two-level aggregation of an in-memory InstanceTable does.
+j``: exact integers, from :func:`~rankagg.rankings.kernels.count_codes` on the instances repeated as often as
+they are drawn, or for many resamples at once from float32 products in chunks whose sums stay far below 2**24),
+the weighted sums of doubled ranks (integers) and of scores, and the weighted size. These are summed over
+partitions by a tree reduction; the rule then runs on each resample's sums, as the one- and two-level aggregation
+of an in-memory InstanceTable does.
 Memory per worker: one partition's scores and ranks plus one ``(resamples in a block, tasks, n, n)`` block of
 counts (``block_memory``, 64 MiB by default).
 """
@@ -147,7 +149,8 @@ def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _S
                  np.zeros((nb, m), np.int64))  # fmt: skip
     if len(part) == 0:
         return sums
-    scores = part[list(spec.systems)].to_numpy(dtype=np.float64).T  # (n, rows)
+    # (n, rows), C order: ranking and the products read rows (3x faster than the transposed view)
+    scores = np.ascontiguousarray(part[list(spec.systems)].to_numpy(dtype=np.float64).T)
     tasks = part[spec.task].astype(str).to_numpy()
     inst = part[spec.instance].astype(str).to_numpy()
     if np.isnan(scores).any():
@@ -168,7 +171,8 @@ def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _S
         j = pos[t]
         idx = np.flatnonzero(tasks == t)
         sign = 1.0 if spec.directions[j] else -1.0
-        codes = rank_codes(scores[:, idx], sign, atol=spec.atol, rtol=spec.rtol, dtype=dtype)
+        block = scores[:, idx[0] : idx[-1] + 1] if idx[-1] - idx[0] + 1 == idx.size else scores[:, idx]
+        codes = rank_codes(block, sign, atol=spec.atol, rtol=spec.rtol, dtype=dtype)
         w = np.ones((nb, idx.size), dtype=np.int64)
         drawn = resamples >= 0
         if drawn.any():
@@ -176,7 +180,7 @@ def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _S
         sums.size[:, j] += w.sum(axis=1)
         wf = w.astype(np.float64)  # exact: the sums stay far below 2**53
         sums.rank2[:, j] += np.rint(wf @ ((2 * n + 2) - codes.astype(np.float64)).T).astype(np.int64)  # doubled ranks
-        sums.score[:, j] += wf @ scores[:, idx].T
+        sums.score[:, j] += wf @ block.T
         _count_weighted(codes, w, resamples, sums.wins[:, j])
     return sums
 

@@ -329,8 +329,8 @@ def bootstrap(
         if mapper is None:
             ranks = _batch_ranks((inp, info, run_params), counts)
         else:  # farmed out in blocks of rows: each row's ranks depend on that row only
-            step = _BATCH_ROWS
-            blocks = mapper(_batch_ranks, (inp, info, run_params), [counts[a : a + step] for a in range(0, b, step)])
+            rows = range(0, counts.shape[0], _BATCH_ROWS)  # (b is 1 when counts are given)
+            blocks = mapper(_batch_ranks, (inp, info, run_params), [counts[a : a + _BATCH_ROWS] for a in rows])
             ranks = np.concatenate(list(blocks))
         n_distinct = int(np.unique(counts, axis=0).shape[0])
     else:
