@@ -27,7 +27,7 @@ from rankagg._version import __version__
 
 # The public names, each imported from its stage on first use (PEP 562), so that `import rankagg` and the command
 # line's start pay only for what they use; rankagg.io is imported with the first name, because it registers the
-# battle-log readers with the data stage.
+# battle-log readers with the data stage, and so is rankagg.distributed (light), which registers backend="dask".
 _PUBLIC: dict[str, str] = {
     "aggregate": "rankagg.aggregation.aggregate",
     "compare": "rankagg.aggregation.aggregate",
@@ -129,6 +129,7 @@ def __getattr__(name: str) -> object:
     if module is None:
         raise AttributeError(f"module 'rankagg' has no attribute {name!r}")
     importlib.import_module("rankagg.io")
+    importlib.import_module("rankagg.distributed")  # registers backend="dask"; imports no Dask
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -16,6 +16,7 @@ import pandas as pd
 
 from rankagg._errors import RankaggError, RuleError
 from rankagg._threads import one_blas_thread
+from rankagg.aggregation.backends import engine_for
 from rankagg.aggregation.battles import aggregate_profile, check_connected, check_pairwise_rule
 from rankagg.aggregation.levels import aggregate_instances, compare_instances
 from rankagg.aggregation.results import ComparisonResult, RankingResult
@@ -96,6 +97,8 @@ def aggregate(
     pairwise: str = "observed",
     chunk_size: int | None = None,
     max_memory: int | None = None,
+    backend: str | None = None,
+    scheduler: Any = None,
     **params: Any,
 ) -> RankingResult:
     """Rank the systems of ``table`` with one rule.
@@ -142,6 +145,14 @@ def aggregate(
     chunk_size, max_memory : int, optional
         Instance-level data: instances per chunk, or a bound in bytes on the
         working memory of the chunked passes (default 256 MiB).
+    backend : {"local", "dask"}, optional
+        Where to run: in this process (default), or on a Dask cluster (``pip install 'rankagg[dask]'``), which a
+        Dask collection, a :class:`~rankagg.distributed.frames.DistributedInstances` or a
+        :class:`~rankagg.distributed.battles.DistributedBattles` selects by themselves. The same result: counts
+        are reduced over the partitions, then the same rules run (see :mod:`rankagg.distributed`).
+    scheduler : str or distributed.Client, optional
+        ``backend="dask"``: a scheduler address or client (default: the current client, the Dask configuration,
+        else a local cluster).
     **params
         Rule parameters (e.g. ``time_limit=10`` for Kemeny); unknown names raise.
 
@@ -184,6 +195,24 @@ def aggregate(
     >>> rankagg.aggregate(log, rule="bradley_terry").ranking
     ['A', 'B', 'C']
     """
+    engine = engine_for(table, backend, scheduler)
+    if engine is not None:
+        return engine.aggregate(
+            table,
+            rule,
+            atol=atol,
+            rtol=rtol,
+            level=level,
+            inner=inner,
+            outer=outer,
+            inner_params=inner_params,
+            instance_weighting=instance_weighting,
+            pairwise=pairwise,
+            chunk_size=chunk_size,
+            max_memory=max_memory,
+            scheduler=scheduler,
+            params=params,
+        )
     if isinstance(table, InstanceTable):
         check_comparison_design(table)
         return aggregate_instances(
@@ -243,6 +272,8 @@ def compare(
     pairwise: str = "observed",
     chunk_size: int | None = None,
     max_memory: int | None = None,
+    backend: str | None = None,
+    scheduler: Any = None,
 ) -> ComparisonResult:
     """Apply several rules to one table and show where they disagree with the reference (the mean).
 
@@ -268,6 +299,8 @@ def compare(
     level, inner, inner_params, instance_weighting, pairwise, chunk_size, max_memory
         As in :func:`aggregate`. With ``level="two"`` the compared rules are
         the outer rules, all fed by the same ``inner`` rule.
+    backend, scheduler
+        As in :func:`aggregate`: ``backend="dask"`` counts once on the cluster for every rule.
 
     Returns
     -------
@@ -291,6 +324,25 @@ def compare(
     1  borda                  A                  B
     2  borda                  C                  B
     """
+    engine = engine_for(table, backend, scheduler)
+    if engine is not None:
+        return engine.compare(
+            table,
+            rules,
+            reference=reference,
+            top_k=top_k,
+            atol=atol,
+            rtol=rtol,
+            params=params,
+            level=level,
+            inner=inner,
+            inner_params=inner_params,
+            instance_weighting=instance_weighting,
+            pairwise=pairwise,
+            chunk_size=chunk_size,
+            max_memory=max_memory,
+            scheduler=scheduler,
+        )
     if rules is None:
         rules = default_compare_rules(table)[0]
     if isinstance(rules, str):

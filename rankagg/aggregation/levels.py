@@ -44,7 +44,17 @@ from rankagg.rules import RuleInfo, RuleInput, get_rule
 from rankagg.rules.base import ExpectedRuleInput
 from rankagg.rules.majority import margins
 
-__all__ = ["FAST_RULES", "LEVELS", "aggregate_instances", "compare_instances", "inner_table", "one_level", "outer_name"]
+__all__ = [
+    "FAST_RULES",
+    "LEVELS",
+    "aggregate_instances",
+    "aggregate_pass",
+    "compare_instances",
+    "compare_pass",
+    "inner_table",
+    "one_level",
+    "outer_name",
+]
 
 LEVELS: tuple[str, ...] = ("one", "two")
 # rules with a chunked fast path besides the pairwise-only ones
@@ -368,6 +378,38 @@ def aggregate_instances(
     """:func:`rankagg.aggregate` on an instance table."""
     level = _check_options(level, pairwise, inner, outer)
     run = InstancePass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
+    return aggregate_pass(
+        run,
+        rule,
+        level=level,
+        inner=inner,
+        outer=outer,
+        inner_params=inner_params,
+        instance_weighting=instance_weighting,
+        pairwise=pairwise,
+        params=params,
+    )
+
+
+def aggregate_pass(
+    run: InstancePass,
+    rule: str,
+    *,
+    level: str | None,
+    inner: str | None,
+    outer: str | None,
+    inner_params: Mapping[str, Any] | None,
+    instance_weighting: str | None,
+    pairwise: str,
+    params: Mapping[str, Any],
+) -> RankingResult:
+    """:func:`aggregate_instances` on the statistics of a pass (``run.stats``), local or counted elsewhere.
+
+    ``run.table`` needs the metadata of an :class:`~rankagg.InstanceTable` (systems, columns, offsets, policy);
+    its scores are read only by rules without a fast path (through ``run.voter_ranks``).
+    """
+    table = run.table
+    level = _check_options(level, pairwise, inner, outer)
     if level == "one":
         if inner_params:
             raise RankaggError("inner_params: only used with level='two'; pass the rule's parameters as keywords.")
@@ -416,8 +458,38 @@ def compare_instances(
     max_memory: int | None,
 ) -> ComparisonResult:
     """:func:`rankagg.compare` on an instance table (the compared rules are the outer rules with level='two')."""
-    level = _check_options(level, pairwise, inner, None)
+    _check_options(level, pairwise, inner, None)
     run = InstancePass(table, atol=atol, rtol=rtol, chunk_size=chunk_size, max_memory=max_memory)
+    return compare_pass(
+        run,
+        rules,
+        reference=reference,
+        top_k=top_k,
+        params=params,
+        level=level,
+        inner=inner,
+        inner_params=inner_params,
+        instance_weighting=instance_weighting,
+        pairwise=pairwise,
+    )
+
+
+def compare_pass(
+    run: InstancePass,
+    rules: Sequence[str],
+    *,
+    reference: str,
+    top_k: int | None,
+    params: Mapping[str, Mapping[str, Any]] | None,
+    level: str | None,
+    inner: str | None,
+    inner_params: Mapping[str, Any] | None,
+    instance_weighting: str | None,
+    pairwise: str,
+) -> ComparisonResult:
+    """:func:`compare_instances` on the statistics of a pass (see :func:`aggregate_pass`)."""
+    table = run.table
+    level = _check_options(level, pairwise, inner, None)
     if level == "two":
         if instance_weighting is not None:
             raise RankaggError("instance_weighting: only used with level='one'.")

@@ -18,12 +18,14 @@ from rankagg.cli import sources as _sources
 from rankagg.cli.options import (
     FORMATS,
     PAPER_FORMATS,
+    _add_backend_args,
     _add_level_args,
     _add_output_args,
     _add_table_args,
     _emit,
     _load,
     _Parser,
+    _uses_dask,
 )
 from rankagg.uncertainty.names import DEFAULT_RULES, STUDIES
 
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
+    _add_backend_args(p)
     _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_rank)
 
@@ -97,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", action="append", metavar="RULE.KEY=VALUE", help="rule parameter, e.g. kemeny.time_limit=10"
     )
     p.add_argument("--seed", type=int, help="random seed for rules that use randomness")
+    _add_backend_args(p)
     _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_compare)
 
@@ -231,6 +235,12 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
         parser.print_help()
         return 0
     try:
+        if _uses_dask(args):  # one cluster connection for the whole command (a local cluster is started once)
+            from rankagg.distributed.cluster import using_client
+
+            with using_client(args.scheduler) as client:
+                args.scheduler = client
+                return int(args.func(args))
         return int(args.func(args))
     except RankaggError as exc:
         temp = getattr(args, "stdin_path", None)

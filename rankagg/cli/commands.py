@@ -48,6 +48,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.rules is None:
         defaults, why = default_compare_rules(table)
         rules = list(defaults)
+        if hasattr(table, "npartitions"):  # --backend dask: the defaults that run there
+            from rankagg.distributed.engine import distributed_rules
+
+            kept = [r for r in rules if get_rule(r).name in distributed_rules()]
+            if kept != rules:
+                left = sorted(set(rules) - set(kept))
+                why = f"{why + '; ' if why else ''}{', '.join(left)} cannot run on the Dask backend"
+                rules = kept
         if why:
             sys.stderr.write(
                 f"rankagg: note: comparing {','.join(rules)} ({why}); choose with --rules and --reference\n"

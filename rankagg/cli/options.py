@@ -198,6 +198,32 @@ def _add_level_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_backend_args(p: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--scheduler`` (``rank`` and ``compare``): count on a Dask cluster."""
+    g = p.add_argument_group("distributed: count on a Dask cluster (pip install 'rankagg[dask]')")
+    g.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default=None,
+        help="where to count: this process (local, default) or a Dask cluster (dask): FILE may then be a glob or "
+        "a directory of Parquet/CSV files, read by the workers",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --backend dask; without it: the Dask "
+        "configuration, e.g. DASK_SCHEDULER_ADDRESS, else a local cluster on this machine)",
+    )
+
+
+def _uses_dask(args: argparse.Namespace) -> bool:
+    backend = getattr(args, "backend", None)
+    scheduler = getattr(args, "scheduler", None)
+    if backend == "local" and scheduler is not None:
+        raise CLIError("--scheduler goes with --backend dask; leave --backend local out, or the scheduler.")
+    return backend == "dask" or scheduler is not None
+
+
 def _level_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     inner_params = {k: _parse_scalar(v) for k, v in _key_values(args.inner_param, "--inner-param").items()}
     if args.max_memory is not None and not args.max_memory > 0:
@@ -209,6 +235,7 @@ def _level_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "instance_weighting": args.instance_weighting,
         "pairwise": args.pairwise,
         "max_memory": None if args.max_memory is None else int(args.max_memory * 2**20),
+        **({"backend": "dask", "scheduler": args.scheduler} if _uses_dask(args) else {}),
     }
 
 
@@ -232,6 +259,8 @@ def _load(args: argparse.Namespace) -> Any:
     levels = hasattr(args, "instance_col")  # rank and compare read instance-level files and battle logs
     if args.file == "-":
         args.file = _stdin_to_file(args)
+    if _uses_dask(args):
+        return _load_distributed(args)
     kind = _sources.source_kind(args)
     if kind == "battles":
         return _sources.load_battles(args)
@@ -305,6 +334,84 @@ def _note_dropped(table: Any) -> None:
             f"rankagg: note: --missing {policy} dropped {len(inst)} instances that some system has no score on "
             "(--format json lists them)\n"
         )
+
+
+def _load_distributed(args: argparse.Namespace) -> Any:
+    """``--backend dask``: instance-level scores read by the workers, or a battle log counted by them."""
+    from rankagg.distributed.battles import read_battles
+    from rankagg.distributed.instances import read_instances
+
+    refused = [
+        flag
+        for flag, given in (
+            ("--dataset", bool(args.dataset)),
+            ("--tasks", bool(_split_list(args.tasks))),
+            ("--where", bool(_where(args))),
+            ("--group", getattr(args, "group", None) is not None),
+            ("--from " + str(args.source), args.source not in ("auto", "table", "battles")),
+            ("--split-compound / --aggregate-columns", _sources.wide_options(args)),
+        )
+        if given
+    ]
+    if refused:
+        raise CLIError(
+            f"{', '.join(refused)}: not available with --backend dask, which reads instance-level files or battle "
+            "logs (a file, a directory or a glob of Parquet/CSV files); select systems with --include / --exclude, "
+            "or leave --backend dask out."
+        )
+    kind = args.source if args.source != "auto" else _sources.distributed_kind(args.file, args.input_format)
+    fmt = args.input_format if args.input_format in ("parquet", "csv", "tsv") else None
+    if kind == "battles":
+        if args.include or args.exclude:
+            raise CLIError(
+                "--include / --exclude: a battle log counted with --backend dask keeps every battle; filter the log "
+                "first, or leave --backend dask out."
+            )
+        counts = read_battles(args.file, format=fmt, scheduler=args.scheduler).counts()
+        return counts.to_profile()
+    metrics, weights = _metrics_weights(args)
+    data = read_instances(
+        args.file,
+        layout="wide" if args.layout == "wide" else "long",
+        system=args.system_col,
+        task=args.task_col,
+        instance=args.instance_col or "instance",
+        score=args.score_col,
+        metric=args.metric_col if args.metric_col else None,
+        direction=args.direction_col if args.direction_col else None,
+        higher_is_better=_directions(args),
+        metrics=metrics,
+        weights=weights,
+        include=args.include,
+        exclude=args.exclude,
+        missing=args.missing,
+        format=fmt,
+        scheduler=args.scheduler,
+    )
+    for note in data.notes:
+        sys.stderr.write(f"rankagg: note: {note}\n")
+    return data
+
+
+def _metrics_weights(args: argparse.Namespace) -> tuple[str | dict[str, str] | None, dict[str, float] | None]:
+    metric_items = _split_list(args.metric)
+    metrics: str | dict[str, str] | None
+    if not metric_items:
+        metrics = None
+    elif len(metric_items) == 1 and "=" not in metric_items[0]:
+        metrics = metric_items[0]
+    else:
+        metrics = _key_values(args.metric, "--metric")
+    weights_kv = _key_values(args.weights, "--weights")
+    weights: dict[str, float] | None = None
+    if weights_kv:
+        weights = {}
+        for k, v in weights_kv.items():
+            try:
+                weights[k] = float(v)
+            except ValueError:
+                raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
+    return metrics, weights
 
 
 def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:

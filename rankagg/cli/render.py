@@ -70,7 +70,7 @@ def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
             dropped_systems=list(table.dropped_systems),
             dropped_tasks=list(getattr(table, "dropped_tasks", ())),
         )
-        if isinstance(table, InstanceTable):
+        if isinstance(table, InstanceTable) or hasattr(table, "n_instances_total"):
             rec["instances"] = dict(table.n_instances)
             rec["dropped_instances"] = [list(x) for x in table.dropped_instances]
     filters = {
@@ -88,7 +88,7 @@ def _input_record(table: Any, args: argparse.Namespace) -> dict[str, Any]:
 def _header(table: Any, source: str) -> list[str]:
     if isinstance(table, PairwiseProfile):
         return [f"Battles: {source}: {table.n_battles} battles between {table.n} systems"]
-    if isinstance(table, InstanceTable):
+    if isinstance(table, InstanceTable) or hasattr(table, "n_instances_total"):
         lines = [
             f"Table: {source}: {table.n_systems} systems x {table.n_columns} task columns x "
             f"{table.n_instances_total} instances; missing={table.missing_policy!r}"

@@ -139,6 +139,29 @@ def _sniff(path: Path, fmt: str | None = None) -> str:
     return "battles" if any(c <= set(cols) for c in _BATTLE_COLUMNS) else "table"
 
 
+def distributed_kind(source: str, fmt: str | None) -> str:
+    """``--backend dask``: whether FILE (a file, directory or glob) holds battles or instance-level scores."""
+    import glob
+    import os
+
+    if os.path.isdir(source):
+        files = sorted(
+            str(p) for p in Path(source).rglob("*") if p.suffix.lower() in (".parquet", ".pq", ".csv", ".tsv")
+        )
+    else:
+        files = sorted(glob.glob(source)) if any(ch in source for ch in "*?[") else [source]
+    files = [f for f in files if os.path.isfile(f)]
+    if not files:
+        raise SourceError(
+            f"{source}: no file matches; give a file, a directory of Parquet/CSV files or a glob such as "
+            "'results/*.parquet' (quoted, so that rankagg expands it)."
+        )
+    name = files[0].lower()
+    guess = fmt or ("parquet" if name.endswith((".parquet", ".pq")) else "tsv" if ".tsv" in name else "csv")
+    cols = set(_columns_of(Path(files[0]), guess))
+    return "battles" if any(c <= cols for c in _BATTLE_COLUMNS) and "score" not in cols else "instances"
+
+
 def wide_options(args: argparse.Namespace) -> bool:
     return bool(args.split_compound or args.aggregate_columns or args.keep_aggregate_columns)
 
