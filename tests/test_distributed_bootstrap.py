@@ -260,3 +260,37 @@ def test_given_counts_are_all_farmed_out(two):
     res = distributed_bootstrap(t, "copeland", counts=first.counts, scheduler=two)
     np.testing.assert_array_equal(res.ranks, rankagg.bootstrap(t, "copeland", counts=first.counts).ranks)
     assert res.ranks.shape == (5000, 6)
+
+
+def test_poisson_bootstrap_of_a_read_instances_collection_is_that_of_the_frame(two):
+    # helper A's validated collection (wide files read on the cluster): same blocks, same keys, same weights
+    from rankagg.distributed import read_instances
+
+    t = generated_instances(n=6, sizes=(70, 50))
+    frame = wide(t)
+    kw = {"n_resamples": 30, "rng": 6, "scheduler": two}
+    direct = poisson_bootstrap(dd.from_pandas(frame, npartitions=3), "kemeny", higher_is_better=True, **kw)
+    data = read_instances(dd.from_pandas(frame, npartitions=4), layout="wide", higher_is_better=True, scheduler=two)
+    np.testing.assert_array_equal(poisson_bootstrap(data, "kemeny", **kw).ranks, direct.ranks)
+    with pytest.raises(rankagg.RankaggError, match="higher_is_better: the collection already holds"):
+        poisson_bootstrap(data, "kemeny", higher_is_better=True, **kw)
+
+
+@pytest.mark.parametrize(
+    ("rule", "kw", "local_kw"),
+    [("borda", {}, {}), ("kemeny", {}, {}), ("borda", {"level": "two", "outer": "kemeny"},
+                                            {"level": "two", "inner": "borda", "outer": "kemeny"})],
+)  # fmt: skip
+def test_poisson_full_ranks_of_weighted_tasks_are_the_local_ones(two, rule, kw, local_kw):
+    from rankagg.distributed import read_instances
+
+    g = np.random.default_rng(2)
+    data = {"t0": np.round(g.normal(np.linspace(0, 1, 6)[:, None], 1, (6, 60)), 1),
+            "t1": np.round(g.normal(np.linspace(1, 0, 6)[:, None], 1, (6, 40)), 1)}  # fmt: skip
+    weights = {"t0": 1.0, "t1": 3.0}  # t1 reverses the order: its weight decides
+    t = InstanceTable.from_arrays(data, systems=[f"s{i}" for i in range(6)], higher_is_better=True, weights=weights)
+    frame = wide(t)
+    frame["weight"] = frame["task"].map(weights)
+    coll = read_instances(dd.from_pandas(frame, npartitions=3), layout="wide", higher_is_better=True, scheduler=two)
+    res = poisson_bootstrap(coll, rule, n_resamples=5, rng=0, scheduler=two, **kw)
+    np.testing.assert_array_equal(res.full_ranks, rankagg.aggregate(t, rule=kw.get("outer", rule), **local_kw).ranks)

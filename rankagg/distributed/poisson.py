@@ -135,54 +135,94 @@ class _Spec:
     seed: int
     atol: float
     rtol: float
+    weights: tuple[float, ...] = ()
+
+    def weight(self, j: np.ndarray) -> np.ndarray:
+        return np.asarray(self.weights, dtype=np.float64)[j] if self.weights else np.ones(len(j))
 
 
 _CHUNK = 1 << 16  # instances per float32 product: weights sum far below 2**24, so the counts are exact
 
 
-def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _Sums:
-    """The weighted sums of one partition for the given resample numbers (-1: the data itself, weights 1)."""
-    from rankagg.rankings.kernels import code_dtype, rank_codes
-
-    n, m, nb = len(spec.systems), len(spec.tasks), resamples.size
-    sums = _Sums(np.zeros((nb, m, n, n), np.int64), np.zeros((nb, m, n), np.int64), np.zeros((nb, m, n)),
+def _empty(spec: _Spec, nb: int) -> _Sums:
+    n, m = len(spec.systems), len(spec.tasks)
+    return _Sums(np.zeros((nb, m, n, n), np.int64), np.zeros((nb, m, n), np.int64), np.zeros((nb, m, n)),
                  np.zeros((nb, m), np.int64))  # fmt: skip
+
+
+def _partition_sums(part: Any, p: int, spec: _Spec, resamples: np.ndarray) -> _Sums:
+    """The weighted sums of one wide pandas partition for the given resamples (-1: the data itself, weights 1)."""
     if len(part) == 0:
-        return sums
+        return _empty(spec, resamples.size)
     # (n, rows), C order: ranking and the products read rows (3x faster than the transposed view)
     scores = np.ascontiguousarray(part[list(spec.systems)].to_numpy(dtype=np.float64).T)
     tasks = part[spec.task].astype(str).to_numpy()
     inst = part[spec.instance].astype(str).to_numpy()
-    if np.isnan(scores).any():
-        i, r = np.argwhere(np.isnan(scores))[0]
-        raise RankaggError(
-            f"scores: missing score of system {spec.systems[i]!r} on task {tasks[r]!r}, instance {inst[r]!r} "
-            f"(partition {p}, {int(np.isnan(scores).sum())} missing there); the Poisson bootstrap needs complete "
-            "instances: drop or fill them first (e.g. ddf.dropna(subset=systems)), and say so when you report."
-        )
-    keys = instance_keys(tasks, inst)
     pos = {t: j for j, t in enumerate(spec.tasks)}
     codes_t = [str(t) for t in np.unique(tasks)]
     unknown = [t for t in codes_t if t not in pos]
     if unknown:
         raise RankaggError(f"task: partition {p} holds task(s) {preview(unknown)} not in tasks={spec.tasks!r}.")
-    dtype = code_dtype(n)
+    blocks = {}
     for t in codes_t:
-        j = pos[t]
         idx = np.flatnonzero(tasks == t)
-        sign = 1.0 if spec.directions[j] else -1.0
         block = scores[:, idx[0] : idx[-1] + 1] if idx[-1] - idx[0] + 1 == idx.size else scores[:, idx]
-        codes = rank_codes(block, sign, atol=spec.atol, rtol=spec.rtol, dtype=dtype)
-        w = np.ones((nb, idx.size), dtype=np.int64)
+        blocks[pos[t]] = (block, inst[idx])
+    return _block_sums(blocks, p, spec, resamples)
+
+
+def _collection_sums(part: Any, spec: _Spec, resamples: np.ndarray) -> _Sums:
+    """The same for a partition of a :class:`~rankagg.distributed.frames.DistributedInstances` (its blocks)."""
+    blocks = {j: (np.ascontiguousarray(b), np.asarray(part.instances[j]).astype(str)) for j, b in part.blocks.items()}
+    return _block_sums(blocks, part.index, spec, resamples)
+
+
+def _block_sums(blocks: Mapping[int, tuple[np.ndarray, np.ndarray]], p: int, spec: _Spec, resamples: Any) -> _Sums:
+    """Weighted sums of per-task-column blocks ``{j: ((n, k) scores, k instance ids)}`` of partition ``p``."""
+    from rankagg.rankings.kernels import code_dtype, rank_codes
+
+    n, nb = len(spec.systems), resamples.size
+    sums = _empty(spec, nb)
+    dtype = code_dtype(n)
+    for j, (block, ids) in blocks.items():
+        if block.shape[1] == 0:
+            continue
+        if np.isnan(block).any():
+            i, r = np.argwhere(np.isnan(block))[0]
+            raise RankaggError(
+                f"scores: missing score of system {spec.systems[i]!r} on task {spec.tasks[j]!r}, instance {ids[r]!r} "
+                f"(partition {p}, {int(np.isnan(block).sum())} missing in that task there); the Poisson bootstrap "
+                "needs complete instances: drop them first (e.g. ddf.dropna(subset=systems), or read_instances(..., "
+                "missing='drop_instances')), and say so when you report."
+            )
+        keys = instance_keys(np.full(ids.size, spec.tasks[j]), ids)
+        codes = rank_codes(block, 1.0 if spec.directions[j] else -1.0, atol=spec.atol, rtol=spec.rtol, dtype=dtype)
+        w = np.ones((nb, ids.size), dtype=np.int64)
         drawn = resamples >= 0
         if drawn.any():
-            w[drawn] = poisson_weights(keys[idx], spec.seed, resamples[drawn])
+            w[drawn] = poisson_weights(keys, spec.seed, resamples[drawn])
         sums.size[:, j] += w.sum(axis=1)
         wf = w.astype(np.float64)  # exact: the sums stay far below 2**53
         sums.rank2[:, j] += np.rint(wf @ ((2 * n + 2) - codes.astype(np.float64)).T).astype(np.int64)  # doubled ranks
         sums.score[:, j] += wf @ block.T
         _count_weighted(codes, w, resamples, sums.wins[:, j])
     return sums
+
+
+def _directions(higher_is_better: Any, tasks: tuple[str, ...]) -> tuple[bool, ...]:
+    if isinstance(higher_is_better, bool):
+        return (higher_is_better,) * len(tasks)
+    if isinstance(higher_is_better, Mapping):
+        lacking = [t for t in tasks if t not in higher_is_better]
+        if lacking:
+            raise RankaggError(
+                f"higher_is_better: no direction for task(s) {preview(lacking)}; give one per task (or one bool)."
+            )
+        return tuple(bool(higher_is_better[t]) for t in tasks)
+    raise RankaggError(
+        f"higher_is_better={higher_is_better!r}: give True, False, or a mapping of task to True/False; "
+        "rankagg never guesses a metric's direction."
+    )
 
 
 def _tasks_of(column: Any) -> set[str]:
@@ -255,10 +295,12 @@ def _ranks_from_sums(sums: _Sums, r: int, spec: _Spec, info: Any, level: str, ou
         else:  # borda
             sc, hib = sums.rank2[r][keep] / (2.0 * size[keep, None]), [False] * keep.size
         names = [spec.tasks[j] for j in keep]
-        table = ScoreTable(sc.T, systems=spec.systems, tasks=names, higher_is_better=dict(zip(names, hib, strict=True)))
+        table = ScoreTable(sc.T, systems=spec.systems, tasks=names, higher_is_better=dict(zip(names, hib, strict=True)),
+                           weights=dict(zip(names, spec.weight(keep).tolist(), strict=True)))  # fmt: skip
         return np.asarray(aggregate(table, rule=outer, **params).ranks, dtype=np.int64)
-    per = 1.0 / size[keep]  # per-task weighting: each task weighs 1, its instances 1 / (its resample's size)
-    total = float(keep.size)
+    # per-task weighting: each task weighs its weight, its instances weight / (its resample's size)
+    per = spec.weight(keep) / size[keep]
+    total = float(spec.weight(keep).sum())
     if info.name == "borda":
         lev = levels_from_scores((per[:, None] * sums.rank2[r][keep]).sum(axis=0) / (2.0 * total),
                                  higher_is_better=False)  # fmt: skip
@@ -291,7 +333,7 @@ def poisson_bootstrap(
     rule: str = "borda",
     *,
     systems: Sequence[str] | None = None,
-    higher_is_better: bool | Mapping[str, bool],
+    higher_is_better: bool | Mapping[str, bool] | None = None,
     n_resamples: int = 200,
     rng: int | None = None,
     task: str = "task",
@@ -317,9 +359,10 @@ def poisson_bootstrap(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame
+    data : dask.dataframe.DataFrame or rankagg.distributed.frames.DistributedInstances
         Wide instance-level scores: one row per (task, instance), a ``task`` and an ``instance`` column, and one
-        numeric column per system. Every score present (no NaN).
+        numeric column per system; or a collection read by :func:`rankagg.distributed.read_instances` (long or
+        wide files, validated; its task columns, directions and weights are used). Every score present (no NaN).
     rule : str, default "borda"
         One level: ``"mean"``, ``"borda"`` or a pairwise rule (Kemeny, Copeland, Schulze, Bradley-Terry, ...),
         on the instances of every task pooled, each task weighing 1 (``instance_weighting="per_task"``). Two
@@ -328,7 +371,8 @@ def poisson_bootstrap(
     systems : sequence of str, optional
         The system columns (default: every column but ``task`` and ``instance``).
     higher_is_better : bool or mapping of task to bool
-        Direction of the scores (required: never guessed); a mapping gives one per task.
+        Direction of the scores of a DataFrame (required: never guessed); a mapping gives one per task. A collection
+        from ``read_instances`` holds its directions: leave it out.
     n_resamples : int, default 200
         Number of resamples.
     rng : int, optional
@@ -402,45 +446,54 @@ def poisson_bootstrap(
     _, seed = check_rng(rng)
     if not 0.0 < float(confidence) < 1.0:
         raise RankaggError(f"confidence={confidence!r}: must lie strictly between 0 and 1 (e.g. 0.95).")
-    cols = [str(c) for c in data.columns]
-    for name, col in (("task", task), ("instance", instance)):
-        if col not in cols:
+    from rankagg.distributed.frames import DistributedInstances
+
+    collection = isinstance(data, DistributedInstances)
+    if collection:  # read_instances(...): validated blocks, directions and weights known
+        if data.has_missing:
             raise RankaggError(
-                f"{name}={col!r}: no such column; the columns are {preview(cols)}.{did_you_mean(col, cols)}"
+                "data: this collection keeps missing scores (missing='partial'); the Poisson bootstrap needs complete "
+                "instances: read it with missing='drop_instances' or 'drop_systems' (what is dropped is in "
+                "data.dropped_instances / data.dropped_systems)."
             )
-    systems = tuple(c for c in cols if c not in (task, instance)) if systems is None else tuple(map(str, systems))
-    absent = [s for s in systems if s not in cols]
-    if absent or len(systems) < 2:
-        raise RankaggError(
-            f"systems: {preview(absent) if absent else list(systems)} "
-            f"{'not among the columns' if absent else 'is fewer than two systems'}; give the system columns, "
-            f"e.g. systems={cols[2:5]!r}."
-        )
-    with using_client(scheduler) as client:
-        found = dask.compute(*[dask.delayed(_tasks_of)(d) for d in data[task].to_delayed()])
-        tasks = tuple(sorted(set().union(*found)))
-        if isinstance(higher_is_better, bool):
-            directions = (higher_is_better,) * len(tasks)
-        elif isinstance(higher_is_better, Mapping):
-            lacking = [t for t in tasks if t not in higher_is_better]
-            if lacking:
+        if higher_is_better is not None:
+            raise RankaggError(
+                "higher_is_better: the collection already holds each task column's direction (read_instances); "
+                "leave it out, or give it to read_instances."
+            )
+        systems, scheduler = data.systems, data.scheduler if scheduler is None else scheduler
+    else:
+        cols = [str(c) for c in data.columns]
+        for name, col in (("task", task), ("instance", instance)):
+            if col not in cols:
                 raise RankaggError(
-                    f"higher_is_better: no direction for task(s) {preview(lacking)}; give one per task (or one bool)."
+                    f"{name}={col!r}: no such column; the columns are {preview(cols)}.{did_you_mean(col, cols)}"
                 )
-            directions = tuple(bool(higher_is_better[t]) for t in tasks)
-        else:
+        systems = tuple(c for c in cols if c not in (task, instance)) if systems is None else tuple(map(str, systems))
+        absent = [s for s in systems if s not in cols]
+        if absent or len(systems) < 2:
             raise RankaggError(
-                f"higher_is_better={higher_is_better!r}: give True, False, or a mapping of task to True/False; "
-                "rankagg never guesses a metric's direction."
+                f"systems: {preview(absent) if absent else list(systems)} "
+                f"{'not among the columns' if absent else 'is fewer than two systems'}; give the system columns, "
+                f"e.g. systems={cols[2:5]!r}."
             )
+    with using_client(scheduler) as client:
+        weights: tuple[float, ...] = ()
+        if collection:
+            tasks, directions = data.labels, tuple(bool(x) for x in data.higher_is_better)
+            weights = tuple(float(w) for w in data.weights)
+        else:
+            found = dask.compute(*[dask.delayed(_tasks_of)(d) for d in data[task].to_delayed()])
+            tasks = tuple(sorted(set().union(*found)))
+            directions = _directions(higher_is_better, tasks)
         if any(v[1] == "one" and v[0].name == "mean" for v in variants) and len(set(directions)) > 1:
             raise RankaggError("rule='mean': the tasks' directions differ; use 'borda' or a pairwise rule.")
-        spec = _Spec(systems, tasks, directions, task, instance, int(seed), float(atol), float(rtol))
+        spec = _Spec(systems, tasks, directions, task, instance, int(seed), float(atol), float(rtol), weights)
         n, m = len(systems), len(tasks)
         # resample -1 is the data itself (every weight 1): its ranks are the full-data ranking
         order = np.arange(-1, int(n_resamples))
         per_block = max(1, int(block_memory // (8 * m * n * (n + 2) + 8 * m)))
-        parts = data[[task, instance, *systems]].to_delayed()
+        parts = None if collection else data[[task, instance, *systems]].to_delayed()
         ranks = np.empty((len(variants), order.size, n), dtype=np.int64)
         sizes = np.empty((order.size, m), dtype=np.int64)
         from rankagg.distributed.bootstrap import DaskMapper
@@ -456,7 +509,10 @@ def poisson_bootstrap(
             runs.append(run)
         for a in range(0, order.size, per_block):
             blk = order[a : a + per_block]
-            total = _tree_sum([dask.delayed(_partition_sums)(d, p, spec, blk) for p, d in enumerate(parts)])
+            if parts is None:
+                total = _tree_sum(data.map_partitions(_collection_sums, spec, blk))
+            else:
+                total = _tree_sum([dask.delayed(_partition_sums)(d, p, spec, blk) for p, d in enumerate(parts)])
             (sums,) = dask.compute(total)
             sizes[a : a + blk.size] = sums.size
             step = max(1, blk.size // (4 * max(1, sum(client.nthreads().values()))))
