@@ -69,6 +69,8 @@ _PUBLIC: dict[str, str] = {
     "battle_perturbations": "rankagg.uncertainty.battles",
     "bootstrap_battles": "rankagg.uncertainty.battles",
     "bootstrap": "rankagg.uncertainty.bootstrap",
+    "distributed_bootstrap": "rankagg.distributed.bootstrap",
+    "poisson_bootstrap": "rankagg.distributed.poisson",
     "BootstrapResult": "rankagg.uncertainty.bootstrap_result",
     "add_systems": "rankagg.uncertainty.membership",
     "remove_systems": "rankagg.uncertainty.membership",
@@ -91,6 +93,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from rankagg.data.instances import InstanceTable
     from rankagg.data.table import MISSING_POLICIES, Column, ScoreTable, rank_table
     from rankagg.datasets import load_example
+    from rankagg.distributed.bootstrap import distributed_bootstrap
+    from rankagg.distributed.poisson import poisson_bootstrap
     from rankagg.io import read_table
     from rankagg.io.battle_counts import read_battle_counts
     from rankagg.rankings.distances import kendall_distance, kendall_tau_b, spearman, top_k_overlap
@@ -170,6 +174,7 @@ __all__ = [
     "compare",
     "comparison_groups",
     "default_compare_rules",
+    "distributed_bootstrap",
     "fit_bt_counts",
     "friedman_nemenyi",
     "get_rule",
@@ -181,6 +186,7 @@ __all__ = [
     "pairwise_counts",
     "pairwise_from_battles",
     "perturbation_studies",
+    "poisson_bootstrap",
     "rank_scores",
     "rank_table",
     "read_battle_counts",

@@ -140,6 +140,11 @@ def _rank_rows(job: tuple[PairwiseProfile, RuleInfo, dict[str, Any], np.ndarray]
     return out
 
 
+def _rank_rows_shared(shared: tuple[PairwiseProfile, RuleInfo, dict[str, Any]], rows: np.ndarray) -> np.ndarray:
+    """:func:`_rank_rows` with the profile, rule and parameters sent once (for ``farm_resamples``)."""
+    return _rank_rows((*shared, rows))
+
+
 def bootstrap_battles(
     battles: PairwiseProfile | pd.DataFrame | str | os.PathLike[str],
     rule: str = "bradley_terry",
@@ -230,7 +235,7 @@ def bootstrap_battles(
     from scipy.sparse import csr_matrix
 
     from rankagg.uncertainty.bootstrap_result import BootstrapResult
-    from rankagg.uncertainty.resampling import _check_confidence, _check_k, _Progress
+    from rankagg.uncertainty.resampling import _check_confidence, _check_k, _Progress, resample_mapper
 
     t0 = time.perf_counter()
     profile = _as_profile(battles, "the bootstrap")
@@ -287,8 +292,11 @@ def bootstrap_battles(
     jobs = [(profile, info, run, uniq[s : s + step]) for s in range(0, uniq.shape[0], step)]
     bar = _Progress(uniq.shape[0], progress, f"bootstrap {info.name}")
     done: list[np.ndarray] = []
-    if n_jobs == 1 or len(jobs) < 2:
-        results: Any = map(_rank_rows, jobs)
+    mapper = resample_mapper()
+    if mapper is not None:  # the same jobs, solved wherever the mapper sends them (farm_resamples)
+        results: Any = mapper(_rank_rows_shared, (profile, info, run), [job[3] for job in jobs])
+    elif n_jobs == 1 or len(jobs) < 2:
+        results = map(_rank_rows, jobs)
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -300,7 +308,7 @@ def bootstrap_battles(
             bar.update(sum(len(d) for d in done))
     finally:
         bar.close()
-        if n_jobs != 1 and len(jobs) >= 2:
+        if mapper is None and n_jobs != 1 and len(jobs) >= 2:
             pool.shutdown()
     ranks = np.concatenate(done)[np.asarray(inverse).ravel()]
     ranks.setflags(write=False)

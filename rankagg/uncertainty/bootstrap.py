@@ -47,6 +47,7 @@ from rankagg.uncertainty.resampling import (
     _valid_partial,
     check_rng,
     resample_counts,
+    resample_mapper,
 )
 
 __all__ = ["bootstrap"]
@@ -70,6 +71,22 @@ def _check_full(full: Any, rule: str, systems: tuple[str, ...], atol: float, rto
             f"full: the result was ranked with atol={full.atol}, rtol={full.rtol}, the bootstrap "
             f"with atol={atol}, rtol={rtol}; give the same tolerances, or leave full out."
         )
+
+
+_BATCH_ROWS = 2048  # resamples per job of a rule's batch form when they are farmed out (farm_resamples)
+
+
+def _batch_ranks(shared: tuple[RuleInput, Any, dict[str, Any]], counts: np.ndarray) -> np.ndarray:
+    """Ranks of the rule's batch form (``RuleInfo.batch``) on rows of task multiplicities."""
+    inp, info, run_params = shared
+    with _one_blas_thread():  # one product: BLAS threads gain little here and, on a busy machine, wait a lot
+        scores, hib = info.batch(inp, counts * inp.table.weights[None, :], **dict(run_params))
+    return _ranks_from_scores(scores, higher_is_better=hib)
+
+
+def _solve_shared(shared: tuple[RuleInput, Any, dict[str, Any]], job: tuple[np.ndarray, int | None]) -> np.ndarray:
+    """One distinct resample's levels (what ``_solve_one`` computes), for :func:`farm_resamples`."""
+    return _solve_one((*shared, *job))
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -310,11 +327,13 @@ def bootstrap(
             run_params[_TASK_WINS] = task_wins
 
     if fast and info.batch is not None and not (table.has_missing and not info.partial_ok):
-        w = counts * table.weights[None, :]
-        kw = {k: v for k, v in run_params.items()}
-        with _one_blas_thread():  # one product: BLAS threads gain little here and, on a busy machine, wait a lot
-            scores, hib = info.batch(inp, w, **kw)
-        ranks = _ranks_from_scores(scores, higher_is_better=hib)
+        mapper = resample_mapper()
+        if mapper is None:
+            ranks = _batch_ranks((inp, info, run_params), counts)
+        else:  # farmed out in blocks of rows: each row's ranks depend on that row only
+            rows = range(0, counts.shape[0], _BATCH_ROWS)  # (b is 1 when counts are given)
+            blocks = mapper(_batch_ranks, (inp, info, run_params), [counts[a : a + _BATCH_ROWS] for a in rows])
+            ranks = np.concatenate(list(blocks))
         n_distinct = _n_distinct_rows(counts)
     else:
         uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
@@ -328,7 +347,12 @@ def bootstrap(
         jobs = [(uniq[k], seeds[k]) for k in range(n_distinct)]
         bar = _Progress(n_distinct, progress, f"bootstrap {info.name}")
         levels_u = np.empty((n_distinct, table.n_systems), dtype=np.int64)
-        if n_jobs == 1 or n_distinct < 2 * n_jobs:
+        mapper = resample_mapper()
+        if mapper is not None:  # the same jobs, solved wherever the mapper sends them (farm_resamples)
+            for k, lev in enumerate(mapper(_solve_shared, (inp, info, run_params), jobs)):
+                levels_u[k] = lev
+                bar.update(k + 1)
+        elif n_jobs == 1 or n_distinct < 2 * n_jobs:
             with _one_blas_thread():
                 for k, (cnt, seed) in enumerate(jobs):
                     levels_u[k] = _solve_one((inp, info, run_params, cnt, seed))

@@ -32,6 +32,7 @@ from rankagg.uncertainty.resampling import (
     _units,
     check_rng,
     resample_counts,
+    resample_mapper,
 )
 
 __all__ = []
@@ -82,6 +83,12 @@ def _instance_job(job: tuple[np.ndarray, list[np.ndarray | None], int | None]) -
     except ScoreTableError:  # a system with no drawn score, or compared with no one: unrankable
         return np.zeros(sub.n_systems, dtype=np.int64)
     return np.asarray(res.ranks, dtype=np.int64)
+
+
+def _instance_shared_job(state: dict[str, Any], job: tuple[np.ndarray, list[np.ndarray | None], int | None]) -> Any:
+    """:func:`_instance_job` with its state passed along (for ``farm_resamples``)."""
+    _init_instance_worker(state)
+    return _instance_job(job)
 
 
 def _init_instance_process(state: dict[str, Any]) -> None:
@@ -331,7 +338,12 @@ def _bootstrap_instances(
     else:
         jobs = [(task_counts[r], _draw_instances(gen, task_counts[r], sizes, resample), seeds[r]) for r in range(b)]
         state = {"table": table, "rule": info.name, "kw": kw, "params": run_params}
-        if n_jobs == 1 or b < 2 * n_jobs:
+        mapper = resample_mapper()
+        if mapper is not None:  # the same jobs, solved wherever the mapper sends them (farm_resamples)
+            for k, rk in enumerate(mapper(_instance_shared_job, state, jobs)):
+                ranks[k] = rk
+                bar.update(k + 1)
+        elif n_jobs == 1 or b < 2 * n_jobs:
             _init_instance_worker(state)
             for k, job in enumerate(jobs):
                 ranks[k] = _instance_job(job)
@@ -387,47 +399,73 @@ def _fast_instances(
     product per column for a block of resamples, instead of ranking and
     counting a rebuilt table per resample. The draws are the per-resample
     loop's, in the same order, so the ranks are the same.
-    """
-    from rankagg.data.instance_counts import ColumnStats
 
+    Under ``farm_resamples`` each block is one job: it carries the generator's state at the block's first
+    resample and redraws the block's instances from it where it runs, while this process only advances the
+    generator past them, so the draws (and the ranks) are the same wherever the blocks are solved.
+    """
     b, m = task_counts.shape
     n = table.n_systems
     sizes = np.diff(table.offsets)
     parts = [_ColumnParts(table, j, kw["atol"], kw["rtol"]) for j in range(m)]
-    missing = table.has_missing
     # resamples per block: the (block, n, n) counts of every column (int64, wins and both) within ~256 MiB
     step = int(max(1, min(b, (256 * 2**20) // (16 * n * n * m + 8 * int(sizes.sum())))))
+    shared = (table, info, kw, params, resample, parts)
+    mapper, jobs = resample_mapper(), []
     for a in range(0, b, step):
-        blk = range(a, min(a + step, b))
-        cnt = [np.zeros((len(blk), int(sizes[j])), dtype=np.int64) for j in range(m)]
-        for k, r in enumerate(blk):
-            for j, pick in enumerate(_draw_instances(gen, task_counts[r], sizes, resample)):
-                cnt[j][k] = 1 if pick is None else np.bincount(pick, minlength=int(sizes[j]))
-        counted = []
+        e = min(a + step, b)
+        if mapper is None:
+            ranks[a:e] = _fast_block(shared, (task_counts[a:e], seeds[a:e], gen))
+            bar.update(e)
+            continue
+        jobs.append((task_counts[a:e], seeds[a:e], gen.bit_generator.state))
+        for r in range(a, e) if resample != "tasks" else ():  # the draws of _draw_instances, not sorted
+            for j in np.nonzero(task_counts[r])[0]:
+                gen.integers(0, sizes[j], size=sizes[j])
+    for a, blk in zip(range(0, b, step), mapper(_fast_block, shared, jobs), strict=True) if jobs else ():
+        ranks[a : a + len(blk)] = blk
+        bar.update(a + len(blk))
+
+
+def _fast_block(shared: tuple[Any, ...], job: tuple[np.ndarray, list[int | None], Any]) -> np.ndarray:
+    """Ranks of a block of resamples (rows of ``task_counts``), their instances drawn from ``gen`` (or its state)."""
+    from rankagg.data.instance_counts import ColumnStats
+
+    table, info, kw, params, resample, parts = shared
+    task_counts, seeds, gen = job
+    if not isinstance(gen, np.random.Generator):  # a bit generator's state: the block's draws start there
+        bits = getattr(np.random, gen["bit_generator"])()
+        bits.state = gen
+        gen = np.random.Generator(bits)
+    nb, m = task_counts.shape
+    sizes = np.diff(table.offsets)
+    missing = table.has_missing
+    cnt = [np.zeros((nb, int(sizes[j])), dtype=np.int64) for j in range(m)]
+    for k in range(nb):
+        for j, pick in enumerate(_draw_instances(gen, task_counts[k], sizes, resample)):
+            cnt[j][k] = 1 if pick is None else np.bincount(pick, minlength=int(sizes[j]))
+    counted = []
+    for j in range(m):
+        wins, both = parts[j].pair_counts(cnt[j], missing)
+        sums = np.einsum("ks,qns->kqn", cnt[j].astype(np.float64), parts[j].sums)
+        counted.append((wins, both, sums))
+    if kw.get("level", "one") == "one":
+        return _one_level_bulk(table, info, kw, params, task_counts, seeds, counted)
+    if not missing and get_rule(kw.get("inner", "mean")).name in ("mean", "borda", "partial_borda"):
+        return _two_level_bulk(table, info, kw, params, task_counts, seeds, counted)
+    ranks = np.empty((nb, table.n_systems), dtype=np.int64)
+    for k in range(nb):
+        stats = {}
         for j in range(m):
-            wins, both = parts[j].pair_counts(cnt[j], missing)
-            sums = np.einsum("ks,qns->kqn", cnt[j].astype(np.float64), parts[j].sums)
-            counted.append((wins, both, sums))
-        if kw.get("level", "one") == "one":
-            ranks[a : a + len(blk)] = _one_level_bulk(table, info, kw, params, task_counts[a : a + len(blk)],
-                                                      seeds[a : a + len(blk)], counted)  # fmt: skip
-            bar.update(a + len(blk))
-            continue
-        if not missing and get_rule(kw.get("inner", "mean")).name in ("mean", "borda", "partial_borda"):
-            _two_level_bulk(table, info, kw, params, task_counts, seeds, counted, blk, ranks, bar)
-            continue
-        for k, r in enumerate(blk):
-            stats = {}
-            for j in range(m):
-                if task_counts[r, j]:
-                    wins, both, sums = counted[j]
-                    stats[j] = ColumnStats(
-                        wins[k], both[k], sums[k, 0], sums[k, 1], np.rint(sums[k, 2]).astype(np.int64), sums[k, 3],
-                        None, None, int(sizes[j]),
-                    )  # fmt: skip
-            p = params if seeds[r] is None else {**params, "rng": seeds[r]}
-            ranks[r] = _ranks_of_drawn(table, stats, task_counts[r], info, kw, p)
-            bar.update(r + 1)
+            if task_counts[k, j]:
+                wins, both, sums = counted[j]
+                stats[j] = ColumnStats(
+                    wins[k], both[k], sums[k, 0], sums[k, 1], np.rint(sums[k, 2]).astype(np.int64), sums[k, 3],
+                    None, None, int(sizes[j]),
+                )  # fmt: skip
+        p = params if seeds[k] is None else {**params, "rng": seeds[k]}
+        ranks[k] = _ranks_of_drawn(table, stats, task_counts[k], info, kw, p)
+    return ranks
 
 
 def _two_level_bulk(
@@ -438,10 +476,7 @@ def _two_level_bulk(
     task_counts: np.ndarray,
     seeds: list[int | None],
     counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    blk: range,
-    ranks: np.ndarray,
-    bar: _Progress,
-) -> None:
+) -> np.ndarray:
     """Two levels on a complete table, inner rule from the mean family or Borda: each task column's consensus
     scores for a block of resamples at once (as ``_levels._inner_table`` computes them for one), then the
     outer rule on each resample's table of task scores."""
@@ -450,7 +485,7 @@ def _two_level_bulk(
     inner = get_rule(kw.get("inner", "mean")).name
     n = table.n_systems
     sizes = np.diff(table.offsets).astype(np.float64)
-    b = len(blk)
+    b = task_counts.shape[0]
     inner_scores = np.empty((b, n, len(counted)))
     directions = []
     for j, (_, _, sums) in enumerate(counted):
@@ -469,8 +504,9 @@ def _two_level_bulk(
         inner_scores[:, :, j] = means[flat].reshape(b, n)
         directions.append(hib)
     outer = outer_name(info.name, kw.get("outer"))
-    for k, r in enumerate(blk):
-        cols = np.nonzero(task_counts[r])[0]
+    ranks = np.empty((b, n), dtype=np.int64)
+    for k in range(b):
+        cols = np.nonzero(task_counts[k])[0]
         outer_table = ScoreTable._from_parts(
             inner_scores[k][:, cols],
             systems=table.systems,
@@ -478,13 +514,13 @@ def _two_level_bulk(
             metrics=[table.columns[j].metric for j in cols],
             higher_is_better=None,
             data_directions=[directions[j] for j in cols],
-            weights=[table.columns[j].weight * float(task_counts[r, j]) for j in cols],
+            weights=[table.columns[j].weight * float(task_counts[k, j]) for j in cols],
             missing="raise",
             dropped_systems=table.dropped_systems,
         )
-        p = params if seeds[r] is None else {**params, "rng": seeds[r]}
-        ranks[r] = aggregate(outer_table, rule=outer, **p).ranks
-        bar.update(r + 1)
+        p = params if seeds[k] is None else {**params, "rng": seeds[k]}
+        ranks[k] = aggregate(outer_table, rule=outer, **p).ranks
+    return ranks
 
 
 def _one_level_bulk(

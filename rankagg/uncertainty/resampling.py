@@ -4,12 +4,14 @@ that cannot vary), memory checks, worker processes with one BLAS thread each, se
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -27,8 +29,11 @@ __all__ = [
     "MIN_UNITS",
     "PLANNED_RESAMPLE_KINDS",
     "RESAMPLE_KINDS",
+    "ResampleMapper",
     "check_rng",
+    "farm_resamples",
     "resample_counts",
+    "resample_mapper",
 ]
 
 #: Fewer resampling units than this (tasks, or instances per task) and the bootstrap warns (BootstrapWarning).
@@ -53,6 +58,55 @@ PLANNED_RESAMPLE_KINDS: Mapping[str, str] = MappingProxyType(
 
 
 INSTANCE_RESAMPLE_KINDS = ("tasks", "instances", "both", "seeds")
+
+
+# ----------------------------------------------------------------------------- where the resamples are solved
+#: ``mapper(func, shared, jobs)``: ``[func(shared, job) for job in jobs]``, in the order of ``jobs``, wherever it
+#: likes (``func`` is a module-level function, ``shared`` what every job reads, sent once).
+ResampleMapper = Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], Iterable[Any]]
+
+_MAPPER: contextvars.ContextVar[ResampleMapper | None] = contextvars.ContextVar("rankagg_resample_mapper", default=None)
+
+
+@contextlib.contextmanager
+def farm_resamples(mapper: ResampleMapper) -> Iterator[None]:
+    """Solve the bootstraps' resamples through ``mapper`` (e.g. on a Dask cluster) within the ``with`` block.
+
+    The bootstraps (:func:`rankagg.bootstrap` of score tables, instance tables and battle logs) draw their
+    resamples and spawn their seeds in this process exactly as without it, cut the work into the same jobs,
+    and hand the jobs to ``mapper`` instead of running them here or in ``n_jobs`` processes: the result is the
+    same for the same seed whatever the mapper does with them (``rankagg.distributed.bootstrap`` passes one
+    that farms chunks of jobs out to a cluster's workers).
+
+    Parameters
+    ----------
+    mapper : callable
+        ``mapper(func, shared, jobs)`` returns ``[func(shared, job) for job in jobs]`` in order.
+
+    Examples
+    --------
+    >>> import rankagg
+    >>> from rankagg.uncertainty.resampling import farm_resamples
+    >>> calls = []
+    >>> def mapper(func, shared, jobs):
+    ...     calls.append(len(jobs))
+    ...     return [func(shared, job) for job in jobs]
+    >>> table = rankagg.load_example("toy")
+    >>> with farm_resamples(mapper):
+    ...     farmed = rankagg.bootstrap(table, "kemeny", n_resamples=50, rng=0)
+    >>> bool((farmed.ranks == rankagg.bootstrap(table, "kemeny", n_resamples=50, rng=0).ranks).all()), calls
+    (True, [35])
+    """
+    token = _MAPPER.set(mapper)
+    try:
+        yield
+    finally:
+        _MAPPER.reset(token)
+
+
+def resample_mapper() -> ResampleMapper | None:
+    """The mapper set by :func:`farm_resamples` around this call, or None (solve here)."""
+    return _MAPPER.get()
 
 
 # ----------------------------------------------------------------------------- resampling
