@@ -294,3 +294,48 @@ def test_poisson_full_ranks_of_weighted_tasks_are_the_local_ones(two, rule, kw, 
     coll = read_instances(dd.from_pandas(frame, npartitions=3), layout="wide", higher_is_better=True, scheduler=two)
     res = poisson_bootstrap(coll, rule, n_resamples=5, rng=0, scheduler=two, **kw)
     np.testing.assert_array_equal(res.full_ranks, rankagg.aggregate(t, rule=kw.get("outer", rule), **local_kw).ranks)
+
+
+def _cli(capsys, *argv):
+    from rankagg.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_bootstrap_with_a_scheduler(two, capsys, tmp_path):
+    """`rankagg bootstrap --scheduler`: one file gives the local bootstrap's output exactly (resamples solved on the
+    workers); a glob of instance-level files is bootstrapped where it lies (Poisson, said on stderr), with the
+    full-data ranking of the local aggregation; what the Poisson bootstrap cannot do is a one-line error."""
+    rng = np.random.default_rng(3)
+    rows = [
+        (f"S{s}", task, f"i{k}", float(np.round(s * 0.3 + rng.normal(), 0)))
+        for task, size in (("qa", 40), ("mt", 30))
+        for k in range(size)
+        for s in range(6)
+    ]
+    df = pd.DataFrame(rows, columns=["system", "task", "instance", "score"])
+    df.to_csv(tmp_path / "all.csv", index=False)
+    for k in range(3):
+        df.iloc[k::3].to_parquet(tmp_path / f"part-{k}.parquet")
+    address = two.scheduler.address
+    base = ["--direction", "higher", "-B", "60", "--seed", "4", "--format", "csv"]
+    code, local, err = _cli(capsys, "bootstrap", str(tmp_path / "all.csv"), "--rule", "kemeny", *base)
+    assert code == 0, err
+    code, out, err = _cli(
+        capsys, "bootstrap", str(tmp_path / "all.csv"), "--rule", "kemeny", "--scheduler", address, *base
+    )
+    assert code == 0, err
+    assert out == local
+    glob = str(tmp_path / "part-*.parquet")
+    code, out, err = _cli(capsys, "bootstrap", glob, "--rule", "borda", "--scheduler", address, *base)
+    assert code == 0 and "Poisson bootstrap" in err, err
+    got = pd.read_csv(__import__("io").StringIO(out)).set_index("system")["rank"]
+    t = InstanceTable.from_long(df, higher_is_better=True)
+    full = rankagg.aggregate(t, "borda")
+    assert got.to_dict() == dict(zip(full.systems, full.ranks.tolist(), strict=True))
+    code, out, err = _cli(capsys, "bootstrap", glob, "--resample", "tasks", "--scheduler", address, *base)
+    assert code == 2 and err.count("\n") == 1 and "--resample tasks" in err and "--resample instances" in err
+    code, out, err = _cli(capsys, "bootstrap", glob, "--jobs", "2", "--scheduler", address, *base)
+    assert code == 2 and err.count("\n") == 1 and "--jobs" in err

@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="rule parameter, e.g. time_limit=10")
     p.add_argument("--seed", type=int, help="random seed (resamples, and randomised rules)")
+    _add_backend_args(p)
     _add_output_args(p, PAPER_FORMATS)
     p.set_defaults(func=_cmd_bootstrap)
 

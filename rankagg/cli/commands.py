@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,16 @@ import pandas as pd
 from rankagg._format import render_frame
 from rankagg.aggregation.aggregate import aggregate, compare, default_compare_rules
 from rankagg.cli import sources as _sources
-from rankagg.cli.options import _emit, _key_values, _level_kwargs, _load, _parse_scalar, _rule_params, _split_list
+from rankagg.cli.options import (
+    _emit,
+    _key_values,
+    _level_kwargs,
+    _load,
+    _parse_scalar,
+    _rule_params,
+    _split_list,
+    _uses_dask,
+)
 from rankagg.cli.render import _header, _input_record, _jsonable, _render_bootstrap, _render_comparison, _render_ranking
 from rankagg.cli.sources import CLIError
 from rankagg.data.battles import PairwiseProfile
@@ -101,7 +111,7 @@ def _per_rule_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return params
 
 
-def _cmd_bootstrap(args: argparse.Namespace) -> int:
+def _cmd_bootstrap(args: argparse.Namespace, *, dask_client: Any = None, loaded: Any = None) -> int:
     if args.resamples < 1:
         raise CLIError(f"-B/--resamples: the number of resamples must be a positive integer, got {args.resamples}.")
     if not 0.0 < args.confidence < 1.0:
@@ -115,7 +125,9 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         raise CLIError("--param rng: the bootstrap seeds randomised rules itself; use --seed.")
     if args.rule:
         get_rule(args.rule)
-    table = _load(args)
+    if _uses_dask(args):
+        return _bootstrap_on_dask(args, params)
+    table = _load(args) if loaded is None else loaded
     battles = isinstance(table, PairwiseProfile)  # a battle log: resample the battles, a pairwise rule by default
     args.rule = args.rule or ("bradley_terry" if battles else "borda")
     from rankagg.data.instances import InstanceTable
@@ -126,8 +138,15 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
         level_kw = {k: lk[k] for k in ("level", "inner", "inner_params", "instance_weighting") if lk[k] is not None}
         if args.outer is not None:
             level_kw["outer"] = args.outer
+    if dask_client is None:
+        run = bootstrap
+    else:
+        from rankagg.distributed import distributed_bootstrap
+
+        run = partial(distributed_bootstrap, scheduler=dask_client)
+    jobs = {} if dask_client is not None else {"n_jobs": args.jobs}
     with _sources.notes_to_stderr():  # e.g. battle resamples drawn again
-        res = bootstrap(
+        res = run(
             table,
             args.rule,
             resample=args.resample,
@@ -136,12 +155,72 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
             confidence=args.confidence,
             atol=args.atol,
             rtol=args.rtol,
-            n_jobs=args.jobs,
+            **jobs,
             progress=args.progress,
             rng=args.seed,
             **params,
         )
     _emit(_render_bootstrap(res, table, args), args)
+    return 0
+
+
+def _bootstrap_on_dask(args: argparse.Namespace, params: dict[str, Any]) -> int:
+    """``rankagg bootstrap --backend dask``: one file is read here and its resamples solved on the cluster (the
+    local result, exactly); a directory or glob of instance-level files is bootstrapped where it lies, with the
+    streaming Poisson bootstrap (said on stderr); a battle log's outcomes are counted on the cluster."""
+    from rankagg.distributed import poisson_bootstrap
+
+    if args.jobs != 1:
+        raise CLIError("--jobs: with --backend dask the cluster's workers solve the resamples; leave --jobs out.")
+    client = args.scheduler
+    if not _sources.many_files(args.file):
+        args.backend, args.scheduler = "local", None  # read here, as without Dask
+        try:
+            return _cmd_bootstrap(args, dask_client=client)
+        finally:
+            args.scheduler = client
+    data = _load(args)
+    if isinstance(data, PairwiseProfile):
+        args.backend, args.scheduler = "local", None
+        return _cmd_bootstrap(args, dask_client=client, loaded=data)
+    if args.resample not in (None, "instances"):
+        raise CLIError(
+            f"--resample {args.resample}: a directory or glob of instance-level files is bootstrapped where it lies, "
+            "by resampling its instances (a Poisson bootstrap); pass --resample instances, or give one file to "
+            "resample it as without Dask."
+        )
+    lk = _level_kwargs(args)
+    if lk["instance_weighting"] not in (None, "per_task") or lk["inner_params"]:
+        raise CLIError(
+            "--instance-weighting / --inner-param: not available in the Poisson bootstrap of --backend dask "
+            "(instances are weighted per task); leave them out, or give one file."
+        )
+    level = lk["level"] or "one"
+    rule = args.rule or "borda"
+    if level == "two":
+        rule, outer = lk["inner"] or "mean", args.outer or args.rule or "borda"
+    else:
+        outer = None
+    sys.stderr.write(
+        "rankagg: note: the files are bootstrapped where they lie, with a Poisson bootstrap: each instance is drawn "
+        "a Poisson(1) number of times per resample (not exactly once per draw, as in the local stratified "
+        "bootstrap); the spread agrees asymptotically\n"
+    )
+    res = poisson_bootstrap(
+        data,
+        rule,
+        n_resamples=args.resamples,
+        rng=args.seed,
+        level=level,
+        outer=outer,
+        confidence=args.confidence,
+        atol=args.atol,
+        rtol=args.rtol,
+        scheduler=client,
+        **params,
+    )
+    args.rule = res.rule
+    _emit(_render_bootstrap(res, data, args), args)
     return 0
 
 

@@ -328,6 +328,8 @@ def _render_bootstrap(res: BootstrapResult, table: ScoreTable, args: argparse.Na
             if res.resample.startswith("battles")
             else f"of the {table.n_columns} task columns with replacement ({res.n_distinct} distinct)"
             if res.resample == "tasks"
+            else "(each instance weighted by a Poisson(1) draw)"
+            if res.resample == "instances (Poisson)"
             else "(the instances of each task drawn with replacement"
             + (", after drawing the tasks)" if res.resample == "both" else ")")
         )

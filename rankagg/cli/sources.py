@@ -139,6 +139,13 @@ def _sniff(path: Path, fmt: str | None = None) -> str:
     return "battles" if any(c <= set(cols) for c in _BATTLE_COLUMNS) else "table"
 
 
+def many_files(source: str) -> bool:
+    """Whether FILE names several files: a directory or a glob (``--backend dask`` reads them where they lie)."""
+    import os
+
+    return os.path.isdir(source) or (any(ch in source for ch in "*?[") and not os.path.isfile(source))
+
+
 def distributed_kind(source: str, fmt: str | None) -> str:
     """``--backend dask``: whether FILE (a file, directory or glob) holds battles or instance-level scores."""
     import glob

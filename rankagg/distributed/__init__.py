@@ -33,6 +33,8 @@ _PUBLIC: dict[str, str] = {
     "pairwise": "rankagg.distributed.reduce",
     "distributed_rules": "rankagg.distributed.engine",
     "using_client": "rankagg.distributed.cluster",
+    "distributed_bootstrap": "rankagg.distributed.bootstrap",
+    "poisson_bootstrap": "rankagg.distributed.poisson",
 }
 
 __all__ = sorted(_PUBLIC)

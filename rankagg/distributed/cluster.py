@@ -72,7 +72,7 @@ def using_client(scheduler: Any = None, *, n_workers: int | None = None) -> Iter
         return
     with (
         distributed.LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

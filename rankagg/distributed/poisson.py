@@ -530,13 +530,13 @@ def poisson_bootstrap(
     for v, (info, level, outer_name) in enumerate(variants):
         res_params: dict[str, Any] = {k: val for k, val in params.items() if k != "rng"}
         res_params["level"] = level
-        if level == "two":
-            res_params["outer"] = outer_name
+        if level == "two":  # as the local bootstrap reports a two-level ranking: the outer rule, and its inner rule
+            res_params["inner"] = info.name
         full, boot = ranks[v, 0], ranks[v, 1:]
         boot.setflags(write=False)
         label = info.name if level == "one" else f"{info.name} -> {outer_name}"
         out[label] = BootstrapResult(
-            rule=info.name,
+            rule=info.name if level == "one" else str(outer_name),
             params=MappingProxyType(res_params),
             resample="instances (Poisson)",
             systems=systems,
