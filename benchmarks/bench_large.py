@@ -143,30 +143,49 @@ def loop_wins(ranks: np.ndarray, w: np.ndarray) -> np.ndarray:
     return wins
 
 
+def loop_wins_ties(ranks: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plain loop computing what pairwise_counts returns (wins and ties)."""
+    n, m = ranks.shape
+    wins = np.zeros((n, n))
+    ties = np.zeros((n, n))
+    for j in range(m):
+        c = ranks[:, j]
+        wins += (c[:, None] < c[None, :]) * w[j]
+        ties += (c[:, None] == c[None, :]) * w[j]
+    np.fill_diagonal(ties, 0.0)
+    return wins, ties
+
+
 def part_pairwise(ns: list[int], seeds: list[int], repeat: int) -> list[str]:
     lines = [
         "### pairwise_counts, n x 20 rank tables (ties, 10% unranked)",
         "",
         "| n | weights | rankagg.pairwise_counts (wins and ties) | plain loop (wins) | rankagg / loop (< 1: rankagg "
-        "faster) | wins equal |",
-        "|---|---|---|---|---|---|",
+        "faster) | plain loop (wins and ties) | rankagg / that loop | wins and ties equal |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for n in ns:
         for kind in ("unit", "fractional"):
-            tr, tl, same = [], [], 0
+            tr, tl, t2, same = [], [], [], 0
             for seed in seeds:
                 r = rank_columns(n, seed)
                 w = np.ones(20) if kind == "unit" else np.random.default_rng(seed + 100).uniform(0.1, 2.0, 20)
                 rankagg.pairwise_counts(r[: min(n, 50)], weights=w)  # warm-up
                 a, (wins, _) = best_of(lambda r=r, w=w: rankagg.pairwise_counts(r, weights=w), repeat)
-                b, ref = best_of(lambda r=r, w=w: loop_wins(r, w), repeat)
+                b, _ = best_of(lambda r=r, w=w: loop_wins(r, w), repeat)
+                c, (ref_w, ref_t) = best_of(lambda r=r, w=w: loop_wins_ties(r, w), repeat)
+                ties = rankagg.pairwise_counts(r, weights=w)[1]
                 tr.append(a)
                 tl.append(b)
-                ok = np.array_equal(wins, ref) if kind == "unit" else np.allclose(wins, ref, rtol=1e-12, atol=1e-12)
+                t2.append(c)
+                if kind == "unit":
+                    ok = np.array_equal(wins, ref_w) and np.array_equal(ties, ref_t)
+                else:
+                    ok = np.allclose(wins, ref_w, rtol=1e-12, atol=1e-12) and np.allclose(ties, ref_t, atol=1e-12)
                 same += bool(ok)
             lines.append(
                 f"| {n:,} | {kind} | {spread(tr, 1e3, unit=' ms')} | {spread(tl, 1e3, unit=' ms')} | "
-                f"{ratio(tr, tl)} | {same} of {len(seeds)} |"
+                f"{ratio(tr, tl)} | {spread(t2, 1e3, unit=' ms')} | {ratio(tr, t2)} | {same} of {len(seeds)} |"
             )
             print(lines[-1], flush=True)
     return [*lines, ""]
@@ -248,7 +267,9 @@ def main() -> None:
     if args.only in (None, "aggregate"):
         body += part_aggregate([200, 500] if q else [2000, 5000], args.seeds, args.repeat)
     if args.only in (None, "pairwise"):
-        body += part_pairwise([10, 100, 300] if q else [10, 100, 1000, 2000, 5000], args.seeds, args.repeat)
+        body += part_pairwise(
+            [10, 100, 300] if q else [10, 30, 60, 100, 300, 1000, 2000, 5000], args.seeds, args.repeat
+        )
     if args.only in (None, "majority"):
         ns = [100, 300] if q else [2000, 5000]
         body += part_majority(ns, args.seeds, args.repeat, args.numpy_max_n)
