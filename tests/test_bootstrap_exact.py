@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rankagg
-import rankagg.uncertainty.resampling as resampling
+import rankagg.uncertainty.row_ranks as row_ranks
 from rankagg import RULES, ScoreTable, bootstrap
 from rankagg.rankings.orders import competition_ranks, levels_from_scores
 from rankagg.rules.base import batch_sums
@@ -63,7 +63,7 @@ def _both(x: np.ndarray, hib: bool, rtol: float) -> None:
 )
 def test_key_sort_ranking_equals_the_argsort_ranking(block, x, hib, rtol):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(resampling, "_RANK_BLOCK", block)  # several blocks of rows
+        mp.setattr(row_ranks, "_RANK_BLOCK", block)  # several blocks of rows
         _both(x, hib, rtol)
 
 
@@ -72,7 +72,7 @@ def test_scores_equal_but_for_their_last_bits_are_ranked_exactly(monkeypatch, hi
     """Sums of decimals computed in different orders differ in their last bits: the keys merge them, the sort
     may return them out of order, and the repair must restore the exact order (rtol 0 keeps them apart)."""
     rng = np.random.default_rng(3)
-    monkeypatch.setattr(resampling, "_RANK_BLOCK", 256)
+    monkeypatch.setattr(row_ranks, "_RANK_BLOCK", 256)
     base = np.round(rng.normal(size=(400, 1)) * 10, 2)
     x = base + np.round(rng.normal(size=(400, 60)), 2)  # many near-equal sums across the row
     x = x[:, rng.permutation(60)]
@@ -107,7 +107,7 @@ def test_distinct_rows_counted_by_hash_equal_np_unique(c):
 
 def test_distinct_rows_fall_back_to_np_unique_when_hashes_collide(monkeypatch):
     c = resample_counts(6, 500, rng=np.random.default_rng(0))
-    monkeypatch.setattr(resampling, "_row_hash_multipliers", lambda m: np.zeros(m, dtype=np.int64))  # all collide
+    monkeypatch.setattr(row_ranks, "_row_hash_multipliers", lambda m: np.zeros(m, dtype=np.int64))  # all collide
     assert _n_distinct_rows(c) == np.unique(c, axis=0).shape[0] < 500
 
 
