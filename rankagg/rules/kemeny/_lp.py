@@ -30,9 +30,11 @@ bound share state (the current LP, its cuts and the incumbent) step by step.
 from __future__ import annotations
 
 import heapq
+import importlib
 import itertools
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rankagg._errors import RankaggWarning
 from rankagg.rules.kemeny._core import order_excess, pairs, transitive_closure
 from rankagg.rules.kemeny._heuristics import iterated_local_search, local_search
 
@@ -69,12 +72,25 @@ def _scipy_highs() -> Any:
     is missing or its API differs, ``linprog`` is used (same results).
     """
     try:
-        from scipy.optimize._highspy import _core
-
-        needed = ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "kHighsInf")
-        return _core if all(hasattr(_core, a) for a in needed) else None
-    except ImportError:  # pragma: no cover - scipy < 1.15
+        core = importlib.import_module(_CORE_MODULE)
+    except ImportError:  # scipy < 1.15, or a release that moved the module
         return None
+    ok = all(hasattr(core, a) for a in _NEEDED)
+    ok = ok and all(hasattr(getattr(core, e), v) for e, vs in _NEEDED_ENUMS.items() for v in vs)
+    return core if ok else None
+
+
+_CORE_MODULE = "scipy.optimize._highspy._core"
+_NEEDED = ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "HighsStatus", "ObjSense", "kHighsInf")
+_NEEDED_ENUMS = {
+    "HighsModelStatus": ("kOptimal", "kInfeasible"),
+    "HighsStatus": ("kOk",),
+    "MatrixFormat": ("kRowwise",),
+    "ObjSense": ("kMinimize",),
+}
+# what a scipy release changing the private bindings raises at call time (a changed signature, a renamed
+# method or enum value, a rejected argument): the LPs then go through the public linprog
+_BINDING_ERRORS = (AttributeError, TypeError, ValueError, RuntimeError)
 
 
 _TRIPLES_MAX = 150  # up to this many systems, separation checks every triple at once (<= 551k triples, 9 MB)
@@ -118,18 +134,38 @@ def _core() -> Any:
     return _CORE
 
 
+def _give_up_bindings(exc: BaseException) -> None:
+    """Switch every later LP of this process to ``linprog`` after the private bindings failed at call time.
+
+    The LP that failed is solved again through ``linprog`` by the caller, so
+    no answer depends on the failed call; one warning says why it is slower.
+    """
+    global _CORE
+    if _CORE is None:
+        return
+    _CORE = None
+    _HIGHS.h = None
+    warnings.warn(
+        f"scipy's private HiGHS bindings ({_CORE_MODULE}) failed ({type(exc).__name__}: {exc}); the Kemeny "
+        "LPs of this process now go through scipy.optimize.linprog (same results, about 3-5x slower). "
+        "Report it to rankagg with your scipy version.",
+        RankaggWarning,
+        stacklevel=3,
+    )
+
+
 _HIGHS = threading.local()  # one HiGHS instance per thread, reused across LP solves
 _TOKENS = itertools.count()
 
 
 def _highs() -> Any:
     h = getattr(_HIGHS, "h", None)
-    if h is None:
+    if h is None or getattr(_HIGHS, "core", None) is not _core():
         h = _core()._Highs()
         h.setOptionValue("output_flag", False)
         # the LPs here are small and sparse: presolve costs more than it saves (about 2x per solve)
         h.setOptionValue("presolve", "off")
-        _HIGHS.h = h
+        _HIGHS.h, _HIGHS.core, _HIGHS.owner = h, _core(), None
     return h
 
 
@@ -176,12 +212,17 @@ def _solve_lp(
     ``scipy.optimize.linprog`` reports them), ``"infeasible"``, or None when
     stopped by ``time_limit`` or on any other solver status.
     """
-    if _core() is None:
-        return _solve_lp_linprog(c, A, lo, up, time_limit)
-    h = _highs()
-    _HIGHS.owner = None
-    _load(h, c, A, lo, up)
-    return _run(h, time_limit, lo, up)
+    if _core() is not None:
+        try:
+            h = _highs()
+            _HIGHS.owner = None
+            _load(h, c, A, lo, up)
+            return _run(h, time_limit, lo, up)
+        except _UnexpectedStatus:
+            pass
+        except _BINDING_ERRORS as exc:
+            _give_up_bindings(exc)
+    return _solve_lp_linprog(c, A, lo, up, time_limit)
 
 
 def _load(h: Any, c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray) -> None:
@@ -251,10 +292,16 @@ def _run(
     if status == _core().HighsModelStatus.kInfeasible:
         return "infeasible"
     if status != _core().HighsModelStatus.kOptimal:
-        return None
+        if status == getattr(_core().HighsModelStatus, "kTimeLimit", None) or h.getRunTime() >= limit:
+            return None  # stopped by the time limit
+        raise _UnexpectedStatus(status)  # the caller solves this LP again through linprog
     sol = h.getSolution()
     x = np.clip(np.asarray(sol.col_value, dtype=np.float64), lo, up)
     return x, np.asarray(sol.row_dual, dtype=np.float64), np.asarray(sol.row_value, dtype=np.float64)
+
+
+class _UnexpectedStatus(Exception):
+    """HiGHS stopped before the time limit without an optimal or infeasible status (not a binding failure)."""
 
 
 def _solve_lp_linprog(
@@ -458,20 +505,33 @@ class TriangleSolver:
                 # dropped rows have a zero dual, so they are basic)
                 gone = np.flatnonzero(~keep[: self._hrows]).astype(np.int32)
                 if gone.size:
-                    ok = _highs().deleteRows(gone.size, gone) == _core().HighsStatus.kOk
+                    try:
+                        ok = _highs().deleteRows(gone.size, gone) == _core().HighsStatus.kOk
+                    except _BINDING_ERRORS as exc:
+                        _give_up_bindings(exc)
+                        ok = False
                     self._hrows = self._hrows - gone.size if ok else -1  # -1: reload at the next solve
             self.pool = self.pool[keep]
             self._A = None
 
     def _owns_highs(self) -> bool:
-        return self._hrows >= 0 and getattr(_HIGHS, "owner", None) == self._token
+        return _core() is not None and self._hrows >= 0 and getattr(_HIGHS, "owner", None) == self._token
 
     def _solve_lp(self, lo: np.ndarray, up: np.ndarray, time_limit: float | None):
         """:func:`_solve_lp` on the pool's rows, modifying the model this solver loaded last time
         (new rows and bounds; HiGHS then restarts from the last basis: 2-5x fewer simplex iterations
         than from scratch) unless another solver used this thread's HiGHS instance since."""
-        if _core() is None:
-            return _solve_lp(self.c, self.matrix(), lo, up, time_limit)
+        if _core() is not None:
+            try:
+                return self._solve_lp_highs(lo, up, time_limit)
+            except _UnexpectedStatus:
+                return _solve_lp_linprog(self.c, self.matrix(), lo, up, time_limit)
+            except _BINDING_ERRORS as exc:
+                _give_up_bindings(exc)
+                self._hrows = -1
+        return _solve_lp(self.c, self.matrix(), lo, up, time_limit)
+
+    def _solve_lp_highs(self, lo: np.ndarray, up: np.ndarray, time_limit: float | None):
         h = _highs()
         r = self.pool.shape[0]
         if not self._owns_highs():
@@ -492,7 +552,7 @@ class TriangleSolver:
                 self._hlo, self._hup = lo.copy(), up.copy()
             if not ok:  # out of step with the pool: load it afresh
                 self._hrows = -1
-                return self._solve_lp(lo, up, time_limit)
+                return self._solve_lp_highs(lo, up, time_limit)
         return _run(h, time_limit, lo, up)
 
     def matrix(self) -> _Rows:
