@@ -52,11 +52,13 @@ if TYPE_CHECKING:
 __all__ = ["ComponentOutcome", "SolveStats", "TriangleSolver"]
 
 _EPS = 1e-6  # violation threshold for triangle rows (y in [0, 1])
+_FIRST_CUTS_MIN = 5000  # the first separation round adds at least this many rows (all violated ones if fewer)
 _GROWTH = 2.0  # the number of cuts added per LP round grows geometrically
-_ALL_CUTS_MAX = 20_000  # up to this many pairs (k <= 200), every violated row is added at once
+_ALL_CUTS_MAX = 20_000  # up to this many pairs (k <= 200), the first separation round adds one row per pair
 _ILS_KICKS = 300  # iterated local search before branching ...
 _ILS_SECONDS = 0.3  # ... within this many seconds (at most 10% of the remaining time)
 INTEGER_SOLVERS = ("bb", "milp")
+_PLUNGE = True  # branch and bound: solve one child of each branched node next (else pure best-first)
 
 
 def _scipy_highs() -> Any:
@@ -406,6 +408,7 @@ class TriangleSolver:
         self.stats = stats
         self.lattice = lattice
         self.integer_solver = integer_solver
+        self.plunge = _PLUNGE
         self.iu = pairs(k)
         self.n_var = self.iu[0].size
         self.idx = _pair_index(k)
@@ -414,9 +417,12 @@ class TriangleSolver:
         self.scale = float(max(np.abs(m).max(initial=0.0), 1e-300))
         self.c = -m / self.scale
         self.tol = 1e-9 * max(1.0, self.scale)
-        # up to _ALL_CUTS_MAX pairs, every violated row at once (fewer LP calls, each costing >= 2 ms of
-        # scipy overhead: 10-50% faster); larger components: a first batch that doubles every round
-        first = 10**9 if self.n_var <= _ALL_CUTS_MAX else max(200, 2 * k)
+        # a first batch of most violated rows that doubles every round: max(5000, one per pair) up to
+        # _ALL_CUTS_MAX pairs (k <= 200), else max(200, 2k). Every violated row at once made the first LP of
+        # uniform profiles too large: at n = 130 (46,444 rows) it did not finish in 60 s (no bound but the
+        # trivial one); with one row per pair first, the root LP takes 18 s of CPU there, and 0.6-0.75x the
+        # CPU time at n = 90-120; below 5000 (k <= 100) it would only add LP rounds (2x the CPU at n = 60)
+        first = max(_FIRST_CUTS_MIN, self.n_var) if self.n_var <= _ALL_CUTS_MAX else max(200, 2 * k)
         self.first_cuts = int(cuts_per_round if cuts_per_round is not None else first)
         self.growth = 1.0 if cuts_per_round is not None else _GROWTH
         # cut pool: rows (i < j < l, side); side +1: y_ij + y_jl - y_il <= 1, side -1: -y_ij - y_jl + y_il <= 0
@@ -776,10 +782,17 @@ class TriangleSolver:
         lo0, up0 = self._fix(np.zeros(self.n_var), np.ones(self.n_var), root.red, root.bound_s, threshold)
         heap.append((root.lb, counter, lo0.astype(np.int8), up0.astype(np.int8)))
         first = root
-        while heap:
+        dive: tuple[float, int, np.ndarray, np.ndarray] | None = None  # the child solved next (plunging)
+        while heap or dive is not None:
             if _expired(deadline):
+                if dive is not None:
+                    heapq.heappush(heap, dive)
                 return False, min(threshold, min(h[0] for h in heap))
-            node_lb, _, lo8, up8 = heapq.heappop(heap)
+            if dive is not None and self.plunge:
+                node_lb, _, lo8, up8 = dive
+                dive = None
+            else:
+                node_lb, _, lo8, up8 = heapq.heappop(heap)
             if self.rounded(node_lb) >= threshold - self.tol:
                 continue
             prop = self.propagate(lo8.astype(np.float64), up8.astype(np.float64))
@@ -837,7 +850,10 @@ class TriangleSolver:
                 lo_c[p] = val
                 up_c[p] = val
                 counter += 1
-                heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
+                if dive is None and self.plunge:  # the child nearer the LP optimum: solved next, from the
+                    dive = (rel.lb, counter, lo_c, up_c)  # basis just found (fewer simplex iterations)
+                else:
+                    heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
         return True, threshold
 
     def _branch_and_bound(self, root: _Relax, best: np.ndarray, ub: float, deadline: float | None):

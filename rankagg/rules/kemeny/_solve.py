@@ -27,7 +27,7 @@ from rankagg.rules.kemeny._heuristics import (
     local_search,
 )
 from rankagg.rules.kemeny._large import window_search
-from rankagg.rules.kemeny._lp import SolveStats, TriangleSolver
+from rankagg.rules.kemeny._lp import ComponentOutcome, SolveStats, TriangleSolver
 from rankagg.rules.kemeny._result import KemenyResult
 
 __all__ = ["BOUNDS", "METHODS", "kemeny"]
@@ -150,6 +150,29 @@ def _lp_bound(margins: np.ndarray, order: np.ndarray, deadline: float | None, st
     return solver.solve(order, deadline, integer=False).lower
 
 
+def _with_plain_lp(
+    margins: np.ndarray, out: ComponentOutcome, label: str, deadline: float | None, stats: SolveStats
+) -> tuple[ComponentOutcome, str]:
+    """The window method's outcome on a large component, completed by the plain triangle LP.
+
+    The window method stops when a sweep no longer improves the order, often
+    well before the deadline; the triangle LP of the whole component (lazy
+    cuts, certified after every round) then gets the time left, and the
+    larger of the two certified lower bounds is kept, with the better order
+    (the LP roundings are improved by local search).
+    """
+    if deadline is not None and time.perf_counter() >= deadline:
+        return out, label
+    solver = TriangleSolver(margins, margin_lattice(margins), stats)
+    lp = solver.solve(out.order, deadline, integer=False)
+    if lp.excess < out.excess - solver.tol:
+        order, excess, label = lp.order, lp.excess, lp.source
+    else:
+        order, excess = out.order, out.excess
+    lower = min(max(out.lower, lp.lower), excess)
+    return ComponentOutcome(order, excess, lower, solver.closed(lower, excess), None), label
+
+
 def _starts(margins: np.ndarray, deadline: float | None) -> list[tuple[np.ndarray, str]]:
     return [
         (local_search(margins, borda_order(margins), deadline=deadline), "local_search"),
@@ -231,6 +254,8 @@ def _solve_part(
     solver = None
     if k > opts.lp_max:
         out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window)
+        if not out.optimal:
+            out, label2 = _with_plain_lp(margins, out, label2, exact_deadline, stats)
     else:
         solver = TriangleSolver(margins, margin_lattice(margins), stats, integer_solver=opts.integer_solver)
         out = solver.solve(start, exact_deadline)
