@@ -466,7 +466,8 @@ def report(args, syn: list[dict], rw: list[dict], peers_ok: dict[str, str], star
         for r in syn:
             lines.append(
                 f"| {r['profile']} | {r['n']} | {r['m']} | {r['reps']} | {fmt_spread(r['exact_spread'])} | "
-                f"{fmt_time(r['exact_cpu_max'])} | {unproven_cell(r)} | {r['exact_nodes']} | {mem_cell(r['exact_mem'])} | "
+                f"{fmt_time(r['exact_cpu_max'])} | {unproven_cell(r)} | {r['exact_nodes']} | "
+                f"{mem_cell(r['exact_mem'])} | "
                 + " | ".join(f"{fmt_spread(r[f'{h}_spread'])} / {pct(r[f'{h}_excess'])}" for h in HEURISTICS)
                 + f" | {peer_cell(r, 'pref_voting')} | {peer_cell(r, 'corankco_exact')} | "
                 f"{peer_cell(r, 'corankco_bioconsert')} | {ratio(r, 'corankco_exact', args.time_limit)} | "
