@@ -412,7 +412,9 @@ def kemeny(
        orders;
     2. the LP relaxation (HiGHS, the solver behind ``scipy.optimize.linprog``)
        with the triangle rows added lazily: solve, add the most violated rows
-       (their number doubling each round), drop rows that are slack with a
+       (at most max(5000, one per pair) in the first round, their number
+       doubling each round; every bound is certified, so a round stopped by
+       the time limit keeps the last one), drop rows that are slack with a
        zero dual, repeat until none is violated. Each round modifies the
        loaded model, so HiGHS restarts from its last basis. Each LP solution
        is rounded (sort by fractional wins) and improved by local search.
@@ -420,8 +422,9 @@ def kemeny(
     3. if the LP optimum is fractional and the gap is still open: iterated
        local search, then reduced-cost fixing (a variable whose flip would
        provably cost more than the gap is fixed), then a best-first branch
-       and bound on the pair variables that re-solves this LP at each node,
-       with transitive propagation of the fixed pairs (``scipy.optimize.milp``
+       and bound on the pair variables that re-solves this LP at each node
+       (one child of each branched node is solved next, from the basis just
+       found), with transitive propagation of the fixed pairs (``scipy.optimize.milp``
        on the same program is available as an alternative; it was 3-8x
        slower on uniform profiles).
 
@@ -472,7 +475,10 @@ def kemeny(
     valid lower bound, since any order costs at least the optimum of each
     block of a partition of the systems (pairs across blocks cost at least
     0 excess); a window stopped by the time limit contributes its certified
-    LP bound so far.
+    LP bound so far. When the windows finish before the time limit, the
+    triangle LP of the whole component (lazy rows, as above, its roundings
+    improved by local search) gets the time left, and the larger of the two
+    certified bounds is reported.
 
     Ties in the returned order are broken deterministically: among optimal
     orders differing by swaps of adjacent tied systems, the one agreeing with
