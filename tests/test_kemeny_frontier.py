@@ -68,7 +68,7 @@ def test_large_component_bounds_are_valid_and_never_weaker(seed, monkeypatch):
     monkeypatch.setattr(kemeny_solve, "_LP_MAX", 12)
     monkeypatch.setattr(kemeny_solve, "_WINDOW", 8)
     both = [kemeny(w, method="exact", time_limit=None) for w in cases]
-    monkeypatch.setattr(kemeny_solve, "_with_plain_lp", lambda margins, out, label, deadline, stats: (out, label))
+    monkeypatch.setattr(kemeny_solve, "_with_plain_lp", lambda margins, out, label, *rest: (out, label))
     windows_only = [kemeny(w, method="exact", time_limit=None) for w in cases]
     assert any(r.largest_component > 12 for r in both)
     for w, opt, r, win in zip(cases, optimum, both, windows_only):
@@ -99,3 +99,29 @@ def test_large_component_path_against_brute_force(monkeypatch):
                 assert res.score == pytest.approx(best, abs=1e-9) and res.order in optima
                 n_proven += 1
     assert n_proven > 0
+
+
+def test_window_rows_relabelled_forbid_the_same_cycles():
+    """A window's triangle row, relabelled into the component's indices, is violated by exactly the orders
+    whose restriction to the window violates the original row (all triples, both sides, random orders)."""
+    from rankagg.rules.kemeny._large import _relabel
+
+    rng = np.random.default_rng(5)
+    k, n = 6, 11
+    sub = rng.permutation(n)[:k]
+    i, j, h = (a.ravel() for a in np.meshgrid(*[np.arange(k)] * 3, indexing="ij"))
+    keep = (i < j) & (j < h)
+    tri = np.column_stack((i[keep], j[keep], h[keep]))
+    pool = np.concatenate([np.column_stack((tri, np.full(len(tri), s))) for s in (1, -1)])
+    rows = _relabel(pool, sub)
+    assert np.all((rows[:, 0] < rows[:, 1]) & (rows[:, 1] < rows[:, 2])) and set(rows[:, 3]) == {1, -1}
+
+    def violated(rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        above = lambda a, b: (pos[a] < pos[b]).astype(int)  # noqa: E731
+        t = above(rows[:, 0], rows[:, 1]) + above(rows[:, 1], rows[:, 2]) - above(rows[:, 0], rows[:, 2])
+        return np.where(rows[:, 3] > 0, t > 1, t < 0)
+
+    for _ in range(200):
+        pos = rng.permutation(n)  # pos[s]: position of system s in a random order of the component
+        local_pos = np.argsort(np.argsort(pos[sub]))  # the order restricted to the window
+        np.testing.assert_array_equal(violated(rows, pos), violated(pool, local_pos))

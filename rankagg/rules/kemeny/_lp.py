@@ -60,7 +60,8 @@ _ALL_CUTS_MAX = 20_000  # up to this many pairs (k <= 200), the first separation
 _ILS_KICKS = 300  # iterated local search before branching ...
 _ILS_SECONDS = 0.3  # ... within this many seconds (at most 10% of the remaining time)
 INTEGER_SOLVERS = ("bb", "milp")
-_PLUNGE = True  # branch and bound: solve one child of each branched node next (else pure best-first)
+_PLUNGE = True  # branch and bound: solve one child of each branched node next (else pure best-first) ...
+_PLUNGE_SHARE = 0.5  # ... when the node's bound is within this share of the gap above the best open bound
 
 
 def _scipy_highs() -> Any:
@@ -857,11 +858,19 @@ class TriangleSolver:
                 lo_c[p] = val
                 up_c[p] = val
                 counter += 1
-                if dive is None and self.plunge:  # the child nearer the LP optimum: solved next, from the
-                    dive = (rel.lb, counter, lo_c, up_c)  # basis just found (fewer simplex iterations)
+                if dive is None and self.plunge and self._dive_ok(rel.lb, heap, threshold):
+                    # the child nearer the LP optimum: solved next, from the basis just found
+                    dive = (rel.lb, counter, lo_c, up_c)
                 else:
                     heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
         return True, threshold
+
+    @staticmethod
+    def _dive_ok(lb: float, heap: list, threshold: float) -> bool:
+        """Plunge only from nodes in the better half of the open gap: deep dives into weak subtrees would
+        leave the best open bound (the bound stated at the time limit) behind."""
+        best_open = heap[0][0] if heap else lb
+        return lb <= best_open + _PLUNGE_SHARE * max(0.0, threshold - best_open)
 
     def _branch_and_bound(self, root: _Relax, best: np.ndarray, ub: float, deadline: float | None):
         state = {"order": best, "ub": ub}

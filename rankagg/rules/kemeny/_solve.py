@@ -151,19 +151,30 @@ def _lp_bound(margins: np.ndarray, order: np.ndarray, deadline: float | None, st
 
 
 def _with_plain_lp(
-    margins: np.ndarray, out: ComponentOutcome, label: str, deadline: float | None, stats: SolveStats
+    margins: np.ndarray,
+    out: ComponentOutcome,
+    label: str,
+    deadline: float | None,
+    stats: SolveStats,
+    rows: list[np.ndarray] | None = None,
 ) -> tuple[ComponentOutcome, str]:
     """The window method's outcome on a large component, completed by the plain triangle LP.
 
     The window method stops when a sweep no longer improves the order, often
     well before the deadline; the triangle LP of the whole component (lazy
-    cuts, certified after every round) then gets the time left, and the
-    larger of the two certified lower bounds is kept, with the better order
-    (the LP roundings are improved by local search).
+    cuts, certified after every round) then gets the time left, starting from
+    the windows' rows (``rows``, so that its first bound is already that of
+    the windows' LPs), and the larger of the two certified lower bounds is
+    kept, with the better order (the LP roundings are improved by local
+    search).
     """
     if deadline is not None and time.perf_counter() >= deadline:
         return out, label
     solver = TriangleSolver(margins, margin_lattice(margins), stats)
+    if rows:
+        solver.add(np.unique(np.concatenate(rows), axis=0))
+    if deadline is not None and time.perf_counter() >= deadline:
+        return out, label
     lp = solver.solve(out.order, deadline, integer=False)
     if lp.excess < out.excess - solver.tol:
         order, excess, label = lp.order, lp.excess, lp.source
@@ -253,9 +264,10 @@ def _solve_part(
         exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - time.perf_counter())
     solver = None
     if k > opts.lp_max:
-        out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window)
+        rows: list[np.ndarray] = []
+        out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window, rows=rows)
         if not out.optimal:
-            out, label2 = _with_plain_lp(margins, out, label2, exact_deadline, stats)
+            out, label2 = _with_plain_lp(margins, out, label2, exact_deadline, stats, rows)
     else:
         solver = TriangleSolver(margins, margin_lattice(margins), stats, integer_solver=opts.integer_solver)
         out = solver.solve(start, exact_deadline)
