@@ -125,3 +125,20 @@ def test_window_rows_relabelled_forbid_the_same_cycles():
         pos = rng.permutation(n)  # pos[s]: position of system s in a random order of the component
         local_pos = np.argsort(np.argsort(pos[sub]))  # the order restricted to the window
         np.testing.assert_array_equal(violated(rows, pos), violated(pool, local_pos))
+
+
+def test_last_duals_stay_aligned_with_the_pool_when_rows_are_dropped():
+    """The rows the windows hand to the plain LP are read through the last LP's duals: after a drop the
+    duals still belong to the rows they were computed for."""
+    w = _uniform(8, 40, 50)
+    solver = lp_module.TriangleSolver(w - w.T, 2.0, lp_module.SolveStats())
+    solver.add(solver.separate(np.full(solver.n_var, 0.5), None))
+    lo, up = np.zeros(solver.n_var), np.ones(solver.n_var)
+    assert solver.relax(lo, up, None) is not None
+    pool, duals = solver.pool.copy(), solver.last_duals.copy()
+    keep = np.arange(pool.shape[0]) % 3 != 0
+    solver.add(solver.separate(np.full(solver.n_var, 0.5), 50))  # rows added after the last LP, then a drop
+    solver.drop(np.concatenate((keep, np.ones(solver.pool.shape[0] - keep.size, dtype=bool))))
+    d = solver.last_duals.size
+    np.testing.assert_array_equal(solver.pool[:d], pool[keep])
+    np.testing.assert_array_equal(solver.last_duals, duals[keep])

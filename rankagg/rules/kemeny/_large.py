@@ -66,8 +66,9 @@ def window_search(
             ms = margins.take(sub, 0).take(sub, 1)
             solver = TriangleSolver(ms, margin_lattice(ms), stats)
             out = solver.solve(np.arange(sub.size), seg_deadline)
-            if rows is not None:  # the rows binding at the window's last LP (nonzero dual)
-                binding = solver.pool[: solver.last_duals.size][np.abs(solver.last_duals) > 1e-12]
+            duals = solver.last_duals  # of the pool's first rows (rows added since come after them)
+            if rows is not None and duals.size <= solver.pool.shape[0]:  # the rows binding at the last LP
+                binding = solver.pool[: duals.size][np.abs(duals) > 1e-12]
                 if binding.shape[0]:
                     rows.append(_relabel(binding, sub))
             new[a:b] = sub[out.order]

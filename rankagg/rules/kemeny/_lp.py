@@ -515,6 +515,11 @@ class TriangleSolver:
 
     def drop(self, keep: np.ndarray) -> None:
         if not keep.all():
+            d = self.last_duals.size  # the last LP's duals are of the pool's first d rows: keep them aligned
+            if d <= keep.size:
+                self.last_duals, self.last_slack = self.last_duals[keep[:d]], self.last_slack[keep[:d]]
+            else:
+                self.last_duals, self.last_slack = np.zeros(0), np.zeros(0)
             if self._owns_highs():  # delete the rows from the loaded model too (its basis stays valid:
                 # dropped rows have a zero dual, so they are basic)
                 gone = np.flatnonzero(~keep[: self._hrows]).astype(np.int32)
