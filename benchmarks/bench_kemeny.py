@@ -221,9 +221,9 @@ def run_rankagg(perms_or_ranks: np.ndarray, method: str, limit: float, *, is_ran
         wins, _ = pairwise_counts(ranks)
         return wins, kemeny(wins, method=method, time_limit=limit, rng=0)
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     wins, res = call()
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - c
     start, runs = time.perf_counter(), 1
     # quick calls: best of at least 3 runs filling _REPEAT_FOR seconds (same result every run)
     while elapsed < _REPEAT_BELOW and (runs < _REPEATS or time.perf_counter() - start < _REPEAT_FOR):
@@ -231,7 +231,7 @@ def run_rankagg(perms_or_ranks: np.ndarray, method: str, limit: float, *, is_ran
         call()
         elapsed = min(elapsed, time.perf_counter() - t)
         runs += 1
-    return {"status": "ok", "time": elapsed, "order": res.order, "res": res, "wins": wins}
+    return {"status": "ok", "time": elapsed, "cpu": cpu, "order": res.order, "res": res, "wins": wins}
 
 
 def rankagg_peak_mb(wins: np.ndarray, limit: float) -> float:
@@ -249,6 +249,21 @@ def fmt_time(t: float) -> str:
     if math.isnan(t):
         return "error"
     return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def fmt_spread(spread: tuple[float, float, float]) -> str:
+    """min / median / max over the instances (one figure when there is one instance)."""
+    lo, med, hi = spread
+    return fmt_time(med) if lo == hi else f"{fmt_time(lo)} / {fmt_time(med)} / {fmt_time(hi)}"
+
+
+def mem_cell(mb: float) -> str:
+    return "-" if math.isnan(mb) else f"{mb:.2f}"
+
+
+def unproven_cell(row: dict) -> str:
+    gaps = row["exact_unproven_gaps"]
+    return "0" if not gaps else f"{len(gaps)} (gaps {', '.join(pct(g) for g in sorted(gaps))})"
 
 
 def pct(x: float) -> str:
@@ -271,10 +286,11 @@ def synthetic(args, peers_ok: dict[str, str], log) -> list[dict]:
                     wins = ex["wins"]
                     best_lb = res.lower_bound
                     rec["exact_time"].append(ex["time"])
+                    rec["exact_cpu"].append(ex["cpu"])
                     rec["exact_proven"].append(res.optimal)
                     rec["exact_gap"].append(res.relative_gap)
                     rec["exact_nodes"].append(res.n_nodes)
-                    if rep == 0:
+                    if rep == 0 and not args.no_mem:
                         rec["exact_mem"].append(rankagg_peak_mb(wins, args.time_limit))
                     for h in HEURISTICS:
                         out = run_rankagg(perms, h, args.time_limit)
@@ -314,15 +330,26 @@ def _median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else math.nan
 
 
+def _spread(xs: list[float]) -> tuple[float, float, float]:
+    """(min, median, max) over the instances."""
+    xs = [x for x in xs if not math.isnan(x)]
+    return (min(xs), statistics.median(xs), max(xs)) if xs else (math.nan,) * 3
+
+
 def summarise(family: str, n: int, m: int, rec: dict[str, list]) -> dict:
     row = {"profile": family, "n": n, "m": m, "reps": len(rec["exact_time"])}
     row["exact_time"] = _median(rec["exact_time"])
+    row["exact_spread"] = _spread(rec["exact_time"])
+    row["exact_cpu_max"] = max(rec["exact_cpu"])
+    row["exact_unproven"] = sum(not p for p in rec["exact_proven"])
+    row["exact_unproven_gaps"] = [g for g, p in zip(rec["exact_gap"], rec["exact_proven"]) if not p]
     row["exact_proven"] = f"{sum(rec['exact_proven'])}/{len(rec['exact_proven'])}"
     row["exact_gap"] = max(rec["exact_gap"])
     row["exact_nodes"] = max(rec["exact_nodes"])
     row["exact_mem"] = rec["exact_mem"][0] if rec["exact_mem"] else math.nan
     for h in HEURISTICS:
         row[f"{h}_time"] = _median(rec[f"{h}_time"])
+        row[f"{h}_spread"] = _spread(rec[f"{h}_time"])
         row[f"{h}_excess"] = max(rec[f"{h}_excess"])
     for peer in PEERS:
         times = rec.get(f"{peer}_time", [])
@@ -336,6 +363,7 @@ def summarise(family: str, n: int, m: int, rec: dict[str, list]) -> dict:
             row[f"{peer}_time"] = "skipped"
             continue
         row[f"{peer}_time"] = _median(times)
+        row[f"{peer}_spread"] = _spread(times)
         row[f"{peer}_excess"] = max(rec.get(f"{peer}_excess", [math.nan]))
         row[f"{peer}_agree"] = all(rec.get(f"{peer}_agree", [True]))
         row[f"{peer}_mem"] = max(rec.get(f"{peer}_mem", [math.nan]))
@@ -397,7 +425,7 @@ def peer_cell(row: dict, peer: str) -> str:
         return "-"
     if t == "skipped":
         return "skipped"
-    cell = fmt_time(t)
+    cell = fmt_spread(row[f"{peer}_spread"]) if f"{peer}_spread" in row else fmt_time(t)
     if not math.isinf(t) and peer == "corankco_bioconsert":
         cell += f" / {pct(row[f'{peer}_excess'])}"
     elif not math.isinf(t) and not row.get(f"{peer}_agree", True):
@@ -430,16 +458,17 @@ def report(args, syn: list[dict], rw: list[dict], peers_ok: dict[str, str], star
             lines.append(f"- {peer}: skipped, {why}")
     if syn:
         lines.append(
-            "| profile | n | m | rankagg exact (median) | proven | max gap | B&B nodes | peak MB | "
-            "local_search / excess | ils / excess | kwiksort / excess | pref_voting | corankco exact | "
-            "BioConsert / excess | corankco exact / rankagg | pref_voting / rankagg |"
+            "| profile | n | m | instances | rankagg exact, min / median / max | max CPU | unproven (their gaps) | "
+            "B&B nodes (max) | peak MB | local_search / excess | ils / excess | kwiksort / excess | pref_voting | "
+            "corankco exact | BioConsert / excess | corankco exact / rankagg | pref_voting / rankagg |"
         )
-        lines.append("|" + "---|" * 17)
+        lines.append("|" + "---|" * 18)
         for r in syn:
             lines.append(
-                f"| {r['profile']} | {r['n']} | {r['m']} | {fmt_time(r['exact_time'])} | {r['exact_proven']} | "
-                f"{pct(r['exact_gap'])} | {r['exact_nodes']} | {r['exact_mem']:.2f} | "
-                + " | ".join(f"{fmt_time(r[f'{h}_time'])} / {pct(r[f'{h}_excess'])}" for h in HEURISTICS)
+                f"| {r['profile']} | {r['n']} | {r['m']} | {r['reps']} | {fmt_spread(r['exact_spread'])} | "
+                f"{fmt_time(r['exact_cpu_max'])} | {unproven_cell(r)} | {r['exact_nodes']} | "
+                f"{mem_cell(r['exact_mem'])} | "
+                + " | ".join(f"{fmt_spread(r[f'{h}_spread'])} / {pct(r[f'{h}_excess'])}" for h in HEURISTICS)
                 + f" | {peer_cell(r, 'pref_voting')} | {peer_cell(r, 'corankco_exact')} | "
                 f"{peer_cell(r, 'corankco_bioconsert')} | {ratio(r, 'corankco_exact', args.time_limit)} | "
                 f"{ratio(r, 'pref_voting', args.time_limit)} |"
@@ -477,6 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pref-voting-max-n", type=int, default=8, help="pref_voting enumerates n! orders")
     p.add_argument("--no-real", action="store_true", help="skip the real leaderboards")
     p.add_argument("--no-synthetic", action="store_true", help="skip the synthetic profiles")
+    p.add_argument("--no-mem", action="store_true", help="skip the extra untimed exact call measuring memory")
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument(
         "--repeat-for", type=float, default=_REPEAT_FOR, help="seconds of repeats for calls under 0.1 s (default 0.2)"
@@ -499,6 +529,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     kemeny(np.array([[0.0, 2, 1], [1, 0, 2], [2, 1, 0]]))  # warm-up: imports and first-call costs
     kemeny(pairwise_counts(ranks_of(profile("uniform", 12, 5, np.random.default_rng(0))))[0], method="exact")
+    # and an LP (its first call imports scipy.optimize: about 1 s, which the first timed instance paid before)
+    kemeny(pairwise_counts(ranks_of(profile("uniform", 30, 10, np.random.default_rng(0))))[0], method="exact")
     peers_ok = available_peers() if args.peers else {}
 
     def log(row) -> None:

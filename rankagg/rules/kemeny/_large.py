@@ -31,8 +31,15 @@ def window_search(
     *,
     width: int = 150,
     max_sweeps: int = 4,
+    rows: list[np.ndarray] | None = None,
 ) -> tuple[ComponentOutcome, str]:
-    """Improve ``order`` by exact window solves; return it with the best partition lower bound."""
+    """Improve ``order`` by exact window solves; return it with the best partition lower bound.
+
+    ``rows``, when given, receives the triangle rows binding at each window's
+    last LP (nonzero dual), in the component's indices (an array (r, 4) of ``(i, j, l, side)`` per
+    window, as in :meth:`TriangleSolver.separate`), to seed an LP of the
+    whole component.
+    """
     k = margins.shape[0]
     order = np.array(order, dtype=np.intp)
     ub = order_excess(margins, order)
@@ -59,6 +66,11 @@ def window_search(
             ms = margins.take(sub, 0).take(sub, 1)
             solver = TriangleSolver(ms, margin_lattice(ms), stats)
             out = solver.solve(np.arange(sub.size), seg_deadline)
+            duals = solver.last_duals  # of the pool's first rows (rows added since come after them)
+            if rows is not None and duals.size <= solver.pool.shape[0]:  # the rows binding at the last LP
+                binding = solver.pool[: duals.size][np.abs(duals) > 1e-12]
+                if binding.shape[0]:
+                    rows.append(_relabel(binding, sub))
             new[a:b] = sub[out.order]
             part_lb += out.lower
         if complete:
@@ -74,3 +86,19 @@ def window_search(
             break
     lb = min(lb, ub)
     return ComponentOutcome(order, ub, lb, ub <= lb, None), label
+
+
+def _relabel(pool: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Triangle rows ``(i, j, l, side)`` of systems ``0..len(sub)-1`` as rows of the systems ``sub``.
+
+    A row forbids one directed 3-cycle: side +1 forbids ``i > j > l > i``
+    (``>``: ranked above), side -1 forbids ``i > l > j > i``. The cycle is
+    relabelled, rotated to start at its smallest system ``p``, and written
+    back as the row of the sorted triple.
+    """
+    i, j, k, side = pool.T
+    cyc = sub[np.where(side[:, None] > 0, np.column_stack((i, j, k)), np.column_stack((i, k, j)))]
+    start = np.argmin(cyc, axis=1)
+    idx = (start[:, None] + np.arange(3)[None, :]) % 3
+    p, s, t = np.take_along_axis(cyc, idx, axis=1).T
+    return np.column_stack((p, np.minimum(s, t), np.maximum(s, t), np.where(s < t, 1, -1))).astype(np.int64)

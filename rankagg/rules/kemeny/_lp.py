@@ -16,7 +16,9 @@ a bound on the objective of every 0/1 point satisfying the rows in the LP (a
 relaxation of the Kemeny problem), whatever the solver's tolerances.
 
 When the LP optimum is fractional, the integer program is solved by a
-best-first branch and bound over the pair variables that reuses this LP (one
+best-first branch and bound over the pair variables, with plunging (one child
+of each branched node is solved next, from the basis just found: at n = 90
+about half the CPU time per node of pure best-first), that reuses this LP (one
 HiGHS LP solve per node and cut round; each modifies the model loaded for the
 component, new rows or bounds, so HiGHS restarts from its last basis), with
 transitive propagation of the fixed pairs and reduced-cost fixing; the
@@ -30,9 +32,11 @@ bound share state (the current LP, its cuts and the incumbent) step by step.
 from __future__ import annotations
 
 import heapq
+import importlib
 import itertools
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rankagg._errors import RankaggWarning
 from rankagg.rules.kemeny._core import order_excess, pairs, transitive_closure
 from rankagg.rules.kemeny._heuristics import iterated_local_search, local_search
 
@@ -49,11 +54,14 @@ if TYPE_CHECKING:
 __all__ = ["ComponentOutcome", "SolveStats", "TriangleSolver"]
 
 _EPS = 1e-6  # violation threshold for triangle rows (y in [0, 1])
+_FIRST_CUTS_MIN = 5000  # the first separation round adds at least this many rows (all violated ones if fewer)
 _GROWTH = 2.0  # the number of cuts added per LP round grows geometrically
-_ALL_CUTS_MAX = 20_000  # up to this many pairs (k <= 200), every violated row is added at once
+_ALL_CUTS_MAX = 20_000  # up to this many pairs (k <= 200), the first separation round adds one row per pair
 _ILS_KICKS = 300  # iterated local search before branching ...
 _ILS_SECONDS = 0.3  # ... within this many seconds (at most 10% of the remaining time)
 INTEGER_SOLVERS = ("bb", "milp")
+_PLUNGE = True  # branch and bound: solve one child of each branched node next (else pure best-first) ...
+_PLUNGE_SHARE = 0.5  # ... when the node's bound is within this share of the gap above the best open bound
 
 
 def _scipy_highs() -> Any:
@@ -66,15 +74,33 @@ def _scipy_highs() -> Any:
     inputs and rebuilds the solver at every call). The standalone ``highspy``
     package is not used: its HiGHS library clashes with the copy bundled by
     other packages (e.g. ortools) loaded in the same process. When the module
-    is missing or its API differs, ``linprog`` is used (same results).
+    is missing or lacks a name used here, ``linprog`` is used (same results);
+    when a call fails later (a changed signature, a renamed method or enum
+    member), the LP is solved again through ``linprog``, which then solves
+    every LP of the process (see :func:`_give_up_bindings`); a status other
+    than optimal, infeasible or the time limit re-solves that LP only.
+    tests/test_kemeny_highs_guard.py simulates each change.
     """
     try:
-        from scipy.optimize._highspy import _core
-
-        needed = ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "kHighsInf")
-        return _core if all(hasattr(_core, a) for a in needed) else None
-    except ImportError:  # pragma: no cover - scipy < 1.15
+        core = importlib.import_module(_CORE_MODULE)
+    except ImportError:  # scipy < 1.15, or a release that moved the module
         return None
+    ok = all(hasattr(core, a) for a in _NEEDED)
+    ok = ok and all(hasattr(getattr(core, e), v) for e, vs in _NEEDED_ENUMS.items() for v in vs)
+    return core if ok else None
+
+
+_CORE_MODULE = "scipy.optimize._highspy._core"
+_NEEDED = ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "HighsStatus", "ObjSense", "kHighsInf")
+_NEEDED_ENUMS = {
+    "HighsModelStatus": ("kOptimal", "kInfeasible"),
+    "HighsStatus": ("kOk",),
+    "MatrixFormat": ("kRowwise",),
+    "ObjSense": ("kMinimize",),
+}
+# what a scipy release changing the private bindings raises at call time (a changed signature, a renamed
+# method or enum value, a rejected argument): the LPs then go through the public linprog
+_BINDING_ERRORS = (AttributeError, TypeError, ValueError, RuntimeError)
 
 
 _TRIPLES_MAX = 150  # up to this many systems, separation checks every triple at once (<= 551k triples, 9 MB)
@@ -118,18 +144,38 @@ def _core() -> Any:
     return _CORE
 
 
+def _give_up_bindings(exc: BaseException) -> None:
+    """Switch every later LP of this process to ``linprog`` after the private bindings failed at call time.
+
+    The LP that failed is solved again through ``linprog`` by the caller, so
+    no answer depends on the failed call; one warning says why it is slower.
+    """
+    global _CORE
+    if _CORE is None:
+        return
+    _CORE = None
+    _HIGHS.h = None
+    warnings.warn(
+        f"scipy's private HiGHS bindings ({_CORE_MODULE}) failed ({type(exc).__name__}: {exc}); the Kemeny "
+        "LPs of this process now go through scipy.optimize.linprog (same results, about 3-5x slower). "
+        "Report it to rankagg with your scipy version.",
+        RankaggWarning,
+        stacklevel=3,
+    )
+
+
 _HIGHS = threading.local()  # one HiGHS instance per thread, reused across LP solves
 _TOKENS = itertools.count()
 
 
 def _highs() -> Any:
     h = getattr(_HIGHS, "h", None)
-    if h is None:
+    if h is None or getattr(_HIGHS, "core", None) is not _core():
         h = _core()._Highs()
         h.setOptionValue("output_flag", False)
         # the LPs here are small and sparse: presolve costs more than it saves (about 2x per solve)
         h.setOptionValue("presolve", "off")
-        _HIGHS.h = h
+        _HIGHS.h, _HIGHS.core, _HIGHS.owner = h, _core(), None
     return h
 
 
@@ -176,12 +222,17 @@ def _solve_lp(
     ``scipy.optimize.linprog`` reports them), ``"infeasible"``, or None when
     stopped by ``time_limit`` or on any other solver status.
     """
-    if _core() is None:
-        return _solve_lp_linprog(c, A, lo, up, time_limit)
-    h = _highs()
-    _HIGHS.owner = None
-    _load(h, c, A, lo, up)
-    return _run(h, time_limit, lo, up)
+    if _core() is not None:
+        try:
+            h = _highs()
+            _HIGHS.owner = None
+            _load(h, c, A, lo, up)
+            return _run(h, time_limit, lo, up)
+        except _UnexpectedStatus:
+            pass
+        except _BINDING_ERRORS as exc:
+            _give_up_bindings(exc)
+    return _solve_lp_linprog(c, A, lo, up, time_limit)
 
 
 def _load(h: Any, c: np.ndarray, A: _Rows, lo: np.ndarray, up: np.ndarray) -> None:
@@ -251,10 +302,16 @@ def _run(
     if status == _core().HighsModelStatus.kInfeasible:
         return "infeasible"
     if status != _core().HighsModelStatus.kOptimal:
-        return None
+        if status == getattr(_core().HighsModelStatus, "kTimeLimit", None) or h.getRunTime() >= limit:
+            return None  # stopped by the time limit
+        raise _UnexpectedStatus(status)  # the caller solves this LP again through linprog
     sol = h.getSolution()
     x = np.clip(np.asarray(sol.col_value, dtype=np.float64), lo, up)
     return x, np.asarray(sol.row_dual, dtype=np.float64), np.asarray(sol.row_value, dtype=np.float64)
+
+
+class _UnexpectedStatus(Exception):
+    """HiGHS stopped before the time limit without an optimal or infeasible status (not a binding failure)."""
 
 
 def _solve_lp_linprog(
@@ -359,6 +416,7 @@ class TriangleSolver:
         self.stats = stats
         self.lattice = lattice
         self.integer_solver = integer_solver
+        self.plunge = _PLUNGE
         self.iu = pairs(k)
         self.n_var = self.iu[0].size
         self.idx = _pair_index(k)
@@ -367,9 +425,12 @@ class TriangleSolver:
         self.scale = float(max(np.abs(m).max(initial=0.0), 1e-300))
         self.c = -m / self.scale
         self.tol = 1e-9 * max(1.0, self.scale)
-        # up to _ALL_CUTS_MAX pairs, every violated row at once (fewer LP calls, each costing >= 2 ms of
-        # scipy overhead: 10-50% faster); larger components: a first batch that doubles every round
-        first = 10**9 if self.n_var <= _ALL_CUTS_MAX else max(200, 2 * k)
+        # a first batch of most violated rows that doubles every round: max(5000, one per pair) up to
+        # _ALL_CUTS_MAX pairs (k <= 200), else max(200, 2k). Every violated row at once made the first LP of
+        # uniform profiles too large: at n = 130 (46,444 rows) it did not finish in 60 s (no bound but the
+        # trivial one); with one row per pair first, the root LP takes 18 s of CPU there, and 0.6-0.75x the
+        # CPU time at n = 90-120; below 5000 (k <= 100) it would only add LP rounds (2x the CPU at n = 60)
+        first = max(_FIRST_CUTS_MIN, self.n_var) if self.n_var <= _ALL_CUTS_MAX else max(200, 2 * k)
         self.first_cuts = int(cuts_per_round if cuts_per_round is not None else first)
         self.growth = 1.0 if cuts_per_round is not None else _GROWTH
         # cut pool: rows (i < j < l, side); side +1: y_ij + y_jl - y_il <= 1, side -1: -y_ij - y_jl + y_il <= 0
@@ -454,24 +515,42 @@ class TriangleSolver:
 
     def drop(self, keep: np.ndarray) -> None:
         if not keep.all():
+            d = self.last_duals.size  # the last LP's duals are of the pool's first d rows: keep them aligned
+            if d <= keep.size:
+                self.last_duals, self.last_slack = self.last_duals[keep[:d]], self.last_slack[keep[:d]]
+            else:
+                self.last_duals, self.last_slack = np.zeros(0), np.zeros(0)
             if self._owns_highs():  # delete the rows from the loaded model too (its basis stays valid:
                 # dropped rows have a zero dual, so they are basic)
                 gone = np.flatnonzero(~keep[: self._hrows]).astype(np.int32)
                 if gone.size:
-                    ok = _highs().deleteRows(gone.size, gone) == _core().HighsStatus.kOk
+                    try:
+                        ok = _highs().deleteRows(gone.size, gone) == _core().HighsStatus.kOk
+                    except _BINDING_ERRORS as exc:
+                        _give_up_bindings(exc)
+                        ok = False
                     self._hrows = self._hrows - gone.size if ok else -1  # -1: reload at the next solve
             self.pool = self.pool[keep]
             self._A = None
 
     def _owns_highs(self) -> bool:
-        return self._hrows >= 0 and getattr(_HIGHS, "owner", None) == self._token
+        return _core() is not None and self._hrows >= 0 and getattr(_HIGHS, "owner", None) == self._token
 
     def _solve_lp(self, lo: np.ndarray, up: np.ndarray, time_limit: float | None):
         """:func:`_solve_lp` on the pool's rows, modifying the model this solver loaded last time
         (new rows and bounds; HiGHS then restarts from the last basis: 2-5x fewer simplex iterations
         than from scratch) unless another solver used this thread's HiGHS instance since."""
-        if _core() is None:
-            return _solve_lp(self.c, self.matrix(), lo, up, time_limit)
+        if _core() is not None:
+            try:
+                return self._solve_lp_highs(lo, up, time_limit)
+            except _UnexpectedStatus:
+                return _solve_lp_linprog(self.c, self.matrix(), lo, up, time_limit)
+            except _BINDING_ERRORS as exc:
+                _give_up_bindings(exc)
+                self._hrows = -1
+        return _solve_lp(self.c, self.matrix(), lo, up, time_limit)
+
+    def _solve_lp_highs(self, lo: np.ndarray, up: np.ndarray, time_limit: float | None):
         h = _highs()
         r = self.pool.shape[0]
         if not self._owns_highs():
@@ -492,7 +571,7 @@ class TriangleSolver:
                 self._hlo, self._hup = lo.copy(), up.copy()
             if not ok:  # out of step with the pool: load it afresh
                 self._hrows = -1
-                return self._solve_lp(lo, up, time_limit)
+                return self._solve_lp_highs(lo, up, time_limit)
         return _run(h, time_limit, lo, up)
 
     def matrix(self) -> _Rows:
@@ -716,10 +795,17 @@ class TriangleSolver:
         lo0, up0 = self._fix(np.zeros(self.n_var), np.ones(self.n_var), root.red, root.bound_s, threshold)
         heap.append((root.lb, counter, lo0.astype(np.int8), up0.astype(np.int8)))
         first = root
-        while heap:
+        dive: tuple[float, int, np.ndarray, np.ndarray] | None = None  # the child solved next (plunging)
+        while heap or dive is not None:
             if _expired(deadline):
+                if dive is not None:
+                    heapq.heappush(heap, dive)
                 return False, min(threshold, min(h[0] for h in heap))
-            node_lb, _, lo8, up8 = heapq.heappop(heap)
+            if dive is not None and self.plunge:
+                node_lb, _, lo8, up8 = dive
+                dive = None
+            else:
+                node_lb, _, lo8, up8 = heapq.heappop(heap)
             if self.rounded(node_lb) >= threshold - self.tol:
                 continue
             prop = self.propagate(lo8.astype(np.float64), up8.astype(np.float64))
@@ -777,8 +863,19 @@ class TriangleSolver:
                 lo_c[p] = val
                 up_c[p] = val
                 counter += 1
-                heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
+                if dive is None and self.plunge and self._dive_ok(rel.lb, heap, threshold):
+                    # the child nearer the LP optimum: solved next, from the basis just found
+                    dive = (rel.lb, counter, lo_c, up_c)
+                else:
+                    heapq.heappush(heap, (rel.lb, counter, lo_c, up_c))
         return True, threshold
+
+    @staticmethod
+    def _dive_ok(lb: float, heap: list, threshold: float) -> bool:
+        """Plunge only from nodes in the better half of the open gap: deep dives into weak subtrees would
+        leave the best open bound (the bound stated at the time limit) behind."""
+        best_open = heap[0][0] if heap else lb
+        return lb <= best_open + _PLUNGE_SHARE * max(0.0, threshold - best_open)
 
     def _branch_and_bound(self, root: _Relax, best: np.ndarray, ub: float, deadline: float | None):
         state = {"order": best, "ub": ub}

@@ -27,7 +27,7 @@ from rankagg.rules.kemeny._heuristics import (
     local_search,
 )
 from rankagg.rules.kemeny._large import window_search
-from rankagg.rules.kemeny._lp import SolveStats, TriangleSolver
+from rankagg.rules.kemeny._lp import ComponentOutcome, SolveStats, TriangleSolver
 from rankagg.rules.kemeny._result import KemenyResult
 
 __all__ = ["BOUNDS", "METHODS", "kemeny"]
@@ -150,6 +150,40 @@ def _lp_bound(margins: np.ndarray, order: np.ndarray, deadline: float | None, st
     return solver.solve(order, deadline, integer=False).lower
 
 
+def _with_plain_lp(
+    margins: np.ndarray,
+    out: ComponentOutcome,
+    label: str,
+    deadline: float | None,
+    stats: SolveStats,
+    rows: list[np.ndarray] | None = None,
+) -> tuple[ComponentOutcome, str]:
+    """The window method's outcome on a large component, completed by the plain triangle LP.
+
+    The window method stops when a sweep no longer improves the order, often
+    well before the deadline; the triangle LP of the whole component (lazy
+    cuts, certified after every round) then gets the time left, starting from
+    the windows' rows (``rows``, so that its first bound is already that of
+    the windows' LPs), and the larger of the two certified lower bounds is
+    kept, with the better order (the LP roundings are improved by local
+    search).
+    """
+    if deadline is not None and time.perf_counter() >= deadline:
+        return out, label
+    solver = TriangleSolver(margins, margin_lattice(margins), stats)
+    if rows:
+        solver.add(np.unique(np.concatenate(rows), axis=0))
+    if deadline is not None and time.perf_counter() >= deadline:
+        return out, label
+    lp = solver.solve(out.order, deadline, integer=False)
+    if lp.excess < out.excess - solver.tol:
+        order, excess, label = lp.order, lp.excess, lp.source
+    else:
+        order, excess = out.order, out.excess
+    lower = min(max(out.lower, lp.lower), excess)
+    return ComponentOutcome(order, excess, lower, solver.closed(lower, excess), None), label
+
+
 def _starts(margins: np.ndarray, deadline: float | None) -> list[tuple[np.ndarray, str]]:
     return [
         (local_search(margins, borda_order(margins), deadline=deadline), "local_search"),
@@ -230,7 +264,10 @@ def _solve_part(
         exact_deadline = deadline - _FALLBACK_SHARE * max(0.0, deadline - time.perf_counter())
     solver = None
     if k > opts.lp_max:
-        out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window)
+        rows: list[np.ndarray] = []
+        out, label2 = window_search(margins, start, exact_deadline, stats, width=opts.window, rows=rows)
+        if not out.optimal:
+            out, label2 = _with_plain_lp(margins, out, label2, exact_deadline, stats, rows)
     else:
         solver = TriangleSolver(margins, margin_lattice(margins), stats, integer_solver=opts.integer_solver)
         out = solver.solve(start, exact_deadline)
@@ -387,7 +424,9 @@ def kemeny(
        orders;
     2. the LP relaxation (HiGHS, the solver behind ``scipy.optimize.linprog``)
        with the triangle rows added lazily: solve, add the most violated rows
-       (their number doubling each round), drop rows that are slack with a
+       (at most max(5000, one per pair) in the first round, their number
+       doubling each round; every bound is certified, so a round stopped by
+       the time limit keeps the last one), drop rows that are slack with a
        zero dual, repeat until none is violated. Each round modifies the
        loaded model, so HiGHS restarts from its last basis. Each LP solution
        is rounded (sort by fractional wins) and improved by local search.
@@ -395,8 +434,9 @@ def kemeny(
     3. if the LP optimum is fractional and the gap is still open: iterated
        local search, then reduced-cost fixing (a variable whose flip would
        provably cost more than the gap is fixed), then a best-first branch
-       and bound on the pair variables that re-solves this LP at each node,
-       with transitive propagation of the fixed pairs (``scipy.optimize.milp``
+       and bound on the pair variables that re-solves this LP at each node
+       (one child of each branched node is solved next, from the basis just
+       found), with transitive propagation of the fixed pairs (``scipy.optimize.milp``
        on the same program is available as an alternative; it was 3-8x
        slower on uniform profiles).
 
@@ -447,7 +487,10 @@ def kemeny(
     valid lower bound, since any order costs at least the optimum of each
     block of a partition of the systems (pairs across blocks cost at least
     0 excess); a window stopped by the time limit contributes its certified
-    LP bound so far.
+    LP bound so far. When the windows finish before the time limit, the
+    triangle LP of the whole component (lazy rows, as above, its roundings
+    improved by local search) gets the time left, and the larger of the two
+    certified bounds is reported.
 
     Ties in the returned order are broken deterministically: among optimal
     orders differing by swaps of adjacent tied systems, the one agreeing with
