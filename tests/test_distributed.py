@@ -211,6 +211,11 @@ def test_wide_partitions_and_files_give_the_same_counts(client, tmp_path):
     assert files.npartitions == 3 and files.source == "3 files"
     in_file_order = InstanceTable.from_long(pd.concat([df.iloc[k::3] for k in range(3)]), higher_is_better=True)
     same_result(aggregate(files, "copeland"), aggregate(in_file_order, "copeland"))
+    listed = read_instances([tmp_path / f"part-{k}.parquet" for k in range(3)], higher_is_better=True, scheduler=client)
+    assert listed.npartitions == 3
+    same_result(aggregate(listed, "copeland"), aggregate(in_file_order, "copeland"))
+    with pytest.raises(ScoreTableError, match=pin("no such file(s)", "part-9.parquet")):
+        read_instances([tmp_path / "part-0.parquet", tmp_path / "part-9.parquet"], scheduler=client)
     csv_dir = tmp_path / "csv"
     csv_dir.mkdir()
     for k in range(2):

@@ -72,6 +72,13 @@ def partitions_of(source: Any, *, format: str | None, npartitions: int | None) -
         n = npartitions or max(1, -(-len(source) // 1_000_000))
         ddf = dd.from_pandas(source, npartitions=n, sort=False)
         return list(ddf.to_delayed()), None
+    if isinstance(source, (list, tuple)) and source and all(isinstance(x, (str, os.PathLike)) for x in source):
+        files = [os.fspath(x) for x in source]  # a list of files, read in the order given
+        absent = [f for f in files if not os.path.isfile(f)]
+        if absent:
+            raise ScoreTableError(f"source: no such file(s) {preview(absent)}; give existing Parquet/CSV files.")
+        fmts = {f: _fmt(f, format) for f in files}
+        return [dask.delayed(_read_file, pure=True)(f, fmts[f]) for f in files], files
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if os.path.isdir(text):
@@ -89,7 +96,7 @@ def partitions_of(source: Any, *, format: str | None, npartitions: int | None) -
         fmts = {f: _fmt(f, format) for f in files}
         return [dask.delayed(_read_file, pure=True)(f, fmts[f]) for f in files], files
     raise ScoreTableError(
-        f"source: expected a Dask or pandas DataFrame, or a path or glob of Parquet/CSV files, got "
+        f"source: expected a Dask or pandas DataFrame, a path or glob of Parquet/CSV files, or a list of paths, got "
         f"{type(source).__name__}."
     )
 
@@ -510,10 +517,10 @@ def read_instances(
 
     Parameters
     ----------
-    source : dask.dataframe.DataFrame, pandas.DataFrame, str or path-like
+    source : dask.dataframe.DataFrame, pandas.DataFrame, str, path-like or list of them
         The scores: a Dask DataFrame, a pandas DataFrame (split into ``npartitions``), or a Parquet / CSV / TSV
-        file, a directory of them or a glob such as ``"details/*.parquet"`` (one partition per file, read on the
-        workers; pyarrow reads Parquet).
+        file, a directory of them, a glob such as ``"details/*.parquet"`` or a list of files (one partition per
+        file, read on the workers; pyarrow reads Parquet).
     layout : {"long", "wide"}, default "long"
         ``"long"``: one row per system, task, instance and score (the columns of
         :meth:`rankagg.InstanceTable.from_long`). ``"wide"``: one row per task and instance, one score column per
