@@ -159,7 +159,7 @@ def _ranks_from_scores_argsort(scores: np.ndarray, *, higher_is_better: bool, rt
     sv = np.take_along_axis(v, order, axis=1)
     scale = np.max(np.abs(v), axis=1, keepdims=True)
     new_tier = np.ones((b, n), dtype=bool)
-    with np.errstate(invalid="ignore"):  # equal infinities: inf - inf is NaN, which is no new tier
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN (no new tier); huge gaps overflow to inf
         new_tier[:, 1:] = (sv[:, :-1] - sv[:, 1:]) > rtol * np.maximum(scale, np.finfo(np.float64).tiny)
     first = np.where(new_tier, np.arange(n, dtype=np.int64)[None, :], 0)
     np.maximum.accumulate(first, axis=1, out=first)
