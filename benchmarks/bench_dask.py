@@ -164,7 +164,7 @@ def dask_pass(client, files, n_resamples, memory):
     return res, sec, max(rss.peak.values()), ddf.npartitions
 
 
-def dask_aggregate(client, files, systems):
+def dask_aggregate(client, files, systems, *, persist=True):
     """One-level Borda through ``rankagg.aggregate(..., backend="dask")`` (helper A's ranking pass): reading and
     validating the wide files included, then once more from blocks persisted in the workers' memory."""
     import rankagg
@@ -178,6 +178,10 @@ def dask_aggregate(client, files, systems):
                               scheduler=client)  # fmt: skip
         res = rankagg.aggregate(data, "borda", scheduler=client)
         out["cold_seconds"] = time.perf_counter() - t0
+        if not persist:  # data larger than the workers' memory: nothing to keep
+            out["peak_worker_rss"] = 0
+            out["ranks"] = res.ranks.tolist()
+            return out
         t0 = time.perf_counter()
         kept = read_instances([str(f) for f in files], layout="wide", systems=systems, higher_is_better=True,
                               scheduler=client, persist=True)  # fmt: skip
@@ -191,6 +195,30 @@ def dask_aggregate(client, files, systems):
     return out
 
 
+def aggregate_only(args, files) -> None:
+    """``--aggregate-only``: one ranking of every file through ``aggregate(backend="dask")``, nothing else."""
+    import distributed
+
+    from rankagg.distributed import read_instances
+
+    systems = [f"s{i:03d}" for i in range(args.systems)]
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=args.memory_limit,
+                                 dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        pids = client.run(os.getpid)
+        with PeakRSS(pids) as rss:
+            agg = dask_aggregate(client, files, systems, persist=False)
+        peak = max(rss.peak.values())
+        n_inst = len(files) * args.rows_per_file
+        print(f"aggregate(backend='dask') one-level Borda, {args.systems} x {n_inst:,} ({len(files)} files): "
+              f"{agg['cold_seconds']:.1f} s reading included, {n_inst / agg['cold_seconds']:,.0f} instances/s, "
+              f"peak worker RSS {peak / 2**20:.0f} MiB, load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+    del read_instances
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--systems", type=int, default=200)
@@ -201,10 +229,18 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="1GiB")
     ap.add_argument("--path", type=Path, default=Path("/tmp/rankagg_bench_dask"))
     ap.add_argument("--skip-full", action="store_true", help="only the part that fits in memory")
+    ap.add_argument(
+        "--aggregate-only",
+        action="store_true",
+        help="only one ranking of every file through aggregate(backend='dask')",
+    )
     args = ap.parse_args()
     import distributed
 
     files = generate(args.path, args.systems, args.instances, args.rows_per_file)
+    if args.aggregate_only:
+        aggregate_only(args, files)
+        return
     k_local = -(-min(args.local_instances, args.instances) // args.rows_per_file)
     local_files = files[:k_local]
     n = args.systems
