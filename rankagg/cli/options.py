@@ -415,23 +415,7 @@ def _metrics_weights(args: argparse.Namespace) -> tuple[str | dict[str, str] | N
 
 
 def _load_table(args: argparse.Namespace, kind: str, levels: bool) -> Any:
-    metric_items = _split_list(args.metric)
-    metrics: str | dict[str, str] | None
-    if not metric_items:
-        metrics = None
-    elif len(metric_items) == 1 and "=" not in metric_items[0]:
-        metrics = metric_items[0]
-    else:
-        metrics = _key_values(args.metric, "--metric")
-    weights_kv = _key_values(args.weights, "--weights")
-    weights: dict[str, float] | None = None
-    if weights_kv:
-        weights = {}
-        for k, v in weights_kv.items():
-            try:
-                weights[k] = float(v)
-            except ValueError:
-                raise CLIError(f"--weights: the weight of {k!r} is {v!r}, not a number.") from None
+    metrics, weights = _metrics_weights(args)
     tasks = _split_list(args.tasks) or None
     where = _where(args)
     if where and kind not in ("table", "battles"):
