@@ -221,6 +221,36 @@ def test_ranked_pairs_closing_a_whole_strength_at_once_equals_the_reference(seed
     )
 
 
+@pytest.mark.parametrize("shape", ["sparse", "dense", "one_long_path"])
+def test_packed_closure_is_the_transitive_closure(shape):
+    """The closure ranked pairs locks a whole strength with: the transitive closure (Warshall, by hand) of a
+    closed relation plus new arcs, on random DAGs and on a single path through every system."""
+    from rankagg.rules.majority import _close_packed
+
+    rng = np.random.default_rng(["sparse", "dense", "one_long_path"].index(shape))
+    n = 70
+    pos = rng.permutation(n)  # a hidden order: every arc goes down it, so the union is acyclic
+    below = pos[:, None] < pos[None, :]
+    if shape == "one_long_path":
+        old = np.zeros((n, n), dtype=bool)
+        order = np.argsort(pos)
+        new = np.zeros((n, n), dtype=bool)
+        new[order[:-1], order[1:]] = True
+    else:
+        old = (rng.random((n, n)) < 0.04) & below
+        new = (rng.random((n, n)) < (0.05 if shape == "sparse" else 0.4)) & below
+
+    def warshall(r):
+        r = r.copy()
+        for k in range(n):
+            r |= r[:, [k]] & r[[k], :]
+        return r
+
+    closed_old = warshall(old)
+    got = _close_packed(np.packbits(closed_old, axis=1), *np.nonzero(new), n)
+    np.testing.assert_array_equal(np.unpackbits(got, axis=1, count=n).astype(bool), warshall(closed_old | new))
+
+
 def test_ranked_pairs_with_equal_strength_cycles_labels_its_neutral_variant():
     # a > b > c > a, each by the same margin: the three arcs close a cycle only together
     t = table_of([[3, 2, 1], [2, 1, 3], [1, 3, 2]], systems=list("abc"))
