@@ -2,12 +2,12 @@
 
 Usage::
 
-    python benchmarks/bench_arena.py [--quick] [--repeats 3] [--choix-boot 3]
+    python benchmarks/bench_arena.py [--quick] [--rounds 2] [--repeats 2] [--choix-boot 1] [--seeds 0 1 2]
 
 Tables (battles ``model_a, model_b, winner``; ties are half a win in every tool):
 
 * ``uniform``: 1,000,000 battles among 150 models, pairs drawn uniformly, strengths ~ N(0, 1)
-  (seed 0), 15 % ties, the others won with the Bradley-Terry probability;
+  (one instance per seed of ``--seeds``), 15 % ties, the others won with the Bradley-Terry probability;
 * ``skewed``: the same, but model popularity follows a Zipf-like law (the most popular model is in
   ~50x more battles than the least), as on the real Arena;
 * ``alpaca_eval_1``: the real AlpacaEval 1.0 battles of ../shared/datasets/alpaca_eval (52 models
@@ -18,6 +18,9 @@ Tools, each in its own subprocess (so the peak resident set size is its own):
 * rankagg: ``battle_counts`` (pandas factorize + bincount) then ``fit_bt_counts`` (Newton on the
   pair counts); bootstrap: ``bootstrap_bt_counts`` (multinomial draws of the outcome counts, each
   refitted warm-started); also ``read_battle_counts`` of the same battles from a Parquet file;
+* numpy: the plain-numpy baseline (``numpy_cells`` + ``numpy_bt``, about ten lines: pandas factorizes the
+  names, one ``bincount`` into dense (model_a, model_b, outcome) cells, Newton's method on the dense win
+  matrix with one system pinned; bootstrap: the same multinomial draws of the cells, each refitted warm-started);
 * evalica ``bradley_terry`` (Rust, Newman's iteration, tolerance 1e-6 by default: run here with
   tolerance 1e-10 and limit 10,000 so that it converges like the others); bootstrap: 100 calls on
   multinomially reweighted distinct outcomes (``weights=``), the fastest way evalica offers
@@ -32,7 +35,8 @@ best and median wall time over all those runs, the ratio to rankagg, the load av
 subprocess above its RSS with the battles in memory (Linux: the peak is reset through
 ``/proc/self/clear_refs`` once the battles are built, then read from ``VmHWM``), the largest
 difference of centred log-strengths to rankagg's, and the Spearman correlation with the true
-strengths (synthetic tables).
+strengths (synthetic tables); then min / median / max over the instances (seeds) of each table. evalica and
+choix are left out, with a note on stderr, when not installed.
 """
 
 from __future__ import annotations
