@@ -2,12 +2,12 @@
 
 Usage::
 
-    python benchmarks/bench_arena.py [--quick] [--repeats 3] [--choix-boot 3]
+    python benchmarks/bench_arena.py [--quick] [--rounds 2] [--repeats 2] [--choix-boot 1] [--seeds 0 1 2]
 
 Tables (battles ``model_a, model_b, winner``; ties are half a win in every tool):
 
 * ``uniform``: 1,000,000 battles among 150 models, pairs drawn uniformly, strengths ~ N(0, 1)
-  (seed 0), 15 % ties, the others won with the Bradley-Terry probability;
+  (one instance per seed of ``--seeds``), 15 % ties, the others won with the Bradley-Terry probability;
 * ``skewed``: the same, but model popularity follows a Zipf-like law (the most popular model is in
   ~50x more battles than the least), as on the real Arena;
 * ``alpaca_eval_1``: the real AlpacaEval 1.0 battles of ../shared/datasets/alpaca_eval (52 models
@@ -18,6 +18,9 @@ Tools, each in its own subprocess (so the peak resident set size is its own):
 * rankagg: ``battle_counts`` (pandas factorize + bincount) then ``fit_bt_counts`` (Newton on the
   pair counts); bootstrap: ``bootstrap_bt_counts`` (multinomial draws of the outcome counts, each
   refitted warm-started); also ``read_battle_counts`` of the same battles from a Parquet file;
+* numpy: the plain-numpy baseline (``numpy_cells`` + ``numpy_bt``, about ten lines: pandas factorizes the
+  names, one ``bincount`` into dense (model_a, model_b, outcome) cells, Newton's method on the dense win
+  matrix with one system pinned; bootstrap: the same multinomial draws of the cells, each refitted warm-started);
 * evalica ``bradley_terry`` (Rust, Newman's iteration, tolerance 1e-6 by default: run here with
   tolerance 1e-10 and limit 10,000 so that it converges like the others); bootstrap: 100 calls on
   multinomially reweighted distinct outcomes (``weights=``), the fastest way evalica offers
@@ -32,7 +35,8 @@ best and median wall time over all those runs, the ratio to rankagg, the load av
 subprocess above its RSS with the battles in memory (Linux: the peak is reset through
 ``/proc/self/clear_refs`` once the battles are built, then read from ``VmHWM``), the largest
 difference of centred log-strengths to rankagg's, and the Spearman correlation with the true
-strengths (synthetic tables).
+strengths (synthetic tables); then min / median / max over the instances (seeds) of each table. evalica and
+choix are left out, with a note on stderr, when not installed.
 """
 
 from __future__ import annotations
@@ -58,8 +62,8 @@ DATA = ROOT.parent / "shared" / "datasets"
 N_RESAMPLES = 100
 
 
-def make_table(name: str, quick: bool) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The battles of a table, and the true log-strengths (None for real data)."""
+def make_table(name: str, quick: bool, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The battles of a table (``seed`` draws a synthetic one), and the true log-strengths (None for real data)."""
     if name == "alpaca_eval_1":
         path = DATA / "alpaca_eval" / "instances_alpacaeval1_gpt4.csv.gz"
         df = pd.read_csv(path, usecols=["system", "score", "baseline"]).dropna(subset=["score"])
@@ -67,7 +71,7 @@ def make_table(name: str, quick: bool) -> tuple[pd.DataFrame, np.ndarray | None]
         win = np.where(df["score"] > 0.5, "model_a", np.where(df["score"] < 0.5, "model_b", "tie"))
         out = pd.DataFrame({"model_a": df["system"].to_numpy(), "model_b": df["baseline"].to_numpy(), "winner": win})
         return out, None
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     n_models, n_battles = 150, (100_000 if quick else 1_000_000)
     theta = rng.normal(0.0, 1.0, n_models)
     if name == "uniform":
@@ -126,8 +130,42 @@ def _centred(x: np.ndarray) -> np.ndarray:
     return x - x.mean()
 
 
-def worker(tool: str, table: str, quick: bool, repeats: int, parquet: str | None, choix_boot: int) -> dict[str, Any]:
-    df, truth = make_table(table, quick)
+def numpy_cells(df: pd.DataFrame) -> tuple[np.ndarray, int, np.ndarray]:
+    """Plain-numpy counting of the battles: counts of the (model_a, model_b, outcome) cells.
+
+    The names are factorized by pandas, as rankagg does (numpy's ``unique`` sorts the strings, 10x slower).
+    """
+    m = len(df)
+    codes, uniq = pd.factorize(pd.concat([df["model_a"], df["model_b"]], ignore_index=True))
+    n = len(uniq)
+    w = df["winner"].to_numpy()
+    o = np.where(w == "model_a", 0, np.where(w == "model_b", 1, 2))
+    return np.bincount((codes[:m] * n + codes[m:]) * 3 + o, minlength=3 * n * n), n, np.asarray(uniq)
+
+
+def numpy_bt(
+    cells: np.ndarray, n: int, theta0: np.ndarray | None = None, tol: float = 1e-10
+) -> tuple[np.ndarray, bool]:
+    """Ten-line numpy Bradley-Terry (ties half a win): Newton's method on the dense pair counts, one system pinned."""
+    c = cells.reshape(n, n, 3).astype(np.float64)
+    wins = c[:, :, 0] + c[:, :, 1].T + 0.5 * (c[:, :, 2] + c[:, :, 2].T)  # wins[i, j]: i over j
+    games = wins + wins.T
+    th = np.zeros(n) if theta0 is None else np.array(theta0, dtype=np.float64)
+    for _ in range(100):
+        s = 1.0 / (1.0 + np.exp(th[None, :] - th[:, None]))
+        h = games * s * s.T
+        step = np.linalg.solve(np.diag(h.sum(1))[1:, 1:] - h[1:, 1:], (wins.sum(1) - (games * s).sum(1))[1:])
+        th[1:] += step
+        th -= th.mean()
+        if np.max(np.abs(step)) < tol:
+            return th, True
+    return th, False
+
+
+def worker(
+    tool: str, table: str, quick: bool, repeats: int, parquet: str | None, choix_boot: int, seed: int = 0
+) -> dict[str, Any]:
+    df, truth = make_table(table, quick, seed)
     import gc
 
     gc.collect()
@@ -155,6 +193,24 @@ def worker(tool: str, table: str, quick: bool, repeats: int, parquet: str | None
                 _, _, deg, _ = bootstrap_bt_counts(counts, n_resamples=N_RESAMPLES, rng=r, theta0=theta)
                 boot_times.append(time.perf_counter() - t)
             out["degenerate"] = int(deg.sum())
+    elif tool == "numpy":
+        unconverged = 0
+        for _ in range(repeats):
+            t = time.perf_counter()
+            cells, n, uniq = numpy_cells(df)
+            theta, ok = numpy_bt(cells, n)
+            fit_times.append(time.perf_counter() - t)
+            unconverged += not ok
+        systems = [str(x) for x in uniq]
+        for r in range(repeats):
+            gen = np.random.default_rng(r)
+            t = time.perf_counter()
+            draws = gen.multinomial(int(cells.sum()), cells / cells.sum(), size=N_RESAMPLES)
+            for k in range(N_RESAMPLES):
+                _, ok = numpy_bt(draws[k], n, theta0=theta)
+                unconverged += not ok
+            boot_times.append(time.perf_counter() - t)
+        out["unconverged"] = unconverged
     elif tool == "evalica":
         import evalica
 
@@ -240,46 +296,70 @@ def _loadavg() -> str:
         return "n/a"
 
 
+def _mmm(xs: list[float], fmt: str) -> str:
+    """min / median / max of ``xs`` formatted with ``fmt``."""
+    return " / ".join(format(v, fmt) for v in (min(xs), statistics.median(xs), max(xs)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100,000 battles instead of 1,000,000")
     ap.add_argument("--repeats", type=int, default=2, help="timed runs per tool per round")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of every tool in turn (choix: one)")
-    ap.add_argument("--choix-boot", type=int, default=3, help="choix bootstrap fits timed (extrapolated to 100)")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of every tool in turn (choix: one)")
+    ap.add_argument("--choix-boot", type=int, default=1, help="choix bootstrap fits timed (extrapolated to 100)")
+    ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2], help="seeds of each synthetic table")
     ap.add_argument("--tables", nargs="*", default=["uniform", "skewed", "alpaca_eval_1"])
-    ap.add_argument("--tools", nargs="*", default=["rankagg", "rankagg_parquet", "evalica", "choix"])
+    ap.add_argument("--tools", nargs="*", default=["rankagg", "numpy", "rankagg_parquet", "evalica", "choix"])
     ap.add_argument("--worker", nargs=2, metavar=("TOOL", "TABLE"), help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--parquet", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        res = worker(args.worker[0], args.worker[1], args.quick, args.repeats, args.parquet, args.choix_boot)
+        res = worker(args.worker[0], args.worker[1], args.quick, args.repeats, args.parquet, args.choix_boot, args.seed)
         print(json.dumps(res))
         return
-    import evalica
+    import importlib.util
 
+    tools = []
+    for tool in args.tools:
+        if tool in ("evalica", "choix") and importlib.util.find_spec(tool) is None:
+            print(f"{tool} is not installed: left out (pip install {tool})", file=sys.stderr)
+            continue
+        tools.append(tool)
+    versions = []
+    for peer in ("evalica", "choix"):
+        if peer in tools:
+            from importlib.metadata import version
+
+            versions.append(f"{peer} {version(peer)}")
+        else:
+            versions.append(f"{peer} not installed")
     print(
         f"# bench_arena: {platform.platform()}, python {platform.python_version()}, {os.cpu_count()} cores, "
-        f"evalica {evalica.__version__}, numpy {np.__version__}"
+        f"{', '.join(versions)}, numpy {np.__version__}"
     )
     print(f"command: python benchmarks/bench_arena.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"load average at start: {_loadavg()}")
     tables = [t for t in args.tables if t != "alpaca_eval_1" or (DATA / "alpaca_eval").is_dir()]
+    instances = [(t, s) for t in tables for s in ([0] if t == "alpaca_eval_1" else args.seeds)]
+    # per table family and tool: each instance's best fit, best bootstrap, and ratios to rankagg in that instance
+    summary: dict[str, dict[str, dict[str, list[float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for table in tables:
-            df, _ = make_table(table, args.quick)
-            pq = str(Path(tmp) / f"{table}.parquet")
+        for table, seed in instances:
+            df, _ = make_table(table, args.quick, seed)
+            pq = str(Path(tmp) / f"{table}_{seed}.parquet")
             df.to_parquet(pq)
             n_sys = len(pd.unique(df[["model_a", "model_b"]].to_numpy().ravel()))
             del df
             # rounds: every tool once per round, in turn, so that a change of load on a shared machine hits all
             # tools alike; the figures are each tool's best (and median) over its runs of every round
-            runs: dict[str, list[dict[str, Any]]] = {t: [] for t in args.tools}
+            runs: dict[str, list[dict[str, Any]]] = {t: [] for t in tools}
             for rnd in range(args.rounds):
-                for tool in args.tools:
+                for tool in tools:
                     if tool == "choix" and rnd > 0:
                         continue  # minutes per round; one round says how far behind it is
                     cmd = [sys.executable, __file__, "--worker", tool, table, "--repeats", str(args.repeats),
-                           "--parquet", pq, "--choix-boot", str(args.choix_boot)]  # fmt: skip
+                           "--parquet", pq, "--choix-boot", str(args.choix_boot), "--seed", str(seed)]  # fmt: skip
                     if args.quick:
                         cmd.append("--quick")
                     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -299,14 +379,18 @@ def main() -> None:
                 r["rss_peak_mib"] = max(x["rss_peak_mib"] - x["rss_base_mib"] for x in rs)
                 r["rss_base_mib"] = 0.0
                 r["runs"] = len(rs)
+                if "unconverged" in r:
+                    r["unconverged"] = sum(x["unconverged"] for x in rs)
                 results.append(r)
             ref = next(r for r in results if r["tool"] == "rankagg")
-            print(f"\n### {table}: {ref['battles']:,} battles, {n_sys} systems\n")
+            label = table if table == "alpaca_eval_1" else f"{table}, seed {seed}"
+            print(f"\n### {label}: {ref['battles']:,} battles, {n_sys} systems\n")
             print(
                 "| tool | fit best (s) | fit median (s) | x rankagg | 100 bootstrap fits (s) | x rankagg | "
                 "peak RSS above data (MiB) | max diff of log-strengths vs rankagg | Spearman vs truth |"
             )
             print("|---|---|---|---|---|---|---|---|---|")
+            fam = summary.setdefault(table, {})
             for r in results:
                 diff = float(np.max(np.abs(np.asarray(r["theta"]) - np.asarray(ref["theta"]))))
                 boot = r.get("boot_best")
@@ -321,10 +405,34 @@ def main() -> None:
                     f"| {r['tool']} | {r['fit_best']:.3f} | {r['fit_median']:.3f} | {ratio:.1f} | {boot_s} | {boot_x} "
                     f"| {rss:.0f} | {diff:.1e} | {sp} |"
                 )
+                agg = fam.setdefault(r["tool"], {"fit": [], "fit_x": [], "boot": [], "boot_x": [], "diff": []})
+                agg["fit"].append(r["fit_best"])
+                agg["fit_x"].append(ratio)
+                agg["diff"].append(diff)
+                if boot is not None:
+                    agg["boot"].append(boot)
+                    agg["boot_x"].append(boot / ref["boot_best"])
             if "degenerate" in ref:
                 print(f"\nrankagg: {ref['degenerate']} degenerate resample(s) of {N_RESAMPLES}.")
+            npy = next((r for r in results if r["tool"] == "numpy"), None)
+            if npy is not None:
+                print(f"numpy baseline: {npy['unconverged']} fit(s) not converged in 100 Newton steps (all its runs).")
             per = ", ".join(f"{r['tool']} {r['runs']} x {args.repeats}" for r in results)
             print(f"runs per tool: {per}; load average after: {_loadavg()}")
+    print("\n### Summary: min / median / max over the instances of each table (each instance: a tool's best run)\n")
+    print(
+        "| table | instances | tool | fit (s) | x rankagg | 100 bootstrap fits (s) | x rankagg | max diff vs rankagg |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for table, fam in summary.items():
+        for tool, agg in fam.items():
+            boot = _mmm(agg["boot"], ".2f") if agg["boot"] else ""
+            boot_x = _mmm(agg["boot_x"], ".1f") if agg["boot_x"] else ""
+            print(
+                f"| {table} | {len(agg['fit'])} | {tool} | {_mmm(agg['fit'], '.3f')} | {_mmm(agg['fit_x'], '.1f')} "
+                f"| {boot} | {boot_x} | {max(agg['diff']):.1e} |"
+            )
+    print(f"\nload average at the end: {_loadavg()}")
 
 
 if __name__ == "__main__":

@@ -308,3 +308,25 @@ def test_mteb_classic_withholding_drop_tasks(datasets_dir):
         best = min(_independent_mean_rank(wide.drop(columns=c), s) for c in wide.columns)
         assert w.loc[s, "best_rank"] == min(best, w.loc[s, "rank"])
     assert res.leader == (wide.mean(axis=1).idxmax(),)
+
+
+def test_drop_tasks_withholding_one_metric_of_a_two_metric_task():
+    """Withholding one column of a task with two metric columns is searched (it was counted as unrankable).
+
+    Hand-computed, mean of the columns: S0 (0.9 + 0.9 + 0.1) / 3 = 0.633 is ahead of S1 (0.5 + 0.5 + 0.8) / 3
+    = 0.6; without one of X's columns S1 has (0.5 + 0.8) / 2 = 0.65 against S0's (0.9 + 0.1) / 2 = 0.5, so S1's
+    best rank is 1. The rebuilt table labels the remaining X column "X", not "X:m1" (the bug: a direction keyed
+    by the old label raised, and every such withholding was skipped as if the table could not be ranked).
+    """
+    from rankagg.uncertainty.withholding import _withholding
+
+    sc = np.array([[0.9, 0.9, 0.1], [0.5, 0.5, 0.8], [0.0, 0.0, 0.0]])
+    t = rankagg.ScoreTable(
+        sc, systems=["S0", "S1", "S2"], tasks=["X", "X", "Y"], metrics=["m1", "m2", "acc"], higher_is_better=True
+    )
+    base = np.array([rankagg.aggregate(t, rule="mean").rank_of(s) for s in t.systems])
+    assert base.tolist() == [1, 2, 3]
+    df, _ = _withholding(t, "mean", 1, base, atol=0.0, rtol=0.0, params={}, max_subsets=256, policy="drop_tasks")
+    got = df.set_index("system")
+    assert got.loc["S1", "best_rank"] == 1
+    assert got.loc["S1", "withheld"] in (("X:m1",), ("X:m2",))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
@@ -26,12 +27,15 @@ from rankagg.rules import RuleInput, get_rule
 def _rebuilt(table: ScoreTable, scores: np.ndarray, cols: Sequence[int], missing: str | None = None) -> ScoreTable:
     """The table's columns ``cols`` with ``scores`` (same systems, directions, weights, policy)."""
     columns = [table.columns[j] for j in cols]
+    per_task = Counter(c.task for c in columns)
+    # the rebuilt table labels a column "task:metric" only while its task keeps several columns, so the
+    # directions are keyed by the new labels (keyed by the old ones, a task left with one column raised)
     return ScoreTable(
         scores[:, list(cols)],
         systems=list(table.systems),
         tasks=[c.task for c in columns],
         metrics=[c.metric for c in columns],
-        higher_is_better={c.label: bool(c.higher_is_better) for c in columns},
+        higher_is_better={(c.label if per_task[c.task] > 1 else c.task): bool(c.higher_is_better) for c in columns},
         weights=[float(c.weight) for c in columns],
         missing=missing or table.missing_policy,  # type: ignore[arg-type]
     )
