@@ -15,6 +15,7 @@ process's memory, see :func:`rankagg.distributed.poisson.poisson_bootstrap`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -183,27 +184,13 @@ def _is_dask_frame(obj: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------- battle logs on the cluster
-def _partition_counts(part: Any, cols: tuple[str, str, str], p: int) -> Any:
-    """The distinct outcomes of one partition (BattleCounts numbered by the partition's own first appearances)."""
-    from rankagg.data.battle_counts import BattleCounter
-    from rankagg.data.battles import BattleError
-
-    if len(part) == 0:
-        return None
-    counter = BattleCounter()
-    try:
-        counter.add(part[cols[0]], part[cols[1]], part[cols[2]])
-    except BattleError as exc:  # rows are numbered within the partition: say which one
-        raise BattleError(f"partition {p} (rows numbered from 0 within it): {exc}") from None
-    return counter.finish(f"partition {p}")
-
-
 def battle_counts_dask(battles: Any, *, scheduler: Any = None, source: str = "dask") -> Any:
     """Count the distinct outcomes of a battle log held as a Dask DataFrame, partition by partition.
 
-    Each partition is counted on a worker; the per-partition counts (a few numbers per pair that met) come
-    here and are merged in partition order, so the systems are numbered by first appearance over the whole
-    log and the result equals :func:`rankagg.data.battle_counts.battle_counts` of the log read in one piece.
+    The reduction of :func:`rankagg.distributed.read_battles` (:meth:`DistributedBattles.counts`): each
+    partition is counted on a worker and the partial counts are merged in partition order, so the systems are
+    numbered by first appearance over the whole log and the result equals
+    :func:`rankagg.data.battle_counts.battle_counts` of the log read in one piece.
 
     Parameters
     ----------
@@ -219,46 +206,8 @@ def battle_counts_dask(battles: Any, *, scheduler: Any = None, source: str = "da
     rankagg.data.battle_counts.BattleCounts
     """
     require_dask("battle_counts_dask")
-    import dask
+    from rankagg.distributed.battles import read_battles
 
-    from rankagg.data.battle_counts import BattleCounts, battle_columns
-    from rankagg.data.battles import BattleError
-
-    cols = battle_columns([str(c) for c in battles.columns], None, None, None)
-    parts = battles[list(cols)].to_delayed()
-    tasks = [dask.delayed(_partition_counts)(d, cols, p) for p, d in enumerate(parts)]
-    with using_client(scheduler):
-        got = [g for g in dask.compute(*tasks) if g is not None]
-    if not got:
-        raise BattleError("battles: the log has no battle.")
-    index: dict[str, int] = {}
-    keys, counts, rows = [], [], 0
-    for part in got:
-        for s in part.systems:
-            index.setdefault(s, len(index))
-        glob = np.array([index[s] for s in part.systems], dtype=np.int64)
-        ga, gb = glob[part.a], glob[part.b]
-        lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
-        # a partition's (a, b) is ordered by its own numbering; swapped globally, a's win is b's win
-        o = part.outcome.astype(np.int64)
-        keys.append((lo, hi, np.where(o == 2, 2, np.where(ga < gb, o, 1 - o))))
-        counts.append(part.count)
-        rows += part.n_battles
-    n = len(index)
-    if n < 2:
-        raise BattleError(f"battles: only {n} system; ranking needs at least two.")
-    lo = np.concatenate([k[0] for k in keys])
-    hi = np.concatenate([k[1] for k in keys])
-    out = np.concatenate([k[2] for k in keys])
-    key = (lo * n + hi) * 3 + out
-    uk, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv.ravel(), np.concatenate(counts), uk.size).astype(np.int64)
-    return BattleCounts(
-        systems=tuple(index),
-        a=((uk // 3) // n).astype(np.intp),
-        b=((uk // 3) % n).astype(np.intp),
-        outcome=(uk % 3).astype(np.int8),
-        count=total,
-        n_battles=int(rows),
-        source=source if source != "dask" else f"Dask DataFrame ({battles.npartitions} partitions)",
-    )
+    counts = read_battles(battles, scheduler=scheduler).counts(scheduler=scheduler)
+    name = source if source != "dask" else f"Dask DataFrame ({battles.npartitions} partitions)"
+    return dataclasses.replace(counts, source=name)
