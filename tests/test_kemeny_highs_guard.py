@@ -123,6 +123,7 @@ def test_linprog_takes_over_when_the_private_bindings_change(case, normal_path, 
     monkeypatch.setattr(lp_module, "_CORE", lp_module._UNSET)  # looked up again, as in a fresh process
     monkeypatch.setattr(lp_module._HIGHS, "h", None, raising=False)
     monkeypatch.setattr(lp_module._HIGHS, "owner", None, raising=False)
+    monkeypatch.setattr(lp_module, "_NODE_BASES", [True])
     calls = []
     real_linprog = lp_module._solve_lp_linprog
     monkeypatch.setattr(lp_module, "_solve_lp_linprog", lambda *a: calls.append(1) or real_linprog(*a))
@@ -154,3 +155,55 @@ def test_linprog_takes_over_when_the_private_bindings_change(case, normal_path, 
 def test_the_bindings_in_this_scipy_pass_the_check():
     """The stubs above mimic changes; the real module must pass the check (else the fast path is never used)."""
     assert lp_module._scipy_highs() is REAL
+
+
+# The branch and bound restarts a node popped from its heap from the parent's basis (getBasis / setBasis /
+# HighsBasis / HighsBasisStatus). A change there only costs speed: node bases are switched off, the LPs stay
+# with HiGHS from its last basis, and the optima are the same.
+BASIS_CASES = {
+    "getBasis signature changed": _stub(_Highs=_highs_with(getBasis=_changed_signature)),
+    "setBasis signature changed": _stub(_Highs=_highs_with(setBasis=_changed_signature)),
+    "setBasis rejects the basis": _stub(_Highs=_highs_with(setBasis=lambda h, b: REAL.HighsStatus.kError)),
+    "HighsBasis missing at call time": _stub(drop=("HighsBasis",)),
+    "HighsBasisStatus missing at call time": _stub(drop=("HighsBasisStatus",)),
+}
+
+
+def _fresh_bindings(monkeypatch, module) -> None:
+    monkeypatch.setitem(sys.modules, MODULE, module)
+    monkeypatch.setattr(lp_module, "_CORE", lp_module._UNSET)
+    monkeypatch.setattr(lp_module._HIGHS, "h", None, raising=False)
+    monkeypatch.setattr(lp_module._HIGHS, "owner", None, raising=False)
+    monkeypatch.setattr(lp_module, "_NODE_BASES", [True])
+
+
+@pytest.mark.parametrize("case", list(BASIS_CASES))
+def test_node_bases_are_dropped_when_their_bindings_change(case, normal_path, monkeypatch):
+    _fresh_bindings(monkeypatch, BASIS_CASES[case])
+    linprog_calls = []
+    monkeypatch.setattr(lp_module, "_solve_lp_linprog", lambda *a: linprog_calls.append(1))
+    cases, exact, _ = normal_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankaggWarning)  # nothing to report: only speed is lost
+        got = [kemeny(w, method="exact") for w in cases]
+        monkeypatch.setattr(kemeny_solve, "_DP_MAX", 0)
+        check_against_brute_force(make_profiles(seed=98, count=8, sizes=range(6, 9), kinds=("strict", "mixed")))
+    for a, b in zip(got, exact):
+        assert a.optimal and a.score == b.score and a.order == b.order and a.unique == b.unique
+    assert lp_module._NODE_BASES[0] is False  # switched off at the first failed call ...
+    assert lp_module._core() is not None and not linprog_calls  # ... and the LPs stayed with HiGHS
+
+
+def test_nodes_restart_from_their_parents_basis(normal_path, monkeypatch):
+    """On the normal path the restore really happens, and the optima are the brute-force ones."""
+    _fresh_bindings(monkeypatch, REAL)
+    restored = []
+    real_set = lp_module._set_basis
+    monkeypatch.setattr(lp_module, "_set_basis", lambda h, b, n: restored.append(n) or real_set(h, b, n))
+    cases, exact, _ = normal_path
+    got = [kemeny(w, method="exact") for w in cases]
+    for a, b in zip(got, exact):
+        assert a.optimal and a.score == b.score and a.order == b.order
+    assert restored and lp_module._NODE_BASES[0] is True
+    monkeypatch.setattr(kemeny_solve, "_DP_MAX", 0)
+    check_against_brute_force(make_profiles(seed=99, count=12, sizes=range(6, 9), kinds=("strict", "mixed")))

@@ -152,14 +152,15 @@ def transitive_closure(adj: np.ndarray) -> np.ndarray:
     """Reflexive-transitive closure of a boolean adjacency matrix (``reach[i, j]``: j reachable from i).
 
     Small matrices use repeated squaring with a float32 matrix product; from
-    100 nodes on, a Warshall sweep (one vectorised rank-1 update per node),
+    64 nodes on, a Warshall sweep (one vectorised rank-1 update per node),
     which avoids the thread start-up cost of multi-threaded BLAS on mid-size
-    products (30 ms instead of 1 ms at 120 nodes on a busy 2-core machine).
+    products (at 90 nodes on a busy 2-core machine, 0.5-35 ms instead of
+    about 1 ms; the branch and bound calls it at every node).
     """
     n = adj.shape[0]
     reach = adj.astype(bool, copy=True)
     np.fill_diagonal(reach, True)
-    if n < 100:
+    if n < 64:
         f = reach.astype(np.float32)
         count = int(reach.sum())
         while True:
