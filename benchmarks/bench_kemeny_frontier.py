@@ -11,9 +11,16 @@ instances up to n = 80, 2 above). Each instance is solved by
 alternating order (the machine is shared: a load change then hits both):
 
 * ``now``: the engine as it is;
-* ``before``: the two rules this engine replaced restored by monkeypatching:
-  every violated triangle row added in the first separation round, and pure
-  best-first branch and bound (no plunging).
+* ``before``: rules this engine replaced, restored by monkeypatching; which
+  ones is chosen with ``--before``:
+
+  - ``bases`` (default; the changes of 2026-12-04, late): nodes taken from the
+    heap solved from HiGHS's last basis (another node's) instead of their
+    parent's, the transitive closure by BLAS squaring up to 100 systems (not
+    64), and the iterated local search before branching on segments of 8;
+  - ``cuts`` (the changes of 2026-12-04, early): every violated triangle row
+    added in the first separation round, and pure best-first branch and bound
+    (no plunging).
 
 Wall and CPU time (``time.process_time``) are reported, with whether the
 optimum is proven and the certified gap; where both are proven their scores
@@ -37,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_kemeny import FAMILIES, profile, ranks_of
 
+import rankagg.rules.kemeny._core as core_module
 import rankagg.rules.kemeny._lp as lp_module
 from rankagg.rankings.pairwise import pairwise_counts
 from rankagg.rules.kemeny import kemeny
@@ -50,10 +58,39 @@ def _all_rows_first(self, *args, **kwargs):
         self.first_cuts = 10**9
 
 
+_ILS = lp_module.iterated_local_search
+_CLOSURE = lp_module.transitive_closure
+
+
+def _ils_segments_of_8(*args, **kwargs):
+    return _ILS(*args, **{**kwargs, "segment": 8})
+
+
+def _closure_squaring_below_100(adj: np.ndarray) -> np.ndarray:
+    n = adj.shape[0]
+    if n >= 100:
+        return _CLOSURE(adj)
+    f = (adj | np.eye(n, dtype=bool)).astype(np.float32)
+    count = int(f.sum())
+    while True:
+        f = (f @ f > 0).astype(np.float32)
+        if int(f.sum()) == count:
+            return f > 0
+        count = int(f.sum())
+
+
+BEFORE = "bases"
+
+
 def configure(name: str) -> None:
-    before = name == "before"
-    lp_module._PLUNGE = not before
-    lp_module.TriangleSolver.__init__ = _all_rows_first if before else _INIT
+    cuts = name == "before" and BEFORE == "cuts"
+    bases = name == "before" and BEFORE == "bases"
+    lp_module._PLUNGE = not cuts
+    lp_module.TriangleSolver.__init__ = _all_rows_first if cuts else _INIT
+    lp_module._NODE_BASES[0] = not bases
+    lp_module.iterated_local_search = _ils_segments_of_8 if bases else _ILS
+    lp_module.transitive_closure = _closure_squaring_below_100 if bases else _CLOSURE
+    assert core_module.transitive_closure is _CLOSURE
 
 
 def solve(wins: np.ndarray, name: str, limit: float) -> dict:
@@ -83,7 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--time-limit", type=float, default=60.0)
     p.add_argument("--out", type=Path)
+    p.add_argument("--before", choices=("bases", "cuts"), default="bases", help="which replaced rules to restore")
     args = p.parse_args(argv)
+    global BEFORE
+    BEFORE = args.before
     started = time.perf_counter()
     kemeny(pairwise_counts(ranks_of(profile("uniform", 30, 10, np.random.default_rng(0))))[0], method="exact")
     rows = []
@@ -103,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy "
         f"{np.__version__}; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; total wall "
-        f"time {(time.perf_counter() - started) / 60:.1f} min; time limit {args.time_limit:g} s (wall) per call.",
+        f"time {(time.perf_counter() - started) / 60:.1f} min; time limit {args.time_limit:g} s (wall) per call; "
+        f"`before` = the `{args.before}` rules.",
         "",
         "| n | m | rep | now: wall / CPU | proven | gap | nodes | before: wall / CPU | proven | gap | nodes | load |",
         "|" + "---|" * 12,
