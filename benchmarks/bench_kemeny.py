@@ -20,7 +20,14 @@ can be interrupted); the time is measured inside the child around the call.
 A peer is skipped at larger sizes of a (profile, m) series once it failed the
 limit. Every order returned (rankagg's and the peers') is re-scored with
 :func:`rankagg.rules.kemeny.kemeny_score`, and the optimum / gaps come from
-rankagg's certified bounds.
+rankagg's certified bounds. The ratio columns ("corankco exact / rankagg",
+"pref_voting / rankagg") are min / median / max over the instances of a row of
+the per-instance ratio (peer time / rankagg exact time on the same profile),
+over the instances where rankagg proved the optimum and the peer finished
+within the limit; an instance where the peer hit the limit gives only a lower
+bound (limit / rankagg time), shown apart. A peer's order whose score differs
+from rankagg's proven optimum, or falls below its certified lower bound, is
+logged with the instance's seed.
 
 Memory: the peak of Python-level allocations (``tracemalloc``, numpy
 included, HiGHS internals not) of one extra untimed rankagg exact call, and
