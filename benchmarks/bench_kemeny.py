@@ -20,7 +20,14 @@ can be interrupted); the time is measured inside the child around the call.
 A peer is skipped at larger sizes of a (profile, m) series once it failed the
 limit. Every order returned (rankagg's and the peers') is re-scored with
 :func:`rankagg.rules.kemeny.kemeny_score`, and the optimum / gaps come from
-rankagg's certified bounds.
+rankagg's certified bounds. The ratio columns ("corankco exact / rankagg",
+"pref_voting / rankagg") are min / median / max over the instances of a row of
+the per-instance ratio (peer time / rankagg exact time on the same profile),
+over the instances where rankagg proved the optimum and the peer finished
+within the limit; an instance where the peer hit the limit gives only a lower
+bound (limit / rankagg time), shown apart. A peer's order whose score differs
+from rankagg's proven optimum, or falls below its certified lower bound, is
+logged with the instance's seed.
 
 Memory: the peak of Python-level allocations (``tracemalloc``, numpy
 included, HiGHS internals not) of one extra untimed rankagg exact call, and
@@ -312,13 +319,24 @@ def synthetic(args, peers_ok: dict[str, str], log) -> list[dict]:
                         if out["status"] != "ok":
                             failed[(peer, family, m)] = min(failed.get((peer, family, m), math.inf), n)
                             rec[f"{peer}_time"].append(out["time"])
+                            if math.isinf(out["time"]) and res.optimal:  # the peer is at least limit / rankagg
+                                rec[f"{peer}_ratio_lb"].append(args.time_limit / ex["time"])
                             continue
                         s = kemeny_score(wins, out["order"])
                         rec[f"{peer}_time"].append(out["time"])
                         rec[f"{peer}_excess"].append((s - best_lb) / s)
                         rec[f"{peer}_mem"].append(out["mem_mb"])
+                        seed = [args.seed, n, m, rep, FAMILIES.index(family)]
+                        where = f"{family} n={n} m={m} rep={rep} (rng seed {seed})"
+                        if s < best_lb - 1e-9 * max(1.0, s):
+                            log(f"BUG? {peer} scores {s} below rankagg's certified lower bound {best_lb} on {where}")
+                        if res.optimal:  # per-instance ratio where both finished: peer time / rankagg time
+                            rec[f"{peer}_ratio"].append(out["time"] / ex["time"])
                         if peer != "corankco_bioconsert" and res.optimal:
-                            rec[f"{peer}_agree"].append(abs(s - res.score) <= 1e-9 * max(1.0, s))
+                            agree = abs(s - res.score) <= 1e-9 * max(1.0, s)
+                            rec[f"{peer}_agree"].append(agree)
+                            if not agree:
+                                log(f"DISAGREE: {peer} scores {s}, rankagg's proven optimum {res.score} on {where}")
                 row = summarise(family, n, m, rec)
                 rows.append(row)
                 log(row)
@@ -353,17 +371,23 @@ def summarise(family: str, n: int, m: int, rec: dict[str, list]) -> dict:
         row[f"{h}_excess"] = max(rec[f"{h}_excess"])
     for peer in PEERS:
         times = rec.get(f"{peer}_time", [])
+        row[f"{peer}_ratio_spread"] = _spread(rec.get(f"{peer}_ratio", []))
+        row[f"{peer}_n_ratio"] = len(rec.get(f"{peer}_ratio", []))
+        row[f"{peer}_ratio_lb"] = min(rec.get(f"{peer}_ratio_lb", [math.inf]))
+        row[f"{peer}_n_ratio_lb"] = len(rec.get(f"{peer}_ratio_lb", []))
         if not times:
             row[f"{peer}_time"] = None
             continue
-        if any(math.isinf(t) for t in times):  # failed the limit (later repetitions are then skipped)
-            row[f"{peer}_time"] = math.inf
+        finished = [t for t in times if math.isfinite(t)]
+        # over the limit here, or skipped after failing it here or at a smaller n of the series
+        row[f"{peer}_n_over"] = len(times) - len(finished)
+        if not finished:
+            row[f"{peer}_time"] = (
+                "skipped" if rec.get(f"{peer}_skipped") and not any(map(math.isinf, times)) else math.inf
+            )
             continue
-        if rec.get(f"{peer}_skipped"):
-            row[f"{peer}_time"] = "skipped"
-            continue
-        row[f"{peer}_time"] = _median(times)
-        row[f"{peer}_spread"] = _spread(times)
+        row[f"{peer}_time"] = _median(finished)
+        row[f"{peer}_spread"] = _spread(finished)
         row[f"{peer}_excess"] = max(rec.get(f"{peer}_excess", [math.nan]))
         row[f"{peer}_agree"] = all(rec.get(f"{peer}_agree", [True]))
         row[f"{peer}_mem"] = max(rec.get(f"{peer}_mem", [math.nan]))
@@ -430,16 +454,36 @@ def peer_cell(row: dict, peer: str) -> str:
         cell += f" / {pct(row[f'{peer}_excess'])}"
     elif not math.isinf(t) and not row.get(f"{peer}_agree", True):
         cell += " (score differs!)"
+    if not math.isinf(t) and row.get(f"{peer}_n_over"):
+        cell += f" ({row[f'{peer}_n_over']} of {row['reps']} over the limit)"
     return cell
 
 
+def _x(r: float) -> str:
+    return f"{r:,.0f}x" if r >= 10 else f"{r:.1f}x"
+
+
 def ratio(row: dict, peer: str, limit: float) -> str:
+    """min / median / max over the instances of (peer time / rankagg exact time on the same instance).
+
+    Only instances where rankagg proved the optimum and the peer finished within the limit; instances where
+    the peer hit the limit give a lower bound (limit / rankagg time), whose smallest value is shown.
+    """
     t = row.get(f"{peer}_time")
     if t is None or t == "skipped":
         return "-"
-    if math.isinf(t):
-        return f"> {limit / row['exact_time']:.0f}x"
-    return f"{t / row['exact_time']:.0f}x"
+    parts = []
+    k = row[f"{peer}_n_ratio"]
+    if k:
+        lo, med, hi = row[f"{peer}_ratio_spread"]
+        cell = _x(med) if k == 1 else f"{_x(lo)} / {_x(med)} / {_x(hi)}"
+        if k < row["reps"]:
+            cell += f" ({k} of {row['reps']})"
+        parts.append(cell)
+    j = row[f"{peer}_n_ratio_lb"]
+    if j:
+        parts.append(f"> {_x(row[f'{peer}_ratio_lb'])} on {j} over the limit")
+    return "; ".join(parts) or "-"
 
 
 def report(args, syn: list[dict], rw: list[dict], peers_ok: dict[str, str], started: float) -> str:
