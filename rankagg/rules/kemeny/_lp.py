@@ -81,8 +81,12 @@ def _scipy_highs() -> Any:
     when a call fails later (a changed signature, a renamed method or enum
     member), the LP is solved again through ``linprog``, which then solves
     every LP of the process (see :func:`_give_up_bindings`); a status other
-    than optimal, infeasible or the time limit re-solves that LP only.
-    tests/test_kemeny_highs_guard.py simulates each change.
+    than optimal, infeasible or the time limit re-solves that LP only. The
+    basis calls of the branch and bound (``getBasis``, ``setBasis``,
+    ``HighsBasis``, ``HighsBasisStatus``) only make nodes restart from their
+    parent's basis: when one fails, that restart is switched off and the LPs
+    stay with HiGHS (same results). tests/test_kemeny_highs_guard.py
+    simulates each change.
     """
     try:
         core = importlib.import_module(_CORE_MODULE)
