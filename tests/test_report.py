@@ -283,3 +283,20 @@ def test_alpaca_eval_instance_level_is_summarised_by_task_means(capsys, datasets
     col = head.index("helpful_base \u2191")
     for system in ("gpt4_1106_preview", "NullModel"):
         assert float(body[system][col].strip("| ")) == pytest.approx(means.loc[system, "helpful_base"], abs=5e-4)
+
+
+def test_a_ranking_not_proven_optimal_is_said_so_with_its_certificate(toy_report):
+    """A Kemeny order the solver could not prove (here a heuristic's, on a table with many 3-cycles) is stated
+    as such in the notes, with the score, the certified bound and the gap of the result; a proven one is not."""
+    rng = np.random.default_rng(4)
+    scores = pd.DataFrame(rng.random((25, 15)), index=[f"s{i}" for i in range(25)])
+    table = rankagg.ScoreTable.from_wide(scores, systems_in="rows", higher_is_better=True)
+    rep = report(table, params={"method": "local_search"}, n_resamples=5, figures=False, rng=0)
+    d = rep.comparison.results["kemeny"].diagnostics
+    assert not d["optimal"] and d["gap"] > 0
+    said = [n for n in rep.notes if "not proven optimal" in n]
+    assert len(said) == 1
+    assert f"its score is {d['kemeny_score']:g}" in said[0] and f"lower bound {d['lower_bound']:g}" in said[0]
+    assert "not proven optimal" in rep.to_html() and "not proven optimal" in rep.to_markdown()
+    assert toy_report.comparison.results["kemeny"].diagnostics["optimal"]
+    assert not [n for n in toy_report.notes if "not proven optimal" in n]

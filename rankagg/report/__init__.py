@@ -260,6 +260,7 @@ def report(
             per_rule.setdefault(r, {}).setdefault("rng", run_seed)
     cmp = compare(table, names, reference=reference, atol=atol, rtol=rtol, params=per_rule)
     main = cmp.results[info.name]
+    notes.extend(_unproven(cmp.results[r]) for r in cmp.rules if _unproven(cmp.results[r]))
     boot = bootstrap(
         table,
         info.name,
@@ -311,6 +312,23 @@ def report(
         command=command,
         input_sha256=sha,
         version=version,
+    )
+
+
+def _unproven(res: Any) -> str:
+    """What a rule solved within a time limit (Kemeny) says when its ranking is not proven optimal ('' if it
+    is, or if the rule solves nothing)."""
+    d = res.diagnostics
+    if d.get("optimal", True):
+        return ""
+    score, lower, gap = d.get("kemeny_score"), d.get("lower_bound"), d.get("gap")
+    rel = f", {100 * gap / score:.3g}% of the score" if score else ""
+    took = d.get("time_seconds")
+    within = f" within its time limit ({took:.0f} s)" if took is not None else ""
+    return (
+        f"{res.rule}: the ranking is not proven optimal{within}: its score is {score:g}, a certified lower bound "
+        f"{lower:g} (gap {gap:g}{rel}), so an optimal ranking may differ from it; ranks follow the order found. "
+        "A longer time limit (--param time_limit=SECONDS) can close the gap."
     )
 
 
