@@ -9,10 +9,15 @@ Usage::
     (the drawn columns, weights multiplied by the counts) and calls ``rankagg.aggregate``. The loop is
     timed on a subset of the resamples and extrapolated (it is linear in their number); its ranks are
     checked equal to the bootstrap's on that subset.
-(b) 1,000 task-resamples of exact Kemeny on GLUE (all 14 task columns, missing="drop_systems": 97
-    systems) with ``rankagg.bootstrap(..., n_jobs=2)`` against re-solving each resample from scratch in
-    the same plain loop (one process). Set ``--loop-b`` to time the loop on fewer resamples and
-    extrapolate.
+(b) 1,000 task-resamples of exact Kemeny on five GLUE-size real tables (tidy GLUE and the raw
+    vote_and_rank GLUE snapshot, each with missing="drop_systems" and "partial", and SuperGLUE) with
+    ``rankagg.bootstrap(..., n_jobs=2)`` and ``n_jobs=1`` against re-solving each resample from scratch in
+    the plain loop over ``aggregate`` (one process; it also resolves large components' tiers, which the
+    bootstrap skips) and against a same-work loop (build, solve from scratch, the bootstrap's tie pass);
+    min / median / max over the tables. Check: on the loop's resamples the bootstrap's strict order and
+    the loop's have the same Kemeny score on that resample's pairwise counts, and the bootstrap's ranks
+    are a coarsening of its order; unproven solves counted on both sides. Set ``--loop-b`` to time the
+    loop on fewer resamples and extrapolate.
 
 (c) 1,000 task-resamples of exact Kemeny (n_jobs=1) on several GLUE-size tables: the tidy GLUE file
     (``missing="drop_systems"`` and ``"partial"``) and the raw vote_and_rank GLUE snapshot read with
@@ -82,16 +87,6 @@ def resampled_table(table: ScoreTable, c: np.ndarray) -> ScoreTable:
     )
 
 
-def same_kemeny_scores(table: ScoreTable, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> int:
-    """On how many resamples the two strict rankings have the same Kemeny score (both optimal)."""
-    same = 0
-    for c, ra, rb in zip(counts, a, b):
-        wins = rank_table(resampled_table(table, c)).pairwise()[0]
-        sa, sb = (kemeny_score(wins, np.argsort(r, kind="stable")) for r in (ra, rb))
-        same += abs(sa - sb) <= 1e-9 * max(1.0, sa)
-    return same
-
-
 def loop_ranks(table: ScoreTable, rule: str, counts: np.ndarray, **params: Any) -> np.ndarray:
     """The straightforward loop: build each resampled table and aggregate it."""
     out = np.empty((counts.shape[0], table.n_systems), dtype=np.int64)
@@ -102,16 +97,23 @@ def loop_ranks(table: ScoreTable, rule: str, counts: np.ndarray, **params: Any) 
 
 def loop_parts(table: ScoreTable, counts: np.ndarray, initial: np.ndarray) -> tuple[float, float, float]:
     """Seconds per resample of the loop's parts: building the resampled table and its pairwise counts; the
-    exact Kemeny solve from scratch (``kemeny(wins, method="exact")``); and the bootstrap's warm-started
-    solve of the same counts (what each worker does per resample, in this process)."""
+    exact Kemeny solve from scratch (``kemeny(wins, method="exact")``) and the tie pass the bootstrap's
+    resamples run (``consensus(..., resolve=False)``); and the bootstrap's warm-started solve of the same
+    counts with the same tie pass (what each worker does per resample, in this process)."""
+    from rankagg.rules.kemeny._consensus import consensus
+
     prep = scratch = warm = 0.0
     for c in counts:
         t0 = time.perf_counter()
         wins = rank_table(resampled_table(table, c)).pairwise()[0]
         t1 = time.perf_counter()
-        kemeny(wins, method="exact")
+        res = kemeny(wins, method="exact")
+        n = wins.shape[0]
+        tol = 1e-9 * max(float(wins.sum() + wins.T.sum()) / max(n * (n - 1), 1), 1.0)
+        consensus(wins, np.asarray(res.order, dtype=np.intp), res.optimal, None, tol, resolve=False)
         t2 = time.perf_counter()
-        warm_order(wins, initial, method="exact")
+        order, proven = warm_order(wins, initial, method="exact", with_status=True)
+        consensus(wins, order, proven, None, tol, resolve=False)
         t3 = time.perf_counter()
         prep, scratch, warm = prep + t1 - t0, scratch + t2 - t1, warm + t3 - t2
     k = max(1, counts.shape[0])
@@ -306,71 +308,6 @@ def case_a(n_resamples: int, n_loop: int, repeats: int, quick: bool = False) -> 
     return [*lines, ""]
 
 
-def case_b(n_resamples: int, n_loop: int, repeats: int, jobs: int) -> list[str]:
-    if not GLUE.is_file():
-        return [f"### (b) skipped: {GLUE} not found", ""]
-    table = rankagg.read_table(GLUE, missing="drop_systems")
-    params = {"method": "exact"}
-    full = aggregate(table, "kemeny", **params)
-    lines = [
-        f"### (b) {n_resamples:,} task-resamples of exact Kemeny on GLUE ({table.n_systems} systems x "
-        f"{table.n_columns} task columns, missing='drop_systems')",
-        "",
-        f"Full data: Kemeny score {full.diagnostics['kemeny_score']:g}, optimal {full.diagnostics['optimal']}, "
-        f"method {full.diagnostics['method']}.",
-        "",
-    ]
-    c0 = cpu_seconds()
-    ts, res = timed(lambda: bootstrap(table, "kemeny", n_resamples=n_resamples, n_jobs=jobs, rng=1, **params), repeats)
-    cpu_par = (cpu_seconds() - c0) / repeats
-    c0 = cpu_seconds()
-    ts1, res1 = timed(lambda: bootstrap(table, "kemeny", n_resamples=n_resamples, n_jobs=1, rng=1, **params), 1)
-    cpu_one = cpu_seconds() - c0
-    assert np.array_equal(res.ranks, res1.ranks), "n_jobs changes the result"
-    sub = res.counts[:n_loop]
-    c0 = cpu_seconds()
-    loop_ranks(table, "kemeny", sub[:2], **params)  # warm-up: first-call costs are not the loop's
-    tl, ranks = timed(lambda: loop_ranks(table, "kemeny", sub, **params), max(1, repeats - 1))
-    cpu_loop = (cpu_seconds() - c0) / max(1, repeats - 1) / n_loop * n_resamples
-    same = int((ranks == res.ranks[:n_loop]).all(axis=1).sum())
-    same_score = same_kemeny_scores(table, sub, ranks, res.ranks[:n_loop])
-    per = min(tl) / n_loop
-    # the bootstrap's warm start: the full-data Kemeny order
-    prep, scratch, warm = loop_parts(table, sub, np.argsort(np.asarray(full.ranks), kind="stable"))
-    extrap = per * n_resamples
-    tm, rss, child = peak_memory(
-        lambda: bootstrap(table, "kemeny", n_resamples=n_resamples, n_jobs=jobs, rng=1, **params)
-    )
-    loop_what = "all" if n_loop == n_resamples else f"{n_loop}, extrapolated"
-    lines += [
-        "| | time | per resample |",
-        "|---|---|---|",
-        f"| rankagg.bootstrap, n_jobs={jobs} | {fmt_times(ts)} | {1000 * min(ts) / n_resamples:.1f} ms |",
-        f"| rankagg.bootstrap, n_jobs=1 | {fmt_times(ts1)} | {1000 * min(ts1) / n_resamples:.1f} ms |",
-        f"| plain loop ({loop_what}) | {extrap:.1f} s ({fmt_times(tl)} on {n_loop}) | {1000 * per:.1f} ms |",
-        "",
-        f"Speed-up of bootstrap(n_jobs={jobs}) over the loop: **{extrap / min(ts):.1f}x**; of n_jobs=1: "
-        f"{extrap / min(ts1):.1f}x. Distinct resamples: {res.n_distinct} of {n_resamples}. Loop ranks equal to "
-        f"the bootstrap's on {same} of {n_loop} resamples; their Kemeny scores are equal on {same_score} of "
-        f"{n_loop} (both proven optimal: Kemeny optima are often not unique, and the warm-started bootstrap and "
-        "the loop's Borda / Copeland starts may reach different optimal orders).",
-        f"CPU time (this process and its workers, per run): bootstrap n_jobs={jobs} {cpu_par:.1f} s, n_jobs=1 "
-        f"{cpu_one:.1f} s, loop {cpu_loop:.1f} s (extrapolated): the work saved, whatever the load; the wall-clock "
-        f"gain of the workers is at most min(n_jobs, idle cores).",
-        f"Where a resample's time goes, in this process (means over the loop's {n_loop} resamples): building the "
-        f"resampled table and its pairwise counts {1000 * prep:.2f} ms; `kemeny(wins, method='exact')` from scratch "
-        f"{1000 * scratch:.2f} ms; the bootstrap's warm-started solve of the same counts {1000 * warm:.2f} ms. With "
-        f"{jobs} workers the bootstrap can at best divide its per-resample time by {jobs}: against this loop, a "
-        f"ceiling of about {jobs * (prep + scratch) / warm:.1f}x while both solve each resample's LP proof.",
-        f"Peak memory: tracemalloc {tm:.0f} MiB, ru_maxrss {rss:.0f} MiB (this process), {child:.0f} MiB "
-        "(largest worker).",
-        "",
-    ]
-    for x in lines[-9:]:
-        print(x, flush=True)
-    return lines
-
-
 def raw_glue(missing: str) -> ScoreTable:
     """The raw vote_and_rank GLUE snapshot through rankagg's wide reader: 'Model [Team]' rows, compound cells
     split (MRPC, QQP: F1 / accuracy; STS-B: Pearson / Spearman), 13 task columns (AX, a diagnostic, left out)."""
@@ -444,6 +381,175 @@ def case_c(n_resamples: int, repeats: int) -> list[str]:
     )
     print(lines[-1], flush=True)
     return [*lines, ""]
+
+
+def b_tables() -> dict[str, ScoreTable]:
+    """The GLUE-size real tables of (b): tidy GLUE and the raw vote_and_rank snapshot (both missing policies),
+    and SuperGLUE, all present in /work/shared/datasets (a missing file is left out and said)."""
+    out: dict[str, ScoreTable] = {}
+    if GLUE.is_file():
+        out["GLUE tidy, drop_systems"] = rankagg.read_table(GLUE, missing="drop_systems")
+        out["GLUE tidy, partial"] = rankagg.read_table(GLUE, missing="partial")
+    if RAW_GLUE.is_dir():
+        out["GLUE raw (vote_and_rank), 13 columns, drop_systems"] = raw_glue("drop_systems")
+        out["GLUE raw (vote_and_rank), 13 columns, partial"] = raw_glue("partial")
+    superglue = DATA / "glue_superglue_value" / "superglue.csv"
+    if superglue.is_file():
+        out["SuperGLUE, drop_systems"] = rankagg.read_table(superglue, missing="drop_systems")
+    return out
+
+
+def check_scores(table: ScoreTable, counts: np.ndarray, boot_ranks: np.ndarray, loop_orders: list[np.ndarray],
+                 loop_optimal: list[bool], initial: np.ndarray) -> dict[str, int]:  # fmt: skip
+    """The check of (b), true whatever optimum each side reaches. Per resample: its pairwise counts ``wins``;
+    the bootstrap's strict order (the warm-started exact solve its worker runs, from the full-data order,
+    then the tie pass it applies); ``kemeny_score(wins, .)`` of that order and of the loop's order
+    (``diagnostics['order']`` of ``aggregate``). Counts: resamples whose returned bootstrap ranks are a
+    coarsening of that strict order (its tiers come from it), whose two scores are equal, and whose orders
+    are proven optimal on each side."""
+    from rankagg.rules.kemeny._consensus import consensus
+
+    out = {"coarsening": 0, "equal": 0, "boot_unproven": 0, "loop_unproven": 0}
+    for c, ranks, lo, lopt in zip(counts, boot_ranks, loop_orders, loop_optimal):
+        wins = rank_table(resampled_table(table, c)).pairwise()[0]
+        order, proven = warm_order(wins, initial, method="exact", with_status=True)
+        n = wins.shape[0]
+        tol = 1e-9 * max(float(wins.sum() + wins.T.sum()) / max(n * (n - 1), 1), 1.0)
+        order = np.asarray(consensus(wins, order, proven, None, tol, resolve=False).order, dtype=np.intp)
+        out["coarsening"] += bool(np.all(np.diff(ranks[order]) >= 0))
+        sb, sl = kemeny_score(wins, order), kemeny_score(wins, lo)
+        out["equal"] += abs(sb - sl) <= 1e-9 * max(1.0, sl)
+        out["boot_unproven"] += not proven
+        out["loop_unproven"] += not lopt
+    return out
+
+
+def loop_kemeny(table: ScoreTable, counts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
+    """The loop of (b): each resample's table through ``aggregate(..., 'kemeny', method='exact')``; its ranks,
+    strict orders (``diagnostics['order']``) and proven-optimal flags."""
+    index = {s: i for i, s in enumerate(table.systems)}
+    ranks = np.empty((counts.shape[0], table.n_systems), dtype=np.int64)
+    orders, optimal = [], []
+    for b, c in enumerate(counts):
+        r = aggregate(resampled_table(table, c), "kemeny", method="exact")
+        ranks[b] = r.ranks
+        orders.append(np.array([index[s] for s in r.diagnostics["order"]], dtype=np.intp))
+        optimal.append(bool(r.diagnostics["optimal"]))
+    return ranks, orders, optimal
+
+
+def case_b(n_resamples: int, n_loop: int, repeats: int, jobs: int) -> list[str]:
+    """Exact-Kemeny bootstrap against re-solving each resample through ``aggregate``, on every table of
+    :func:`b_tables`; min / median / max over them."""
+    tables = b_tables()
+    if not tables:
+        return [f"### (b) skipped: no table found under {DATA}", ""]
+    loop_what = "all" if n_loop == n_resamples else f"{n_loop}, extrapolated"
+    lines = [
+        f"### (b) {n_resamples:,} task-resamples of exact Kemeny against re-solving each resample, on "
+        f"{len(tables)} tables",
+        "",
+        f"Per table: `rankagg.bootstrap(..., 'kemeny', method='exact')` with n_jobs={jobs} (best of {repeats}) and "
+        f"n_jobs=1 (one run, same ranks asserted); the plain loop over `rankagg.aggregate` (each resampled table "
+        f"solved from scratch, one process; {loop_what}, after a 2-resample warm-up). Kemeny has no ten-line numpy "
+        "form: the loop over `aggregate` is the plain baseline. Check (on the loop's resamples): the bootstrap's "
+        "strict order for the resample (its worker's warm-started exact solve and tie pass, rerun here) and the "
+        "loop's `diagnostics['order']` have equal `kemeny_score` on that resample's pairwise counts, and the "
+        "bootstrap's returned ranks are a coarsening of that order. Unproven: the bootstrap's solves (every "
+        "distinct resample, rerun alone with its status) and the loop's that did not prove optimality. Where a "
+        "resample's time goes (loop's resamples, this process): building the resampled table and its pairwise "
+        "counts (build), `kemeny(wins, method='exact')` from scratch and the bootstrap's tie pass (scratch), "
+        "the bootstrap's warm-started solve and its tie pass (warm). The loop over `aggregate` also resolves "
+        "the tiers of large components by re-solves (`swap_time_limit`), which the bootstrap's resamples skip "
+        "(they keep the order found there): its "
+        "time beyond build + scratch is that extra work. So a second baseline does the same work as the "
+        "bootstrap: the same-work loop, build + scratch per resample (x same-work). With n_jobs workers the "
+        "bootstrap can at best divide its per-resample time by n_jobs: against the same-work loop, a ceiling "
+        "of n_jobs x (build + scratch) / warm.",
+        "",
+        f"| table | systems x columns | bootstrap n_jobs={jobs} | n_jobs=1 | loop (extrap.) | x loop "
+        f"(n_jobs={jobs} / 1) | x same-work loop (n_jobs={jobs} / 1) | CPU s: boot / loop | build / scratch / warm ms "
+        "| ceiling | scores equal | ranks "
+        "coarsen the order | ranks "
+        "equal to the loop's | unproven: bootstrap (distinct) / loop | peak MiB: tracemalloc / RSS / worker |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    summ: dict[str, list[float]] = {
+        k: [] for k in ("par", "one", "loop", "xpar", "xone", "ceil", "per", "spar", "sone")
+    }
+    totals = {"unproven": 0, "distinct": 0, "loop_unproven": 0, "bad": 0}
+    from rankagg.uncertainty.resampling import _one_blas_thread, _task_wins
+
+    params = {"method": "exact"}
+    for name, table in tables.items():
+        full = aggregate(table, "kemeny", **params)
+        index = {s: i for i, s in enumerate(table.systems)}
+        initial = np.array([index[s] for s in full.diagnostics["order"]], dtype=np.intp)
+        bootstrap(table, "kemeny", n_resamples=20, n_jobs=1, rng=2, **params)  # warm-up
+        c0 = cpu_seconds()
+        ts, res = timed(lambda t=table: bootstrap(t, "kemeny", n_resamples=n_resamples, n_jobs=jobs, rng=1, **params),
+                        repeats)  # fmt: skip
+        cpu_par = (cpu_seconds() - c0) / repeats
+        ts1, res1 = timed(lambda t=table: bootstrap(t, "kemeny", n_resamples=n_resamples, n_jobs=1, rng=1, **params),
+                          1)  # fmt: skip
+        assert np.array_equal(res.ranks, res1.ranks), f"{name}: n_jobs changes the result"
+        sub = res.counts[:n_loop]
+        loop_kemeny(table, sub[:2])  # warm-up: first-call costs are not the loop's
+        c0 = cpu_seconds()
+        tl, (lranks, lorders, lopt) = timed(lambda t=table, s=sub: loop_kemeny(t, s), 1)
+        cpu_loop = (cpu_seconds() - c0) / n_loop * n_resamples
+        extrap = min(tl) / n_loop * n_resamples
+        chk = check_scores(table, sub, res.ranks[:n_loop], lorders, lopt, initial)
+        same_ranks = int((lranks == res.ranks[:n_loop]).all(axis=1).sum())
+        task_wins, n = _task_wins(rank_table(table).ranks), table.n_systems
+        uniq = np.unique(res.counts, axis=0)
+        unproven = 0
+        with _one_blas_thread():
+            for c in uniq:
+                valid = table.weights * c
+                wins = (task_wins @ valid).reshape(n, n)
+                unproven += not warm_order(wins, initial, method="exact", with_status=True)[1]
+        with _one_blas_thread():  # as the bootstrap's workers and `aggregate` run (BLAS threads only compete)
+            prep, scratch, warm = loop_parts(table, sub, initial)
+        ceil = jobs * (prep + scratch) / warm
+        tm, rss, child = peak_memory(
+            lambda t=table: bootstrap(t, "kemeny", n_resamples=n_resamples, n_jobs=jobs, rng=1, **params)
+        )
+        bad = (n_loop - chk["equal"]) + (n_loop - chk["coarsening"])
+        totals["unproven"] += unproven
+        totals["distinct"] += uniq.shape[0]
+        totals["loop_unproven"] += chk["loop_unproven"]
+        totals["bad"] += bad
+        for k, v in (("par", min(ts)), ("one", min(ts1)), ("loop", extrap), ("xpar", extrap / min(ts)),
+                     ("xone", extrap / min(ts1)), ("ceil", ceil), ("per", 1000 * min(ts1) / n_resamples)):  # fmt: skip
+            summ[k].append(v)
+        same_work = (prep + scratch) * n_resamples
+        summ["spar"].append(same_work / min(ts))
+        summ["sone"].append(same_work / min(ts1))
+        lines.append(
+            f"| {name} | {n} x {table.n_columns} | {fmt_times(ts)} | {min(ts1):.2f} s | {extrap:.1f} s | "
+            f"{extrap / min(ts):.1f}x / {extrap / min(ts1):.1f}x | {summ['spar'][-1]:.1f}x / {summ['sone'][-1]:.1f}x | "
+            f"{cpu_par:.1f} / {cpu_loop:.1f} | "
+            f"{1e3 * prep:.2f} / {1e3 * scratch:.2f} / {1e3 * warm:.2f} | {ceil:.1f}x | {chk['equal']} of {n_loop} | "
+            f"{chk['coarsening']} of {n_loop} | {same_ranks} of {n_loop} | {unproven} of {uniq.shape[0]} / "
+            f"{chk['loop_unproven']} of {n_loop} | {tm:.0f} / {rss:.0f} / {child:.0f} |"
+        )
+        print(lines[-1], flush=True)
+    lines += [
+        "",
+        f"Over the {len(tables)} tables, min / median / max: bootstrap n_jobs={jobs} {spread(summ['par'])}, n_jobs=1 "
+        f"{spread(summ['one'])} ({spread(summ['per'], '{:.1f}', ' ms')} per resample); the loop "
+        f"{spread(summ['loop'], '{:.1f}')}; **x loop {spread(summ['xpar'], '{:.1f}', 'x')}** (n_jobs={jobs}), "
+        f"{spread(summ['xone'], '{:.1f}', 'x')} (n_jobs=1); x the same-work loop "
+        f"{spread(summ['spar'], '{:.1f}', 'x')} (n_jobs={jobs}), {spread(summ['sone'], '{:.1f}', 'x')} (n_jobs=1); "
+        "ceiling of the comparison "
+        f"{spread(summ['ceil'], '{:.1f}', 'x')}. Unproven: {totals['unproven']} of {totals['distinct']} distinct "
+        f"bootstrap resamples, {totals['loop_unproven']} of {len(tables) * n_loop} loop solves. Check failures "
+        f"(scores differ or ranks not a coarsening): {totals['bad']}.",
+        "",
+    ]
+    print("\n".join(lines[-2:]), flush=True)
+    return lines
 
 
 def amlb_instances() -> Any:

@@ -1,17 +1,18 @@
 """Time and memory of every rankagg.plot figure on real boards, against a plain matplotlib figure and scikit-posthocs.
 
-For each table (GLUE 96 systems x 14 task columns, MTEB classic 152 x 56 by default) and each kind, the result
-the figure draws is computed once (bootstrap B = 1,000 with Borda, compare, Friedman, perturbation draws), then
-the figure is drawn and saved as PDF into memory ``--repeat`` times (inside ``paper_style()``: TrueType fonts
-embedded, as publishers require and as ``rankagg plot`` saves); the figure is the median CPU time of
-draw + save (matplotlib draws in one thread; CPU time is steadier than wall time on a shared machine), with
-the CPU time of computing its input beside it, and the peak Python memory (tracemalloc) of one draw + save.
-Side by side in the same run: a plain matplotlib figure of the same board (a horizontal bar chart of each
-system's mean score with its name: what a script draws without rankagg), and, when installed (the ``bench``
-extra), scikit-posthocs' ``critical_difference_diagram`` on the same mean ranks and Nemenyi verdicts.
-Ratios are to the plain figure.
+For each table (GLUE 96 systems x 14 task columns, MTEB classic 152 x 56, SuperGLUE 22 x 14 by default) and each
+kind, the result the figure draws is computed once (bootstrap B = 1,000 with Borda, compare, Friedman, perturbation
+draws), then the figure is drawn and saved as PDF into memory ``--repeat`` times (inside ``paper_style()``:
+TrueType fonts embedded, as publishers require and as ``rankagg plot`` saves); the figure is the median CPU time of
+draw + save (matplotlib draws in one thread; CPU time is steadier than wall time on a shared machine), with the CPU
+time of computing its input beside it, and the peak Python memory (tracemalloc) of one draw + save. Side by side in
+the same run: a plain matplotlib figure of the same board (a horizontal bar chart of each system's mean score with
+its name: what a script draws without rankagg), and, when installed (the ``bench`` extra), scikit-posthocs'
+``critical_difference_diagram`` on the same mean ranks and Nemenyi verdicts. Ratios are to the plain figure and to
+scikit-posthocs' diagram of the same table; at the end, each figure's time, ratios and peak memory as min / median
+/ max over the tables, with the slowest table named.
 
-    python benchmarks/bench_plot.py --repeat 5
+    python benchmarks/bench_plot.py --repeat 5 --write benchmarks/RESULTS_plot.md
     python benchmarks/bench_plot.py --tables glue mteb open_llm --top 30
 """
 
@@ -42,8 +43,14 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 TABLES = {
     "glue": ("glue_superglue_value/glue.csv", {"missing": "drop_systems", "exclude": "*Human Baselines*"}),
     "mteb": ("mteb/mteb_eng_classic_56.csv", {"missing": "drop_systems"}),
+    "superglue": ("glue_superglue_value/superglue.csv", {"missing": "drop_systems"}),
     "open_llm": ("open_llm_leaderboard_v1/snapshot_20230904.csv", {}),
 }
+
+
+def spread(xs: list[float], fmt: str) -> str:
+    """``min / median / max`` of a figure over the tables."""
+    return " / ".join(fmt.format(x) for x in (min(xs), statistics.median(xs), max(xs)))
 
 
 def save(ax) -> int:
@@ -132,36 +139,69 @@ def measure(f, repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tables", nargs="+", default=["glue", "mteb"], choices=list(TABLES))
+    ap.add_argument("--tables", nargs="+", default=["glue", "mteb", "superglue"], choices=list(TABLES))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("-B", type=int, default=1000)
     ap.add_argument("--top", type=int, default=None, help="top= of every figure (default: all systems)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write", metavar="PATH", help="also write the markdown report here")
     args = ap.parse_args()
-    print(f"python {sys.version.split()[0]}, matplotlib {matplotlib.__version__}, load {os.getloadavg()[0]:.1f}")
-    print(f"median CPU time of {args.repeat} draw + save (PDF, in memory); peak Python memory of one (tracemalloc)\n")
+    out: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        out.append(line)
+
+    say(f"Command: `python {' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}`")
+    say(f"python {sys.version.split()[0]}, matplotlib {matplotlib.__version__}, load {os.getloadavg()[0]:.1f}")
+    say(f"median CPU time of {args.repeat} draw + save (PDF, in memory); peak Python memory of one (tracemalloc)\n")
+    # per figure: (table, time, ratio to plain, ratio to scikit-posthocs, peak MiB) over the tables
+    rows: dict[str, list[tuple[str, float, float, float | None, float]]] = {}
     for name in args.tables:
         rel, kw = TABLES[name]
         if not (DATA / rel).exists():
-            print(f"{name}: {DATA / rel} not found, skipped")
+            say(f"{name}: {DATA / rel} not found, skipped")
             continue
         table = rankagg.read_table(DATA / rel, **kw)
         save(plain(table))  # warm up fonts and caches once
         inp = inputs(table, name, args.B, args.seed)
         base_t, base_m = measure(lambda t=table: plain(t), args.repeat)
-        print(f"## {name}: {table.n_systems} systems x {table.n_columns} task columns (top={args.top})\n")
-        print("| figure | input computed in | draw + save | ratio to plain | peak memory |")
-        print("|---|---|---|---|---|")
-        print(f"| plain matplotlib (barh of means) | - | {base_t:.3f} s | 1.00x | {base_m:.1f} MiB |")
+        say(f"## {name}: {table.n_systems} systems x {table.n_columns} task columns (top={args.top})\n")
+        say("| figure | input computed in | draw + save | ratio to plain | ratio to scikit-posthocs | peak memory |")
+        say("|---|---|---|---|---|---|")
+        say(f"| plain matplotlib (barh of means) | - | {base_t:.3f} s | 1.00x | | {base_m:.1f} MiB |")
+        rows.setdefault("plain matplotlib (barh of means)", []).append((name, base_t, 1.0, None, base_m))
         fried = inp["friedman"][1]
+        ph_t = None
         if posthocs(fried) is not None:
-            t, m = measure(lambda f=fried: posthocs(f), args.repeat)
-            print(f"| scikit-posthocs CD diagram (all systems) | - | {t:.3f} s | {t / base_t:.2f}x | {m:.1f} MiB |")
+            ph_t, m = measure(lambda f=fried: posthocs(f), args.repeat)
+            say(f"| scikit-posthocs CD diagram (all systems) | - | {ph_t:.3f} s | {ph_t / base_t:.2f}x | 1.00x | "
+                f"{m:.1f} MiB |")  # fmt: skip
+            rows.setdefault("scikit-posthocs CD diagram", []).append((name, ph_t, ph_t / base_t, 1.0, m))
         for kind, (key, draw) in kinds(inp, args.top).items():
             cost, x = inp[key]
             t, m = measure(lambda d=draw, v=x: d(v), args.repeat)
-            print(f"| {kind} | {cost:.3f} s ({key}) | {t:.3f} s | {t / base_t:.2f}x | {m:.1f} MiB |")
-        print()
+            vs_ph = None if ph_t is None else t / ph_t
+            say(f"| {kind} | {cost:.3f} s ({key}) | {t:.3f} s | {t / base_t:.2f}x | "
+                f"{'' if vs_ph is None else f'{vs_ph:.2f}x'} | {m:.1f} MiB |")  # fmt: skip
+            rows.setdefault(kind, []).append((name, t, t / base_t, vs_ph, m))
+        say()
+    if rows:
+        n = max(len(v) for v in rows.values())
+        say(f"## Over the {n} tables ({', '.join(args.tables)}): min / median / max\n")
+        say("| figure | tables | draw + save (s) | ratio to plain | ratio to scikit-posthocs | peak memory (MiB) | "
+            "slowest table |")  # fmt: skip
+        say("|---|---|---|---|---|---|---|")
+        for kind, vals in rows.items():
+            ph = [v[3] for v in vals if v[3] is not None]
+            slow = max(vals, key=lambda v: v[1])[0]
+            say(f"| {kind} | {len(vals)} | {spread([v[1] for v in vals], '{:.3f}')} | "
+                f"{spread([v[2] for v in vals], '{:.2f}')}x | {spread(ph, '{:.2f}') + 'x' if ph else ''} | "
+                f"{spread([v[4] for v in vals], '{:.1f}')} | {slow} |")  # fmt: skip
+        say()
+    say(f"load at the end {os.getloadavg()[0]:.1f}")
+    if args.write:
+        Path(args.write).write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Take a complete real leaderboard, hide a random share of its cells, rank the
 systems with each way of handling the holes, and measure Kendall's tau-b
 between that ranking and the same method's ranking of the complete table
-(over the systems the method still ranks), averaged over many random masks.
+(over the systems the method still ranks), over many random masks: the mean
+± standard error, the min / median / max over the masks (the worst mask
+first), and, mask by mask, how often ``partial_borda`` is closer than each
+other method and its smallest margin.
 
 Methods:
 
@@ -23,7 +26,7 @@ Methods:
 
 Usage::
 
-    python benchmarks/missing_masks.py                 # MTEB 152 x 56 and GLUE (drop_systems), 100 masks each
+    python benchmarks/missing_masks.py                 # MTEB 152 x 56, GLUE and SuperGLUE (drop_systems), 100 masks
     python benchmarks/missing_masks.py --masks 20 --rates 0.1
 """
 
@@ -55,6 +58,18 @@ def complete_mteb(data: Path = DATA) -> ScoreTable:
 def complete_glue(data: Path = DATA) -> ScoreTable:
     """GLUE without the systems that miss a score (drop_systems), human baselines included."""
     return read_table(data / "glue_superglue_value" / "glue.csv", missing="drop_systems")
+
+
+def complete_superglue(data: Path = DATA) -> ScoreTable:
+    """SuperGLUE without the systems that miss a score (drop_systems), human baselines included."""
+    return read_table(data / "glue_superglue_value" / "superglue.csv", missing="drop_systems")
+
+
+TABLES = {
+    "mteb": ("MTEB classic, 152 complete systems x 56 tasks", complete_mteb),
+    "glue": ("GLUE, drop_systems", complete_glue),
+    "superglue": ("SuperGLUE, drop_systems", complete_superglue),
+}
 
 
 def _table(scores: np.ndarray, like: ScoreTable, missing: str) -> ScoreTable:
@@ -155,6 +170,7 @@ def run(table: ScoreTable, *, rates: list[float], masks: int, seed: int, kemeny_
                 taus["mean of observed"].append(
                     kendall_tau_b(-mean_obs, np.array([ref_ranks["mean"][s] for s in table.systems]))
                 )
+        pb = np.array(taus["partial_borda"], dtype=float)
         for name in METHODS:
             vals = np.array(taus[name], dtype=float)
             rows.append(
@@ -162,6 +178,12 @@ def run(table: ScoreTable, *, rates: list[float], masks: int, seed: int, kemeny_
                     "rate": rate,
                     "method": name,
                     "mean_tau": float(np.mean(vals)) if vals.size else np.nan,
+                    "min_tau": float(np.min(vals)) if vals.size else np.nan,
+                    "median_tau": float(np.median(vals)) if vals.size else np.nan,
+                    "max_tau": float(np.max(vals)) if vals.size else np.nan,
+                    # paired, mask by mask: partial_borda's tau minus this method's (same masks)
+                    "pb_wins": int((pb > vals).sum()) if vals.size == pb.size and name != "partial_borda" else -1,
+                    "pb_diff_min": float(np.min(pb - vals)) if vals.size == pb.size else np.nan,
                     "se": float(np.std(vals, ddof=1) / np.sqrt(vals.size)) if vals.size > 1 else np.nan,
                     "masks": int(vals.size),
                     "failed": failed[name],
@@ -177,15 +199,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rates", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.3])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    ap.add_argument("--write", metavar="PATH", help="also write the markdown report here")
     args = ap.parse_args(argv)
-    for name, loader in (
-        ("MTEB classic, 152 complete systems x 56 tasks", complete_mteb),
-        ("GLUE, drop_systems", complete_glue),
-    ):
+    out: list[str] = [f"Command: `python {' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}`"]
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        out.append(text)
+
+    md = _has_tabulate()
+    for key in args.tables:
+        name, loader = TABLES[key]
         t0 = time.perf_counter()
         table = loader(args.data)
         df = run(table, rates=args.rates, masks=args.masks, seed=args.seed)
-        print(
+        say(
             f"\n## {name}: {table.n_systems} systems x {table.n_columns} task columns, {args.masks} masks per rate "
             f"({time.perf_counter() - t0:.0f} s)\n"
         )
@@ -195,12 +224,48 @@ def main(argv: list[str] | None = None) -> int:
             lambda v: "" if np.isnan(v) else f" ± {v:.4f}"
         )
         cells.columns = [f"{100 * r:g}% hidden" for r in wide.columns]
+        say("Mean ± standard error of Kendall tau-b over the masks:\n")
+        say(cells.to_markdown() if md else cells.to_string())
+        spread = df.set_index(["method", "rate"])
+        cells = pd.DataFrame(
+            {
+                f"{100 * r:g}% hidden": [
+                    "fails"
+                    if np.isnan(spread.loc[(m, r), "min_tau"])
+                    else " / ".join(f"{spread.loc[(m, r), k]:.3f}" for k in ("min_tau", "median_tau", "max_tau"))
+                    + ("" if spread.loc[(m, r), "failed"] == 0 else f" ({spread.loc[(m, r), 'failed']} failed)")
+                    for m in METHODS
+                ]
+                for r in args.rates
+            },
+            index=list(METHODS),
+        )
+        say("\nMin / median / max of Kendall tau-b over the masks (the worst mask first):\n")
+        say(cells.to_markdown() if md else cells.to_string())
+        paired = {
+            f"{100 * r:g}% hidden": [
+                f"{spread.loc[(m, r), 'pb_wins']} of {spread.loc[(m, r), 'masks']}; "
+                f"{spread.loc[(m, r), 'pb_diff_min']:+.3f}"
+                if spread.loc[(m, r), "pb_wins"] >= 0 and spread.loc[(m, r), "masks"] == args.masks
+                else "-"
+                for m in METHODS[1:]
+            ]
+            for r in args.rates
+        }
+        say(
+            "\nMask by mask, partial_borda against each method: on how many masks its tau is higher, and the "
+            "smallest difference (partial_borda's tau minus the method's; negative: the method was closer on "
+            "that mask):\n"
+        )
+        frame = pd.DataFrame(paired, index=list(METHODS[1:]))
+        say(frame.to_markdown() if md else frame.to_string())
         lost = df[df["method"] == "borda, drop_systems"].set_index("rate")["systems_lost"]
-        print(cells.to_markdown() if hasattr(cells, "to_markdown") and _has_tabulate() else cells.to_string())
-        print(
+        say(
             "\nshare of systems lost by drop_systems: "
             + ", ".join(f"{100 * r:g}%: {100 * v:.0f}%" for r, v in lost.items())
         )
+    if args.write:
+        Path(args.write).write_text("\n".join(out) + "\n", encoding="utf-8")
     return 0
 
 
