@@ -297,6 +297,13 @@ def test_a_ranking_not_proven_optimal_is_said_so_with_its_certificate(toy_report
     said = [n for n in rep.notes if "not proven optimal" in n]
     assert len(said) == 1
     assert f"its score is {d['kemeny_score']:g}" in said[0] and f"lower bound {d['lower_bound']:g}" in said[0]
+    assert "local_search heuristic" in said[0] and "method=exact" in said[0]  # the fix for a heuristic's order
     assert "not proven optimal" in rep.to_html() and "not proven optimal" in rep.to_markdown()
+    # the exact path stopped by its time limit (1 ms: the first LP of 60 systems alone takes tens of ms)
+    wide = pd.DataFrame(rng.random((60, 40)), index=[f"s{i}" for i in range(60)])
+    hard = rankagg.ScoreTable.from_wide(wide, systems_in="rows", higher_is_better=True)
+    timed = report(hard, params={"time_limit": 0.001}, n_resamples=3, figures=False, rng=0)
+    assert not timed.comparison.results["kemeny"].diagnostics["optimal"]
+    assert any("within its time limit" in n and "time_limit=SECONDS" in n for n in timed.notes)
     assert toy_report.comparison.results["kemeny"].diagnostics["optimal"]
     assert not [n for n in toy_report.notes if "not proven optimal" in n]

@@ -323,12 +323,17 @@ def _unproven(res: Any) -> str:
         return ""
     score, lower, gap = d.get("kemeny_score"), d.get("lower_bound"), d.get("gap")
     rel = f", {100 * gap / score:.3g}% of the score" if score else ""
-    took = d.get("time_seconds")
-    within = f" within its time limit ({took:.0f} s)" if took is not None else ""
+    method = (res.params or {}).get("method", "auto")
+    if method in ("auto", "exact"):
+        took = d.get("time_seconds")
+        why = f"not proven optimal within its time limit ({took:.1f} s)" if took is not None else "not proven optimal"
+        fix = "A longer time limit (--param time_limit=SECONDS) can close the gap."
+    else:
+        why = f"the {method} heuristic's (method={method!r}), not proven optimal"
+        fix = "--param method=exact proves it where it can within the time limit."
     return (
-        f"{res.rule}: the ranking is not proven optimal{within}: its score is {score:g}, a certified lower bound "
-        f"{lower:g} (gap {gap:g}{rel}), so an optimal ranking may differ from it; ranks follow the order found. "
-        "A longer time limit (--param time_limit=SECONDS) can close the gap."
+        f"{res.rule}: the ranking is {why}: its score is {score:g}, a certified lower bound {lower:g} (gap "
+        f"{gap:g}{rel}), so an optimal ranking may differ from it; ranks follow the order found. {fix}"
     )
 
 
