@@ -207,7 +207,7 @@ def _get_basis(h: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _set_basis(h: Any, basis: tuple[np.ndarray, np.ndarray], n_rows: int) -> None:
     """Restore ``basis`` in HiGHS, whose model has ``n_rows >= len(basis[1])`` rows (the later rows basic)."""
-    if not _NODE_BASES[0]:
+    if not _NODE_BASES[0] or basis[1].size > n_rows:  # (rows are never removed while a solver owns the model)
         return
     try:
         members = list(_core().HighsBasisStatus.__members__.values())
