@@ -210,13 +210,12 @@ def _set_basis(h: Any, basis: tuple[np.ndarray, np.ndarray], n_rows: int) -> Non
     if not _NODE_BASES[0] or basis[1].size > n_rows:  # (rows are never removed while a solver owns the model)
         return
     try:
-        members = list(_core().HighsBasisStatus.__members__.values())
-        by_value = {int(m): m for m in members}
+        status = _core().HighsBasisStatus
+        by_value = {int(m): m for m in status.__members__.values()}
         cols, rows = basis
         hb = _core().HighsBasis()
         hb.col_status = [by_value[v] for v in cols.tolist()]
-        basic = by_value[int(_core().HighsBasisStatus.kBasic)]
-        hb.row_status = [by_value[v] for v in rows.tolist()] + [basic] * (n_rows - rows.size)
+        hb.row_status = [by_value[v] for v in rows.tolist()] + [status.kBasic] * (n_rows - rows.size)
         hb.valid = True
         if h.setBasis(hb) != _core().HighsStatus.kOk:
             _NODE_BASES[0] = False
